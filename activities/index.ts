@@ -1,0 +1,32 @@
+/**
+ * `createActivities(deps)`: every action a step can name, bound to its dependencies.
+ * The keys are the action names of `workflows/contract/actions.ts`.
+ */
+import type { ActionName, StepContext, StepResult } from '../workflows/contract';
+import { commandActivities } from './command';
+import type { ActivityDeps } from './deps';
+import { evidenceActivities } from './evidence';
+import { restoreActivities } from './restore';
+import { rotateActivities } from './rotate';
+import { serviceActivities } from './service';
+import { smokeActivities } from './smoke';
+import { snapshotActivities } from './snapshot';
+
+export function createActivities(deps: ActivityDeps) {
+  const activities = {
+    ...serviceActivities(deps),
+    ...evidenceActivities(deps),
+    ...snapshotActivities(deps),
+    ...rotateActivities(deps),
+    ...restoreActivities(deps),
+    ...smokeActivities(deps),
+    ...commandActivities(deps),
+  };
+  // Every action in the contract has an activity, and nothing else is registered.
+  return activities satisfies Record<ActionName, (ctx: StepContext, args: unknown) => Promise<StepResult>>;
+}
+
+export type { ActivityDeps, CommandRunner, CommandResult } from './deps';
+export { execaRunner } from './runner';
+export { FAILURE_TYPES, StepError } from './errors';
+export { verifyEvidence } from './evidence';

@@ -1,0 +1,85 @@
+/**
+ * The idempotency journal: one small JSON file per (workflow run, step), written atomically.
+ *
+ * Temporal retries an activity whose worker died; the activity may already have done its
+ * work. Each mutating action writes `pending` (with what it needs to recognise its own work)
+ * before it acts and `done` (with its result) after, so a repeated call finishes or replays
+ * instead of acting twice.
+ */
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ActionName, StepResult } from '../workflows/contract';
+
+export interface StepKey {
+  workflowId: string;
+  runId: string;
+  stepId: string;
+}
+
+export interface JournalEntry<P = Record<string, unknown>> {
+  key: StepKey;
+  action: ActionName;
+  state: 'pending' | 'done';
+  at: string;
+  /** What the action needs to recognise or finish its own earlier work. Stays on disk. */
+  record?: P;
+  result?: StepResult;
+}
+
+/** A file-system-safe folder name for a workflow id. */
+export function safeName(id: string): string {
+  return /^[A-Za-z0-9._-]+$/.test(id) && id !== '.' && id !== '..' ? id : encodeURIComponent(id).replace(/\./g, '%2E');
+}
+
+export function incidentDir(home: string, workflowId: string): string {
+  return join(home, 'incidents', safeName(workflowId));
+}
+
+/** Write a file so readers see the old content or the new, never half: temp, fsync, rename. */
+export function writeFileAtomic(path: string, data: string, mode = 0o600): void {
+  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
+  writeFileSync(tmp, data, { mode });
+  const fd = openSync(tmp, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+export class Journal {
+  constructor(private readonly home: string) {}
+
+  private dir(workflowId: string): string {
+    const dir = join(incidentDir(this.home, workflowId), 'journal');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return dir;
+  }
+
+  private file(key: StepKey): string {
+    return join(this.dir(key.workflowId), `${safeName(key.runId)}--${safeName(key.stepId)}.json`);
+  }
+
+  read<P>(key: StepKey): JournalEntry<P> | undefined {
+    try {
+      return JSON.parse(readFileSync(this.file(key), 'utf8')) as JournalEntry<P>;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  write<P>(entry: JournalEntry<P>): void {
+    writeFileAtomic(this.file(entry.key), `${JSON.stringify(entry, null, 2)}\n`);
+  }
+
+  /** Every entry of an incident, across its runs: how one step finds what an earlier one did. */
+  all(workflowId: string): JournalEntry[] {
+    const dir = this.dir(workflowId);
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as JournalEntry);
+  }
+}

@@ -1,0 +1,23 @@
+import { execa } from 'execa';
+import type { CommandRunner } from './deps';
+
+/** The real command runner: execa with an argument array, no shell, output captured. */
+export const execaRunner: CommandRunner = async (argv, options = {}) => {
+  const [program, ...args] = argv;
+  if (!program) throw new Error('empty command');
+  const started = performance.now();
+  const result = await execa(program, args, {
+    reject: false,
+    shell: false,
+    stdin: 'ignore',
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
+    ...(options.signal ? { cancelSignal: options.signal } : {}),
+  });
+  if (result.failed && result.exitCode === undefined) {
+    // Not an exit code: the program could not start, or was killed (timeout, cancellation).
+    const reason = result.isCanceled ? 'cancelled' : result.timedOut ? 'timed out' : result.shortMessage;
+    return { exitCode: -1, stdout: result.stdout ?? '', stderr: `${result.stderr ?? ''}${reason}`, durationMs: performance.now() - started };
+  }
+  return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr, durationMs: performance.now() - started };
+};

@@ -1,0 +1,74 @@
+/**
+ * `defineStep` turns an action's implementation into a Temporal activity with the behaviour
+ * every step shares: parse arguments with the action's schema, replay a finished step from
+ * the journal, record attempts, and map errors onto the failure vocabulary.
+ */
+import { Context } from '@temporalio/activity';
+import { actionArgs, formatIssues, type ActionArgs, type ActionName, type StepContext, type StepResult } from '../workflows/contract';
+import type { ActivityDeps } from './deps';
+import { StepError, toFailure } from './errors';
+import { Journal, type JournalEntry, type StepKey } from './journal';
+
+export interface StepIO {
+  deps: ActivityDeps;
+  key: StepKey;
+  journal: Journal;
+  /** Earlier `pending` record of this same step, when a previous attempt got that far. */
+  pending: JournalEntry | undefined;
+  /** Record what a retry needs to recognise this attempt's work, before doing it. */
+  markPending(record: Record<string, unknown>): void;
+  heartbeat(details?: unknown): void;
+  signal: AbortSignal;
+}
+
+export type StepImpl<A extends ActionName> = (io: StepIO, args: ActionArgs<A>) => Promise<StepResult>;
+
+export function defineStep<A extends ActionName>(deps: ActivityDeps, action: A, impl: StepImpl<A>) {
+  const journal = new Journal(deps.home);
+  return async (ctx: StepContext, rawArgs: unknown): Promise<StepResult> => {
+    const context = Context.current();
+    const { attempt, workflowExecution } = context.info;
+    try {
+      const parsed = actionArgs[action].safeParse(rawArgs);
+      if (!parsed.success) throw new StepError('InvalidArguments', `${action}: ${formatIssues(parsed.error).join('; ')}`);
+      if (!workflowExecution) throw new StepError('InvalidArguments', `${action} runs only as a step of an incident workflow`);
+      const key: StepKey = { workflowId: workflowExecution.workflowId, runId: workflowExecution.runId, stepId: ctx.stepId };
+      const previous = journal.read<Record<string, unknown>>(key);
+      if (previous?.state === 'done' && previous.result) {
+        deps.logger.info({ action, step: ctx.stepId, attempt }, 'step already done; replaying its result');
+        return { ...previous.result, attempt, replayed: true };
+      }
+      let record = previous?.record;
+      const io: StepIO = {
+        deps,
+        key,
+        journal,
+        pending: previous,
+        markPending: (next) => {
+          record = next;
+          journal.write({ key, action, state: 'pending', at: new Date().toISOString(), record });
+        },
+        heartbeat: (details) => context.heartbeat(details),
+        signal: context.cancellationSignal,
+      };
+      const result = await impl(io, parsed.data as ActionArgs<A>);
+      journal.write({ key, action, state: 'done', at: new Date().toISOString(), ...(record ? { record } : {}), result });
+      deps.logger.info({ action, step: ctx.stepId, attempt }, result.summary);
+      return { ...result, attempt };
+    } catch (err) {
+      deps.logger.warn({ action, step: ctx.stepId, attempt, err: err instanceof Error ? err.message : String(err) }, 'step failed');
+      throw toFailure(err, attempt);
+    }
+  };
+}
+
+/** Run `work` while heartbeating every `everyMs`, so a dead worker is noticed quickly. */
+export async function withHeartbeat<T>(io: StepIO, work: Promise<T>, everyMs = 2_000): Promise<T> {
+  io.heartbeat();
+  const timer = setInterval(() => io.heartbeat(), everyMs);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
+}

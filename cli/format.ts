@@ -1,0 +1,51 @@
+/** Plain-text rendering of an incident's progress for terminals and logs. */
+import type { IncidentProgress, StepProgress } from '../workflows/contract';
+
+const MARK: Record<StepProgress['status'], string> = {
+  pending: '·',
+  'awaiting-approval': '⏸',
+  running: '▶',
+  succeeded: '✔',
+  failed: '✘',
+  skipped: '↷',
+};
+
+function time(iso: string | undefined): string {
+  return iso ? iso.slice(11, 19) : '';
+}
+
+function duration(step: StepProgress): string {
+  if (!step.startedAt) return '';
+  const end = step.endedAt ? Date.parse(step.endedAt) : Date.now();
+  const ms = end - Date.parse(step.startedAt);
+  return ms < 1000 ? `${ms}ms` : `${(ms / 1000).toFixed(1)}s`;
+}
+
+export function renderProgress(p: IncidentProgress): string {
+  const rows = p.steps.map((s) => [
+    `${MARK[s.status]} ${s.id}`,
+    s.phase,
+    s.action,
+    s.status,
+    s.attempts ? String(s.attempts) : '',
+    time(s.startedAt),
+    duration(s),
+    s.error ?? s.summary ?? (s.needsApproval && s.status === 'pending' ? 'needs approval' : ''),
+  ]);
+  const header = ['step', 'phase', 'action', 'status', 'tries', 'started', 'took', 'result'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const out = [
+    `${p.incidentId}  ${p.severity} ${p.class}  state: ${p.state}  phase: ${p.phase}`,
+    p.title,
+    '',
+    line(header),
+    ...rows.map(line),
+  ];
+  if (p.pendingApprovals.length) out.push('', `waiting for approval: ${p.pendingApprovals.map((a) => `${a.step} (since ${time(a.since)})`).join(', ')}`);
+  return out.join('\n');
+}
+
+export function renderTimeline(p: IncidentProgress): string {
+  return p.timeline.map((e) => `${time(e.at)}  ${e.kind.padEnd(18)} ${e.step ? `[${e.step}] ` : ''}${e.message}`).join('\n');
+}

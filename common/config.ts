@@ -1,0 +1,95 @@
+/**
+ * Runtime configuration, from the environment. `loadConfig(env)` takes the environment as an
+ * argument so tests pass their own.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { formatIssues } from '../workflows/contract';
+import { CliError } from './errors';
+import { Secret } from './secret';
+
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .optional()
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+const envSchema = z.object({
+  /** State folder: the embedded server's database, incidents, evidence, snapshots. */
+  TOURNIQUET_HOME: z.string().min(1).optional(),
+  /** Task queue the worker polls and incidents are started on. */
+  TOURNIQUET_TASK_QUEUE: z.string().min(1).default('tourniquet'),
+  /** gRPC port of the embedded dev server. */
+  TOURNIQUET_SERVER_PORT: port.default(7233),
+  /** Web UI port of the embedded dev server. */
+  TOURNIQUET_UI_PORT: port.default(8233),
+  /** pino level for tourniquet's own logs. */
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  /** Path of a Temporal CLI binary to use for the embedded server. */
+  TEMPORAL_CLI: z.string().min(1).optional(),
+  /** An existing Temporal server (`host:port`). When set, nothing embedded is started. */
+  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port, e.g. temporal.internal:7233').optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** Use TLS towards TEMPORAL_ADDRESS (implied by a client certificate or an API key). */
+  TEMPORAL_TLS: flag,
+  TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  /** Temporal Cloud API key. Never logged. */
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+});
+
+export interface Config {
+  home: string;
+  taskQueue: string;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  temporalCli: string | undefined;
+  server: {
+    /** True when TEMPORAL_ADDRESS names an existing server: start nothing. */
+    external: boolean;
+    address: string;
+    namespace: string;
+    port: number;
+    uiPort: number;
+    tls?: { clientCertPath?: string; clientKeyPath?: string; serverCaPath?: string; serverName?: string };
+    apiKey?: Secret;
+  };
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new CliError('InvalidInput', `bad environment: ${formatIssues(parsed.error).join('; ')}`);
+  }
+  const e = parsed.data;
+  if (Boolean(e.TEMPORAL_TLS_CLIENT_CERT_PATH) !== Boolean(e.TEMPORAL_TLS_CLIENT_KEY_PATH)) {
+    throw new CliError('InvalidInput', 'set both TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH, or neither');
+  }
+  const tls = e.TEMPORAL_TLS || e.TEMPORAL_TLS_CLIENT_CERT_PATH || e.TEMPORAL_API_KEY || e.TEMPORAL_TLS_SERVER_CA_CERT_PATH;
+  return {
+    home: resolve(cwd, e.TOURNIQUET_HOME ?? '.tourniquet'),
+    taskQueue: e.TOURNIQUET_TASK_QUEUE,
+    logLevel: e.LOG_LEVEL,
+    temporalCli: e.TEMPORAL_CLI,
+    server: {
+      external: e.TEMPORAL_ADDRESS !== undefined,
+      address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.TOURNIQUET_SERVER_PORT}`,
+      namespace: e.TEMPORAL_NAMESPACE,
+      port: e.TOURNIQUET_SERVER_PORT,
+      uiPort: e.TOURNIQUET_UI_PORT,
+      ...(tls
+        ? {
+            tls: {
+              ...(e.TEMPORAL_TLS_CLIENT_CERT_PATH ? { clientCertPath: e.TEMPORAL_TLS_CLIENT_CERT_PATH } : {}),
+              ...(e.TEMPORAL_TLS_CLIENT_KEY_PATH ? { clientKeyPath: e.TEMPORAL_TLS_CLIENT_KEY_PATH } : {}),
+              ...(e.TEMPORAL_TLS_SERVER_CA_CERT_PATH ? { serverCaPath: e.TEMPORAL_TLS_SERVER_CA_CERT_PATH } : {}),
+              ...(e.TEMPORAL_TLS_SERVER_NAME ? { serverName: e.TEMPORAL_TLS_SERVER_NAME } : {}),
+            },
+          }
+        : {}),
+      ...(e.TEMPORAL_API_KEY ? { apiKey: new Secret(e.TEMPORAL_API_KEY) } : {}),
+    },
+  };
+}

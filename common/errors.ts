@@ -1,0 +1,35 @@
+/**
+ * Errors the operator sees from the CLI, the demo and the worker's start-up. Each has a
+ * kind (its exit code follows from it) and a message that says what to fix.
+ */
+export const CLI_ERROR_KINDS = {
+  /** A flag, file, environment variable or workflow input is malformed. */
+  InvalidInput: 2,
+  /** No incident with that id on the server. */
+  UnknownIncident: 3,
+  /** The incident has no such step, or the step is not in a state for this command. */
+  UnknownStep: 4,
+  /** The Temporal server did not answer at the address tried. */
+  ServerUnreachable: 5,
+  /** No Temporal CLI binary could be found or installed for the embedded server. */
+  TemporalCliNotFound: 6,
+  /** The embedded server or a sandbox process did not come up. */
+  StartupFailed: 7,
+} as const;
+
+export type CliErrorKind = keyof typeof CLI_ERROR_KINDS;
+
+export class CliError extends Error {
+  constructor(
+    /** What went wrong, from the fixed list above. */
+    readonly kind: CliErrorKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+
+  get exitCode(): number {
+    return CLI_ERROR_KINDS[this.kind];
+  }
+}

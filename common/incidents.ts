@@ -1,0 +1,120 @@
+/**
+ * Client-side incident operations shared by the CLI, the demo, the intake and the tests:
+ * validate and start, read progress, send decisions. Errors are `CliError`s that say what to fix.
+ */
+import { randomBytes } from 'node:crypto';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
+import {
+  approveSignal,
+  denySignal,
+  formatIssues,
+  incidentInputSchema,
+  progressQuery,
+  SEARCH_ATTRIBUTES,
+  WORKFLOW_TYPE,
+  type ApprovalDecision,
+  type DenyDecision,
+  type IncidentInput,
+  type IncidentProgress,
+} from '../workflows/contract';
+import type { incident } from '../workflows';
+import { INCIDENT_CLASS_KEY, INCIDENT_PHASE_KEY, INCIDENT_SEVERITY_KEY } from '../workflows/search-attributes';
+import { phaseOf } from '../workflows/tracker';
+import { CliError } from './errors';
+
+/** Parse a draft into workflow input; a bad field is reported with its path. */
+export function parseIncident(draft: unknown): IncidentInput {
+  const parsed = incidentInputSchema.safeParse(draft);
+  if (!parsed.success) throw new CliError('InvalidInput', `invalid incident:\n  ${formatIssues(parsed.error).join('\n  ')}`);
+  return parsed.data;
+}
+
+/** A readable, unique id: `inc-20261122-secret-exposure-3f9a`. */
+export function incidentId(input: Pick<IncidentInput, 'class'>, now = new Date()): string {
+  const day = now.toISOString().slice(0, 10).replace(/-/g, '');
+  return `inc-${day}-${input.class}-${randomBytes(2).toString('hex')}`;
+}
+
+const searchAttributeSupport = new WeakMap<Client, Promise<boolean>>();
+
+/** Whether the server has tourniquet's search attributes registered (checked once per client). */
+function supportsSearchAttributes(client: Client): Promise<boolean> {
+  let known = searchAttributeSupport.get(client);
+  if (!known) {
+    known = client.connection.operatorService
+      .listSearchAttributes({ namespace: client.options.namespace })
+      .then((r) => Object.keys(SEARCH_ATTRIBUTES).every((name) => name in (r.customAttributes ?? {})))
+      .catch(() => false);
+    searchAttributeSupport.set(client, known);
+  }
+  return known;
+}
+
+export interface StartOptions {
+  taskQueue: string;
+  id?: string;
+}
+
+export async function startIncident(client: Client, draft: unknown, o: StartOptions): Promise<{ id: string; input: IncidentInput; handle: WorkflowHandle<typeof incident> }> {
+  const input = parseIncident(draft);
+  const id = o.id ?? incidentId(input);
+  const searchable = await supportsSearchAttributes(client);
+  const handle = await client.workflow.start<typeof incident>(WORKFLOW_TYPE, {
+    taskQueue: o.taskQueue,
+    workflowId: id,
+    args: [input],
+    staticSummary: `${input.severity} ${input.class}: ${input.title}`,
+    staticDetails: input.steps.map((s, i) => `${i + 1}. [${phaseOf(s)}] ${s.id}: ${s.action}${s.approval?.required ? ' (needs approval)' : ''}`).join('\n'),
+    ...(searchable
+      ? {
+          typedSearchAttributes: new TypedSearchAttributes([
+            { key: INCIDENT_CLASS_KEY, value: input.class },
+            { key: INCIDENT_SEVERITY_KEY, value: input.severity },
+            { key: INCIDENT_PHASE_KEY, value: phaseOf(input.steps[0]!) },
+          ]),
+        }
+      : {}),
+  });
+  return { id, input, handle };
+}
+
+export async function getProgress(client: Client, id: string): Promise<IncidentProgress> {
+  try {
+    return await client.workflow.getHandle(id).query(progressQuery);
+  } catch (err) {
+    throw notFound(err, id) ?? err;
+  }
+}
+
+function notFound(err: unknown, id: string): CliError | undefined {
+  if (err instanceof WorkflowNotFoundError || (err as { code?: number }).code === 5) {
+    return new CliError('UnknownIncident', `no incident "${id}" on this server: check the id with \`tourniquet list\``);
+  }
+  return undefined;
+}
+
+/** Check that a decision can apply before sending it, so the operator hears why not. */
+function checkWaiting(progress: IncidentProgress, step: string): void {
+  const found = progress.steps.find((s) => s.id === step);
+  if (!found) {
+    throw new CliError('UnknownStep', `incident ${progress.incidentId} has no step "${step}"; its steps are: ${progress.steps.map((s) => s.id).join(', ')}`);
+  }
+  if (found.status !== 'awaiting-approval') {
+    const waiting = progress.pendingApprovals.map((p) => p.step);
+    throw new CliError(
+      'UnknownStep',
+      `step "${step}" of ${progress.incidentId} is not waiting for approval (it is ${found.status})${waiting.length ? `; waiting: ${waiting.join(', ')}` : ''}`,
+    );
+  }
+}
+
+export async function approve(client: Client, id: string, decision: ApprovalDecision): Promise<void> {
+  checkWaiting(await getProgress(client, id), decision.step);
+  await client.workflow.getHandle(id).signal(approveSignal, decision);
+}
+
+export async function deny(client: Client, id: string, decision: DenyDecision): Promise<void> {
+  checkWaiting(await getProgress(client, id), decision.step);
+  await client.workflow.getHandle(id).signal(denySignal, decision);
+}

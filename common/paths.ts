@@ -1,0 +1,9 @@
+import { fileURLToPath } from 'node:url';
+
+/** The project's root folder (where package.json is), wherever the process was started. */
+export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Where a project-local Temporal CLI is installed when none is found. */
+export const TOOLS_DIR = fileURLToPath(new URL('../.tools', import.meta.url));
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));

@@ -1,0 +1,107 @@
+/**
+ * `npm run demo`: the main job on the embedded default. Lays out an agent sandbox, starts the
+ * Temporal dev server and a worker, and runs a secret-exposure incident end to end, holding
+ * at the approval gate until someone approves (or approving itself when there is no terminal).
+ */
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { userInfo } from 'node:os';
+import { loadConfig } from '../common/config';
+import { CliError } from '../common/errors';
+import { approve, getProgress, startIncident } from '../common/incidents';
+import { createLogger, installRuntimeLogger } from '../common/logger';
+import { connectClient, connectWorker } from '../common/temporal';
+import { incidentUrl, startStack } from '../server/stack';
+import { createWorker } from '../worker/create';
+import { renderProgress } from '../cli/format';
+import { FINAL_STATES, type IncidentProgress } from '../workflows/contract';
+import { createSandbox, gatewayStarts, secretExposureIncident, stopGateway } from './sandbox';
+
+const say = (line = '') => process.stdout.write(`${line}\n`);
+
+async function main(): Promise<void> {
+  const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
+  const logger = createLogger(config.logLevel, { component: 'demo' });
+  installRuntimeLogger(logger);
+
+  say('tourniquet demo: a leaked agent API key, handled as a durable incident\n');
+  const stack = await startStack(config, logger);
+  say(`Temporal server: ${stack.address}${stack.embedded ? ` (embedded, state in ${config.home})` : ''}`);
+  if (stack.uiUrl) say(`Temporal Web UI: ${stack.uiUrl}`);
+
+  const sandboxRoot = join(config.home, 'demo', new Date().toISOString().replace(/[:.]/g, '-'));
+  const sandbox = await createSandbox(sandboxRoot);
+  say(`Sandbox agent:   ${sandboxRoot} (gateway on ${sandbox.healthUrl})\n`);
+
+  const connection = await connectWorker({ ...config, server: { ...config.server, address: stack.address } });
+  const worker = await createWorker({ connection, namespace: config.server.namespace, taskQueue: config.taskQueue, home: config.home, logger });
+  const client = await connectClient({ ...config, server: { ...config.server, address: stack.address } });
+
+  let final: IncidentProgress | undefined;
+  try {
+    final = await worker.runUntil(async () => {
+      const { id, handle } = await startIncident(client, secretExposureIncident(sandbox), { taskQueue: config.taskQueue });
+      say(`Incident started: ${id}`);
+      if (stack.uiUrl) say(`  ${incidentUrl(stack.uiUrl, config.server.namespace, id)}`);
+      say();
+      let seen = 0;
+      let gateAnnounced = false;
+      for (;;) {
+        const p = await getProgress(client, id);
+        for (const e of p.timeline.slice(seen)) say(`  ${e.at.slice(11, 19)}  ${e.step ? `[${e.step}] ` : ''}${e.message}`);
+        seen = p.timeline.length;
+        const gate = p.pendingApprovals[0];
+        if (gate && !gateAnnounced) {
+          gateAnnounced = true;
+          announceGate(id, gate.step, stack.uiUrl ? incidentUrl(stack.uiUrl, config.server.namespace, id) : undefined);
+          void approveWhenAsked(client, id, gate.step);
+        }
+        if (FINAL_STATES.has(p.state)) break;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      await handle.result().catch(() => undefined);
+      return getProgress(client, id);
+    });
+  } finally {
+    await connection.close();
+    await stopGateway(sandbox);
+    await stack.stop();
+  }
+
+  say(`\n${renderProgress(final)}\n`);
+  const evidence = final.steps.find((s) => s.id === 'capture-evidence')?.result?.folder;
+  if (evidence) say(`Evidence: ${String(evidence)}`);
+  say(`Gateway starts recorded: ${gatewayStarts(sandbox).length} (1 at set-up, 1 after approval)`);
+  if (final.state !== 'resolved') throw new CliError('StartupFailed', `the demo incident ended ${final.state}`);
+  say('Demo incident resolved.');
+}
+
+function announceGate(id: string, step: string, url: string | undefined): void {
+  const payload = JSON.stringify({ step, by: '<your name>', comment: 'key rotated, evidence captured' });
+  say(`\n  ── Approval needed: step "${step}" ──`);
+  if (url) say(`  In the Temporal UI: open ${url}, "Send a Signal", name: approve, input:\n      ${payload}`);
+  say(`  From a terminal:    npx tourniquet approve ${id} ${step} --by <your name>`);
+}
+
+/** With a terminal, Enter approves as the current user; without one (CI), approve at once. */
+async function approveWhenAsked(client: Awaited<ReturnType<typeof connectClient>>, id: string, step: string): Promise<void> {
+  const by = userInfo().username || 'operator';
+  if (!process.stdin.isTTY) {
+    say('  No terminal on stdin: the demo approves by itself.\n');
+    await approve(client, id, { step, by: `${by} (demo, no terminal)`, comment: 'auto-approved: no terminal on stdin' });
+    return;
+  }
+  say(`  Or press Enter here to approve as ${by}.\n`);
+  const rl = createInterface({ input: process.stdin });
+  await new Promise<void>((resolve) => rl.once('line', () => resolve()));
+  rl.close();
+  await approve(client, id, { step, by, comment: 'approved at the demo prompt' }).catch((err: Error) => say(`  (${err.message})`));
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(err instanceof CliError ? err.exitCode : 1);
+  },
+);

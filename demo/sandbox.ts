@@ -1,0 +1,137 @@
+/**
+ * A sandbox that looks like a self-hosted agent: a gateway process reading an API key from an
+ * env file, a workspace folder, and a backup of that workspace. The demo and the tests run
+ * real incidents against it.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, openSync, closeSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { fileURLToPath } from 'node:url';
+import { isAlive, readPidfile, signal, sleep } from '../activities/process';
+import { CliError } from '../common/errors';
+import type { IncidentInputDraft } from '../workflows/contract';
+
+const GATEWAY = fileURLToPath(new URL('./gateway.ts', import.meta.url));
+// Absolute, so the recorded command line works from any working directory on restart.
+const TSX_LOADER = import.meta.resolve('tsx');
+
+export interface Sandbox {
+  root: string;
+  envFile: string;
+  workspace: string;
+  backup: string;
+  pidfile: string;
+  startsFile: string;
+  logFile: string;
+  port: number;
+  healthUrl: string;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Lay out the sandbox under `root` and start its gateway. */
+export async function createSandbox(root: string, port?: number): Promise<Sandbox> {
+  const agent = join(root, 'agent');
+  const workspace = join(agent, 'workspace');
+  mkdirSync(join(workspace, 'memory'), { recursive: true });
+  mkdirSync(join(agent, 'backups'), { recursive: true });
+  mkdirSync(join(agent, 'run'), { recursive: true });
+  const sb: Sandbox = {
+    root,
+    envFile: join(agent, '.env'),
+    workspace,
+    backup: join(agent, 'backups', 'workspace.tar.gz'),
+    pidfile: join(agent, 'run', 'gateway.pid'),
+    startsFile: join(agent, 'run', 'gateway.starts'),
+    logFile: join(agent, 'run', 'gateway.log'),
+    port: port ?? (await freePort()),
+    healthUrl: '',
+  };
+  sb.healthUrl = `http://127.0.0.1:${sb.port}/health`;
+  writeFileSync(sb.envFile, `# agent gateway settings\nAGENT_MODEL=local-small\nAGENT_API_KEY=sk-live-${randomBytes(24).toString('hex')}\n`, { mode: 0o600 });
+  writeFileSync(join(workspace, 'notes.md'), '# Agent notes\n- deploy checklist reviewed\n');
+  writeFileSync(join(workspace, 'memory', 'card-001.md'), 'The staging host is staging.internal.\n');
+  const tar = await execa('tar', ['--create', '--gzip', '--file', sb.backup, '--directory', workspace, '.'], { reject: false });
+  if (tar.exitCode !== 0) throw new CliError('StartupFailed', `could not make the sandbox backup: ${tar.stderr}`);
+  await startGateway(sb);
+  return sb;
+}
+
+/** Start the gateway detached, in its own process group, as an init system would. */
+export async function startGateway(sb: Sandbox): Promise<number> {
+  const out = openSync(sb.logFile, 'a');
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, GATEWAY, '--env', sb.envFile, '--port', String(sb.port), '--starts', sb.startsFile], {
+    cwd: sb.root,
+    detached: true,
+    stdio: ['ignore', out, out],
+  });
+  closeSync(out);
+  child.unref();
+  writeFileSync(sb.pidfile, `${child.pid}\n`);
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(sb.healthUrl)).ok) return child.pid!;
+    } catch {
+      /* not listening yet */
+    }
+    await sleep(100);
+  }
+  throw new CliError('StartupFailed', `the sandbox gateway did not answer at ${sb.healthUrl}; see ${sb.logFile}`);
+}
+
+/** Stop whatever gateway the pidfile names (end of demo, test clean-up). */
+export async function stopGateway(sb: Sandbox): Promise<void> {
+  const pid = readPidfile(sb.pidfile);
+  if (pid === undefined || !isAlive(pid)) return;
+  signal(-pid, 'SIGTERM');
+  for (let i = 0; i < 50 && isAlive(pid); i++) await sleep(100);
+  if (isAlive(pid)) signal(-pid, 'SIGKILL');
+}
+
+export function gatewayStarts(sb: Sandbox): string[] {
+  return existsSync(sb.startsFile) ? readFileSync(sb.startsFile, 'utf8').trim().split('\n').filter(Boolean) : [];
+}
+
+/**
+ * The demo incident: the gateway's API key leaked. Stop the gateway, rotate the key, capture
+ * evidence, snapshot the workspace, then (after a human approves) restart and smoke-test it.
+ */
+export function secretExposureIncident(sb: Sandbox): IncidentInputDraft {
+  return {
+    class: 'secret-exposure',
+    severity: 'S1',
+    title: 'Agent gateway API key pasted into a public chat',
+    targets: ['gateway', 'AGENT_API_KEY'],
+    steps: [
+      { id: 'stop-gateway', action: 'stopService', summary: 'Freeze the agent gateway', args: { service: 'gateway', pidfile: sb.pidfile, graceMs: 3_000 } },
+      { id: 'rotate-api-key', action: 'rotateKey', summary: 'Rotate AGENT_API_KEY', args: { envFile: sb.envFile, key: 'AGENT_API_KEY' } },
+      {
+        id: 'capture-evidence',
+        action: 'captureEvidence',
+        summary: 'Copy gateway log and workspace listing',
+        args: { files: [sb.logFile, sb.startsFile], commands: [{ name: 'workspace-listing.txt', argv: ['ls', '-laR', sb.workspace] }] },
+      },
+      { id: 'snapshot-workspace', action: 'snapshotDisk', summary: 'Snapshot the workspace as found', args: { target: sb.workspace } },
+      {
+        id: 'restart-gateway',
+        action: 'startService',
+        summary: 'Restart the gateway with the new key',
+        approval: { required: true, onDeny: 'abort' },
+        args: { service: 'gateway', pidfile: sb.pidfile, settleMs: 500 },
+      },
+      { id: 'smoke-gateway', action: 'smokeTest', summary: 'GET /health on the gateway', args: { url: sb.healthUrl, expectStatus: 200 } },
+    ],
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * The embedded Temporal server: `temporal server start-dev` with a SQLite file, the Web UI,
+ * and tourniquet's search attributes registered. Started and stopped by this process.
+ */
+import { mkdirSync, openSync, closeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createConnection } from 'node:net';
+import { spawn } from 'node:child_process';
+import { Connection } from '@temporalio/client';
+import type { Logger } from 'pino';
+import { CliError } from '../common/errors';
+import { SEARCH_ATTRIBUTES } from '../workflows/contract';
+
+export interface DevServerOptions {
+  cliPath: string;
+  /** SQLite file: incidents survive a restart of the server. */
+  dbFile: string;
+  port: number;
+  /** Web UI port, or `false` for none. */
+  uiPort: number | false;
+  namespace?: string;
+  /** Where the server's own output goes. */
+  logFile: string;
+  logger: Logger;
+  startupTimeoutMs?: number;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl: string | undefined;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export function devServerArgs(o: Pick<DevServerOptions, 'dbFile' | 'port' | 'uiPort' | 'namespace'>): string[] {
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(o.port), '--db-filename', o.dbFile, '--log-level', 'warn'];
+  if (o.uiPort === false) args.push('--headless');
+  else args.push('--ui-port', String(o.uiPort), '--ui-disable-news-fetch');
+  if (o.namespace && o.namespace !== 'default') args.push('--namespace', o.namespace);
+  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+  // Updates are used by the CLI's decisions; some server versions keep them off by default.
+  args.push('--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true');
+  return args;
+}
+
+export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
+  const address = `127.0.0.1:${o.port}`;
+  if (await portOpen(o.port)) {
+    throw new CliError(
+      'StartupFailed',
+      `port ${o.port} is already in use. If a tourniquet dev server runs there, point at it with TEMPORAL_ADDRESS=${address}; otherwise set TOURNIQUET_SERVER_PORT to a free port.`,
+    );
+  }
+  mkdirSync(dirname(o.dbFile), { recursive: true, mode: 0o700 });
+  mkdirSync(dirname(o.logFile), { recursive: true });
+  const out = openSync(o.logFile, 'a');
+  const child = spawn(o.cliPath, devServerArgs(o), { stdio: ['ignore', out, out] });
+  closeSync(out);
+  let exited = false;
+  const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exit.then(() => (exited = true));
+  // If this process dies, do not leave the server behind holding the port and the database.
+  const orphanGuard = () => child.kill('SIGTERM');
+  process.once('exit', orphanGuard);
+
+  const deadline = Date.now() + (o.startupTimeoutMs ?? 60_000);
+  for (;;) {
+    if (exited) throw new CliError('StartupFailed', `the Temporal dev server exited during start-up; see ${o.logFile}`);
+    if (await serverAnswers(address)) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new CliError('StartupFailed', `the Temporal dev server did not answer at ${address} within ${(o.startupTimeoutMs ?? 60_000) / 1000}s; see ${o.logFile}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  o.logger.info({ address, ui: o.uiPort, db: o.dbFile }, 'Temporal dev server ready');
+  return {
+    address,
+    uiUrl: o.uiPort === false ? undefined : `http://localhost:${o.uiPort}`,
+    pid: child.pid ?? -1,
+    async stop() {
+      if (exited) return;
+      process.off('exit', orphanGuard);
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exit;
+      clearTimeout(timer);
+    },
+  };
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function serverAnswers(address: string): Promise<boolean> {
+  if (!(await portOpen(Number(address.split(':')[1])))) return false;
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: 1_000 });
+    await connection.workflowService.getSystemInfo({});
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await connection?.close();
+  }
+}

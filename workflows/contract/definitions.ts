@@ -1,0 +1,51 @@
+/**
+ * Signals and queries of the `incident` workflow. The workflow, the CLI, the demo and the
+ * tests import these, so the names and payloads are written once.
+ */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { z } from 'zod';
+import type { IncidentProgress } from './progress';
+
+export const WORKFLOW_TYPE = 'incident';
+
+/**
+ * Payload of `approve`. One JSON object, so the Temporal UI's "Send Signal" form can send it:
+ * `{"step": "restart-gateway", "by": "alice", "comment": "key rotated, go"}`
+ */
+export const approvalDecision = z.object({
+  step: z.string().min(1, 'name the step being approved'),
+  by: z.string().min(1, 'say who approves ("by")'),
+  comment: z.string().max(2000).optional(),
+});
+export type ApprovalDecision = z.infer<typeof approvalDecision>;
+
+/**
+ * Payload of `deny`: `{"step": "restart-gateway", "by": "bob", "reason": "still leaking"}`.
+ * The step's `approval.onDeny` decides whether the incident aborts or skips the step.
+ */
+export const denyDecision = z.object({
+  step: z.string().min(1, 'name the step being denied'),
+  by: z.string().min(1, 'say who denies ("by")'),
+  reason: z.string().min(1, 'give a reason').max(2000),
+});
+export type DenyDecision = z.infer<typeof denyDecision>;
+
+/** Approve a step that waits for approval. */
+export const approveSignal = defineSignal<[ApprovalDecision]>('approve');
+/** Deny a step that waits for approval. */
+export const denySignal = defineSignal<[DenyDecision]>('deny');
+/** The incident's full progress: steps, approvals waiting, timeline. */
+export const progressQuery = defineQuery<IncidentProgress>('progress');
+
+export const DESCRIPTIONS = {
+  approve: 'Approve a waiting step. Payload: {"step": "<step id>", "by": "<name>", "comment": "<optional>"}',
+  deny: 'Deny a waiting step (aborts or skips per the step). Payload: {"step": "<step id>", "by": "<name>", "reason": "<why>"}',
+  progress: 'Incident progress: phase, every step with status and attempts, pending approvals, timeline.',
+} as const;
+
+/** Search attributes the incident sets, registered on the embedded server at start. */
+export const SEARCH_ATTRIBUTES = {
+  IncidentClass: 'Keyword',
+  IncidentSeverity: 'Keyword',
+  IncidentPhase: 'Keyword',
+} as const;

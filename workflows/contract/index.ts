@@ -1,0 +1,5 @@
+export * from './actions';
+export * from './input';
+export * from './progress';
+export * from './definitions';
+export * from './results';

@@ -1,0 +1,127 @@
+/**
+ * The incident workflow's input: the one format every entry point (CLI flags, files,
+ * playbooks, webhooks) is compiled into, so the workflow history records exactly what ran.
+ */
+import { z } from 'zod';
+import { actionArgs, type ActionName } from './actions';
+
+/** The seven incident classes of the agent incident runbook. */
+export const INCIDENT_CLASSES = [
+  'destructive-action',
+  'secret-exposure',
+  'public-leak',
+  'runaway-automation',
+  'prompt-injection',
+  'memory-corruption',
+  'service-outage',
+] as const;
+export const incidentClass = z.enum(INCIDENT_CLASSES);
+export type IncidentClass = z.infer<typeof incidentClass>;
+
+/** S1: data loss, exposed secret, public leak, external action. S2: broken service. S3: contained. */
+export const severity = z.enum(['S1', 'S2', 'S3']);
+export type Severity = z.infer<typeof severity>;
+
+/** The runbook's order: freeze, preserve, classify, contain, recover, verify, learn. */
+export const PHASES = ['freeze', 'preserve', 'classify', 'contain', 'recover', 'verify', 'learn'] as const;
+export const phase = z.enum(PHASES);
+export type Phase = z.infer<typeof phase>;
+
+const duration = z
+  .union([z.number().int().positive(), z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'must look like "500ms", "30s", "5m" or "1h"')])
+  .describe('milliseconds, or a string such as "30s"');
+
+export const retrySpec = z.object({
+  maximumAttempts: z.number().int().min(1).max(100).optional(),
+  initialInterval: duration.optional(),
+  backoffCoefficient: z.number().min(1).max(10).optional(),
+  maximumInterval: duration.optional(),
+});
+
+export const timeoutSpec = z.object({
+  startToClose: duration.optional(),
+  scheduleToClose: duration.optional(),
+  heartbeat: duration.optional(),
+});
+
+export const approvalSpec = z.object({
+  required: z.boolean().default(true),
+  /** What a `deny` does: abort the incident, or skip this step and go on. */
+  onDeny: z.enum(['abort', 'skip']).default('abort'),
+});
+
+const stepId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes, e.g. "stop-gateway"');
+
+const stepBase = {
+  id: stepId,
+  /** One line shown in the Temporal UI next to the activity. */
+  summary: z.string().max(200).optional(),
+  phase: phase.optional(),
+  retry: retrySpec.optional(),
+  timeouts: timeoutSpec.optional(),
+  approval: approvalSpec.optional(),
+  /** What a failed step does to the incident. */
+  onFailure: z.enum(['abort', 'continue']).default('abort'),
+};
+
+function stepFor<A extends ActionName>(action: A) {
+  return z.object({ ...stepBase, action: z.literal(action), args: actionArgs[action] });
+}
+
+export const stepSchema = z.discriminatedUnion('action', [
+  stepFor('stopService'),
+  stepFor('startService'),
+  stepFor('captureEvidence'),
+  stepFor('snapshotDisk'),
+  stepFor('rotateKey'),
+  stepFor('restoreBackup'),
+  stepFor('smokeTest'),
+  stepFor('runCommand'),
+]);
+export type Step = z.infer<typeof stepSchema>;
+export type StepInput = z.input<typeof stepSchema>;
+
+export const incidentInputSchema = z
+  .object({
+    class: incidentClass,
+    severity,
+    title: z.string().min(1).max(200),
+    targets: z.array(z.string().min(1)).default([]),
+    steps: z.array(stepSchema).min(1, 'an incident needs at least one step'),
+  })
+  .superRefine((input, ctx) => {
+    const seen = new Set<string>();
+    input.steps.forEach((step, i) => {
+      if (seen.has(step.id)) {
+        ctx.addIssue({ code: 'custom', path: ['steps', i, 'id'], message: `duplicate step id "${step.id}": step ids must be unique` });
+      }
+      seen.add(step.id);
+    });
+  });
+
+/** Parsed input, defaults applied: what the workflow receives. */
+export type IncidentInput = z.infer<typeof incidentInputSchema>;
+/** What a caller may write: defaults still optional. */
+export type IncidentInputDraft = z.input<typeof incidentInputSchema>;
+
+/** Where a step sits in the runbook's order when the step does not say. */
+export const DEFAULT_PHASE: Record<ActionName, Phase> = {
+  stopService: 'freeze',
+  captureEvidence: 'preserve',
+  snapshotDisk: 'preserve',
+  rotateKey: 'contain',
+  runCommand: 'contain',
+  restoreBackup: 'recover',
+  startService: 'recover',
+  smokeTest: 'verify',
+};
+
+/** Render zod issues as `path: message` lines, the form every edge reports bad input in. */
+export function formatIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const where = issue.path.length ? issue.path.map(String).join('.') : '(input)';
+    return `${where}: ${issue.message}`;
+  });
+}

@@ -1,0 +1,16 @@
+/** What every activity returns to the workflow. Fields land in workflow history: no secrets. */
+export interface StepContext {
+  /** The step's id in the incident; with the workflow run it keys idempotency. */
+  stepId: string;
+}
+
+export interface StepResult {
+  /** One human line: what the step did. */
+  summary: string;
+  /** Structured facts (ids, fingerprints, counts). */
+  data?: Record<string, unknown>;
+  /** Which attempt of the activity produced this result. */
+  attempt?: number;
+  /** True when an earlier attempt had already done the work and this call changed nothing. */
+  replayed?: boolean;
+}

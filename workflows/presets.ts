@@ -1,0 +1,49 @@
+/**
+ * Named timeout and retry presets. A step may override any field; anything it leaves out
+ * comes from the preset of its action.
+ */
+import type { ActivityOptions, RetryPolicy } from '@temporalio/workflow';
+import type { ActionName, Step } from './contract';
+
+export const RETRY = {
+  /** Transient faults: a few quick tries, then give up so a human sees it. */
+  standard: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
+  /** Waiting for a service to come back: more patient. */
+  patient: { initialInterval: '1s', backoffCoefficient: 1.5, maximumInterval: '10s', maximumAttempts: 20 },
+} as const satisfies Record<string, RetryPolicy>;
+
+export const TIMEOUTS = {
+  /** Quick local actions. */
+  short: { startToCloseTimeout: '1m' },
+  /** Copying, archiving: heartbeats so a dead worker is noticed in seconds, not minutes. */
+  long: { startToCloseTimeout: '30m', heartbeatTimeout: '10s' },
+} as const satisfies Record<string, ActivityOptions>;
+
+const ACTION_PRESET: Record<ActionName, { retry: RetryPolicy; timeouts: ActivityOptions }> = {
+  stopService: { retry: RETRY.standard, timeouts: TIMEOUTS.short },
+  startService: { retry: RETRY.standard, timeouts: TIMEOUTS.short },
+  captureEvidence: { retry: RETRY.standard, timeouts: TIMEOUTS.long },
+  snapshotDisk: { retry: RETRY.standard, timeouts: TIMEOUTS.long },
+  rotateKey: { retry: RETRY.standard, timeouts: TIMEOUTS.short },
+  restoreBackup: { retry: RETRY.standard, timeouts: TIMEOUTS.long },
+  smokeTest: { retry: RETRY.patient, timeouts: TIMEOUTS.short },
+  runCommand: { retry: RETRY.standard, timeouts: TIMEOUTS.long },
+};
+
+/** Activity options for one step: its action's preset, overridden by what the step says. */
+export function activityOptionsFor(step: Step): ActivityOptions {
+  const preset = ACTION_PRESET[step.action];
+  const retry: RetryPolicy = { ...preset.retry };
+  if (step.retry?.maximumAttempts !== undefined) retry.maximumAttempts = step.retry.maximumAttempts;
+  if (step.retry?.initialInterval !== undefined) retry.initialInterval = step.retry.initialInterval as RetryPolicy['initialInterval'];
+  if (step.retry?.backoffCoefficient !== undefined) retry.backoffCoefficient = step.retry.backoffCoefficient;
+  if (step.retry?.maximumInterval !== undefined) retry.maximumInterval = step.retry.maximumInterval as RetryPolicy['maximumInterval'];
+
+  const options: ActivityOptions = { ...preset.timeouts, retry };
+  const t = step.timeouts;
+  if (t?.startToClose !== undefined) options.startToCloseTimeout = t.startToClose as ActivityOptions['startToCloseTimeout'];
+  if (t?.scheduleToClose !== undefined) options.scheduleToCloseTimeout = t.scheduleToClose as ActivityOptions['scheduleToCloseTimeout'];
+  if (t?.heartbeat !== undefined) options.heartbeatTimeout = t.heartbeat as ActivityOptions['heartbeatTimeout'];
+  options.summary = step.summary ?? `${step.id} (${step.action})`;
+  return options;
+}
