@@ -5,8 +5,8 @@
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { pino, type Logger } from 'pino';
 
-export function createLogger(level: string, bindings: Record<string, unknown> = {}): Logger {
-  return pino({ level, base: { ...bindings }, redact: { paths: ['*.apiKey', '*.secret', '*.password', '*.token'], censor: '[redacted]' } }, pino.destination(2));
+export function createLogger(level: string, name: string): Logger {
+  return pino({ level, name, redact: { paths: ['*.apiKey', '*.secret', '*.password', '*.token'], censor: '[redacted]' } }, pino.destination(2));
 }
 
 let installed = false;

@@ -21,7 +21,7 @@ const say = (line = '') => process.stdout.write(`${line}\n`);
 
 async function main(): Promise<void> {
   const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
-  const logger = createLogger(config.logLevel, { component: 'demo' });
+  const logger = createLogger(config.logLevel, 'demo');
   installRuntimeLogger(logger);
 
   say('tourniquet demo: a leaked agent API key, handled as a durable incident\n');

@@ -9,7 +9,7 @@ import { createWorker } from './create';
 
 export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = loadConfig(env);
-  const logger = createLogger(config.logLevel, { component: 'worker' });
+  const logger = createLogger(config.logLevel, 'worker');
   installRuntimeLogger(logger);
   const connection = await connectWorker(config);
   try {

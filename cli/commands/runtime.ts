@@ -1,0 +1,41 @@
+/** dev and worker: the commands that run things. */
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { loadConfig } from '../../common/config';
+import { createLogger, installRuntimeLogger } from '../../common/logger';
+import { connectWorker } from '../../common/temporal';
+import { startStack } from '../../server/stack';
+import { createWorker } from '../../worker/create';
+import { runWorker } from '../../worker/main';
+import { action, print } from '../command';
+
+export function registerRuntimeCommands(program: Command): void {
+  program
+    .command('dev')
+    .description('Run the embedded Temporal dev server (Web UI on :8233) and a worker in the foreground; Ctrl-C stops both')
+    .action(
+      action(z.object({}), async () => {
+        const config = loadConfig();
+        const logger = createLogger(config.logLevel, 'dev');
+        installRuntimeLogger(logger);
+        const stack = await startStack(config, logger);
+        const address = stack.address;
+        const connection = await connectWorker({ ...config, server: { ...config.server, address } });
+        try {
+          const worker = await createWorker({ connection, namespace: config.server.namespace, taskQueue: config.taskQueue, home: config.home, logger });
+          print(`Temporal server ${address}${stack.uiUrl ? `, Web UI ${stack.uiUrl}` : ''}; worker on task queue "${config.taskQueue}". Ctrl-C to stop.`);
+          // The SDK turns SIGINT/SIGTERM into a graceful worker shutdown; run() returns after it.
+          await worker.run();
+        } finally {
+          await connection.close();
+          await stack.stop();
+          print('stopped; incidents are kept in the server database and resume on the next start');
+        }
+      }),
+    );
+
+  program
+    .command('worker')
+    .description('Run a worker against the configured Temporal server (TEMPORAL_ADDRESS, or the embedded one)')
+    .action(action(z.object({}), () => runWorker()));
+}

@@ -1,0 +1,20 @@
+/**
+ * The `tourniquet` command line. Every command exits 0 on success, otherwise non-zero with
+ * one line that says what to fix.
+ */
+import { Command } from 'commander';
+import { registerIncidentCommands } from './commands/incident';
+import { registerRuntimeCommands } from './commands/runtime';
+import { fail } from './command';
+
+export function buildProgram(): Command {
+  const program = new Command('tourniquet')
+    .description('Incident-response playbooks for self-hosted AI agents, run as durable Temporal workflows')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)');
+  registerRuntimeCommands(program);
+  registerIncidentCommands(program);
+  return program;
+}
+
+buildProgram().parseAsync(process.argv).catch(fail);
