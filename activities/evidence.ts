@@ -11,7 +11,7 @@ import type { ActivityDeps } from './deps';
 import { StepError } from './errors';
 import { sha256, sha256File } from './hash';
 import { incidentDir, safeName } from './journal';
-import { defineStep } from './step';
+import { defineStep, withHeartbeat } from './step';
 
 export interface ManifestEntry {
   path: string;
@@ -62,7 +62,7 @@ export function evidenceActivities(deps: ActivityDeps) {
     const commands: Manifest['commands'] = [];
     for (const command of args.commands) {
       io.heartbeat({ running: command.name });
-      const result = await deps.run(command.argv, { ...(command.cwd ? { cwd: command.cwd } : {}), signal: io.signal, timeoutMs: 120_000 });
+      const result = await withHeartbeat(io, deps.run(command.argv, { ...(command.cwd ? { cwd: command.cwd } : {}), signal: io.signal, timeoutMs: 120_000 }));
       mkdirSync(join(staging, 'commands'), { recursive: true, mode: 0o700 });
       writeFileSync(join(staging, 'commands', command.name), formatCommand(command.argv, result), { mode: 0o400, flag: 'wx' });
       commands.push({ name: command.name, argv: command.argv, exitCode: result.exitCode });
@@ -94,7 +94,7 @@ function readManifest(folder: string): Manifest {
 function describe(folder: string, manifest: Manifest, replayed: boolean) {
   const manifestSha256 = sha256(readFileSync(join(folder, 'manifest.json')));
   return {
-    summary: `captured ${manifest.entries.length} file(s) and ${manifest.commands.length} command output(s)${manifest.missing.length ? `, ${manifest.missing.length} missing` : ''} into ${folder}`,
+    summary: `captured ${manifest.entries.length - manifest.commands.length} file(s) and ${manifest.commands.length} command output(s)${manifest.missing.length ? `, ${manifest.missing.length} missing` : ''} into ${folder}`,
     data: {
       folder,
       manifestSha256,

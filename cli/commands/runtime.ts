@@ -5,6 +5,7 @@ import { loadConfig } from '../../common/config';
 import { createLogger, installRuntimeLogger } from '../../common/logger';
 import { connectWorker } from '../../common/temporal';
 import { startStack } from '../../server/stack';
+import { ensureTemporalCli } from '../../server/temporal-cli';
 import { createWorker } from '../../worker/create';
 import { runWorker } from '../../worker/main';
 import { action, print } from '../command';
@@ -31,6 +32,17 @@ export function registerRuntimeCommands(program: Command): void {
           await stack.stop();
           print('stopped; incidents are kept in the server database and resume on the next start');
         }
+      }),
+    );
+
+  program
+    .command('setup')
+    .description('Find the Temporal CLI for the embedded server, installing it into .tools/ if missing; print its path')
+    .action(
+      action(z.object({}), async () => {
+        const logger = createLogger(loadConfig().logLevel, 'setup');
+        const cli = await ensureTemporalCli(logger);
+        print(`${cli.path} (${cli.source})`);
       }),
     );
 

@@ -1,0 +1,44 @@
+// Lint rules that guard what the type checker cannot: floating promises everywhere, and the
+// Temporal sandbox boundary in workflows/ (no Node built-ins, no side-effect libraries).
+import tseslint from 'typescript-eslint';
+import { builtinModules } from 'node:module';
+
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', '.tools/**', '.tourniquet/**'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      // "Forgetting to await activities and workflow APIs is bad" (Temporal's samples).
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        // node:test's describe/it return promises the runner itself awaits.
+        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'before', 'after'] }] },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            ...nodeBuiltins.map((name) => ({ name, message: 'Workflow code runs in Temporal\'s sandbox: no Node built-ins. Do this in an activity.' })),
+            ...['execa', 'pino', '@temporalio/worker', '@temporalio/client', '@temporalio/activity'].map((name) => ({
+              name,
+              message: 'Workflow code must stay deterministic: side effects belong in activities.',
+            })),
+          ],
+          patterns: [
+            { group: ['../activities', '../activities/*', '../common/*', '../server/*', '../worker/*', '../cli/*'], allowTypeImports: true, message: 'Workflows import only types from outside workflows/.' },
+          ],
+        },
+      ],
+    },
+  },
+);

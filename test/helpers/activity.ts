@@ -1,0 +1,44 @@
+/** Run an activity outside a worker, with the info a real incident run would give it. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+
+const silentSdkLogger = new DefaultLogger('ERROR', () => {});
+import { createActivities, execaRunner, type ActivityDeps } from '../../activities';
+import type { ActionName, StepContext, StepResult } from '../../workflows/contract';
+import { quietLogger } from './temporal';
+
+export function tempDir(prefix = 'tourniquet-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function testDeps(overrides: Partial<ActivityDeps> = {}): ActivityDeps {
+  return { run: execaRunner, logger: quietLogger, home: tempDir('tourniquet-home-'), fetch: globalThis.fetch, randomBytes, ...overrides };
+}
+
+export interface Harness {
+  deps: ActivityDeps;
+  activities: ReturnType<typeof createActivities>;
+  /** Call an action as step `stepId` of incident `workflowId`, attempt `attempt`. */
+  call(action: ActionName, stepId: string, args: unknown, opts?: { workflowId?: string; runId?: string; attempt?: number }): Promise<StepResult>;
+}
+
+export function harness(overrides: Partial<ActivityDeps> = {}): Harness {
+  const deps = testDeps(overrides);
+  const activities = createActivities(deps);
+  return {
+    deps,
+    activities,
+    call(action, stepId, args, opts = {}) {
+      const env = new MockActivityEnvironment({
+        workflowExecution: { workflowId: opts.workflowId ?? 'inc-test', runId: opts.runId ?? 'run-1' },
+        attempt: opts.attempt ?? 1,
+      }, { logger: silentSdkLogger });
+      const fn = activities[action] as (ctx: StepContext, args: unknown) => Promise<StepResult>;
+      return env.run(fn, { stepId }, args);
+    },
+  };
+}

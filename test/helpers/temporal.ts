@@ -1,0 +1,73 @@
+/**
+ * A real Temporal dev server for one test file, started by the test itself (headless, its
+ * own SQLite file and free port), plus a workflow bundle built once per file.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createLogger, installRuntimeLogger } from '../../common/logger';
+import { WORKFLOWS_PATH } from '../../common/paths';
+import { freePort } from '../../demo/sandbox';
+import { startDevServer, type DevServer } from '../../server/dev-server';
+import { ensureTemporalCli } from '../../server/temporal-cli';
+
+export const quietLogger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', 'test');
+// The SDK's own logs go through pino too, so tests print only what they fail on.
+installRuntimeLogger(quietLogger);
+
+export interface TestServer {
+  dir: string;
+  server: DevServer;
+  address: string;
+  uiUrl: string | undefined;
+  client: Client;
+  nativeConnection: NativeConnection;
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(options: { ui?: boolean } = {}): Promise<TestServer> {
+  const cli = await ensureTemporalCli(quietLogger);
+  const dir = mkdtempSync(join(tmpdir(), 'tourniquet-test-'));
+  const server = await startDevServer({
+    cliPath: cli.path,
+    dbFile: join(dir, 'temporal.sqlite'),
+    port: await freePort(),
+    uiPort: options.ui ? await freePort() : false,
+    logFile: join(dir, 'temporal-server.log'),
+    logger: quietLogger,
+  });
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection });
+  const nativeConnection = await NativeConnection.connect({ address: server.address });
+  return {
+    dir,
+    server,
+    address: server.address,
+    uiUrl: server.uiUrl,
+    client,
+    nativeConnection,
+    async stop() {
+      await nativeConnection.close();
+      await connection.close();
+      await server.stop();
+    },
+  };
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
+  return bundle;
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

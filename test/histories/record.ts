@@ -1,0 +1,72 @@
+/**
+ * `npm run record-histories`: run the built-in incident shapes on a real server and save their
+ * histories here. The replay test replays them against the current workflow code, so a change
+ * that would break incidents already running fails before it lands. Re-record only when a
+ * change to the workflow is meant to be incompatible (and then version it with patching).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { execa } from 'execa';
+import { ensureTemporalCli } from '../../server/temporal-cli';
+import { approve, deny, getProgress, startIncident } from '../../common/incidents';
+import { createSandbox, secretExposureIncident, stopGateway } from '../../demo/sandbox';
+import { createWorker } from '../../worker/create';
+import { tempDir } from '../helpers/activity';
+import { quietLogger, startTestServer, waitFor } from '../helpers/temporal';
+
+const here = new URL('.', import.meta.url).pathname;
+
+async function main(): Promise<void> {
+  const env = await startTestServer();
+  const taskQueue = `record-${randomUUID()}`;
+  const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, home: tempDir(), logger: quietLogger });
+  const sandbox = await createSandbox(tempDir('tourniquet-record-'));
+  const waitGate = (id: string) => waitFor('gate', async () => ((await getProgress(env.client, id)).state === 'awaiting-approval' ? true : undefined));
+  try {
+    await worker.runUntil(async () => {
+      const save = async (name: string, id: string) => {
+        // The CLI writes the standard JSON form that historyFromJSON reads back.
+        const cli = await ensureTemporalCli(quietLogger);
+        const shown = await execa(cli.path, ['workflow', 'show', '--workflow-id', id, '--address', env.address, '--output', 'json']);
+        writeFileSync(join(here, `${name}.json`), `${shown.stdout}\n`);
+        console.log(`recorded ${name}.json (${(JSON.parse(shown.stdout) as { events: unknown[] }).events.length} events)`);
+      };
+
+      const resolved = await startIncident(env.client, secretExposureIncident(sandbox), { taskQueue });
+      await waitGate(resolved.id);
+      await approve(env.client, resolved.id, { step: 'restart-gateway', by: 'recorder', comment: 'recorded' });
+      await resolved.handle.result();
+      await save('secret-exposure-resolved', resolved.id);
+
+      const gated = {
+        class: 'runaway-automation',
+        severity: 'S2',
+        title: 'recorded deny',
+        steps: [
+          { id: 'first', action: 'runCommand', args: { argv: ['true'] } },
+          { id: 'gated', action: 'runCommand', approval: { required: true, onDeny: 'abort' }, args: { argv: ['true'] } },
+        ],
+      };
+      const denied = await startIncident(env.client, gated, { taskQueue });
+      await waitGate(denied.id);
+      await denied.handle.signal('approve', { step: 'nope', by: 'recorder' });
+      await deny(env.client, denied.id, { step: 'gated', by: 'recorder', reason: 'recorded' });
+      await denied.handle.result().catch(() => undefined);
+      await save('runaway-automation-denied', denied.id);
+
+      const failing = await startIncident(
+        env.client,
+        { class: 'service-outage', severity: 'S3', title: 'recorded failure', steps: [{ id: 'fails', action: 'runCommand', retry: { maximumAttempts: 2, initialInterval: '100ms' }, args: { argv: ['false'] } }] },
+        { taskQueue },
+      );
+      await failing.handle.result().catch(() => undefined);
+      await save('service-outage-failed', failing.id);
+    });
+  } finally {
+    await stopGateway(sandbox);
+    await env.stop();
+  }
+}
+
+await main();

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { incidentId, parseIncident } from '../../common/incidents';
+import { CliError } from '../../common/errors';
+import { incidentInputSchema, formatIssues } from '../../workflows/contract';
+import { activityOptionsFor } from '../../workflows/presets';
+
+const valid = {
+  class: 'secret-exposure',
+  severity: 'S1',
+  title: 'key leaked',
+  steps: [{ id: 'rotate', action: 'rotateKey', args: { envFile: '/tmp/x.env', key: 'API_KEY' } }],
+};
+
+describe('incident input', () => {
+  it('accepts a valid incident and fills defaults', () => {
+    const input = parseIncident(valid);
+    assert.deepEqual(input.targets, []);
+    assert.equal(input.steps[0]!.onFailure, 'abort');
+  });
+
+  it('reports each bad field with its path', () => {
+    const bad = {
+      ...valid,
+      severity: 'S9',
+      steps: [
+        { id: 'Bad Id', action: 'rotateKey', args: { envFile: '', key: '1abc' } },
+        { id: 'x', action: 'launchMissiles', args: {} },
+      ],
+    };
+    const result = incidentInputSchema.safeParse(bad);
+    assert.equal(result.success, false);
+    const lines = formatIssues(result.error!);
+    assert.ok(lines.some((l) => l.startsWith('severity:')), lines.join('\n'));
+    assert.ok(lines.some((l) => l.startsWith('steps.0.id:')), lines.join('\n'));
+    assert.ok(lines.some((l) => l.startsWith('steps.0.args.envFile:')), lines.join('\n'));
+    assert.ok(lines.some((l) => l.startsWith('steps.0.args.key:')), lines.join('\n'));
+    assert.ok(lines.some((l) => l.startsWith('steps.1.action:')), lines.join('\n'));
+  });
+
+  it('refuses duplicate step ids', () => {
+    const dup = { ...valid, steps: [valid.steps[0], valid.steps[0]] };
+    assert.throws(() => parseIncident(dup), (err: CliError) => err.kind === 'InvalidInput' && /steps\.1\.id: duplicate step id "rotate"/.test(err.message));
+  });
+
+  it('refuses an incident without steps', () => {
+    assert.throws(() => parseIncident({ ...valid, steps: [] }), /steps: an incident needs at least one step/);
+  });
+
+  it('makes readable workflow ids', () => {
+    assert.match(incidentId({ class: 'secret-exposure' }, new Date('2026-11-22T10:00:00Z')), /^inc-20261122-secret-exposure-[0-9a-f]{4}$/);
+  });
+});
+
+describe('activity option presets', () => {
+  it('merges step overrides over the action preset', () => {
+    const step = parseIncident({
+      ...valid,
+      steps: [{ id: 'snap', action: 'snapshotDisk', retry: { maximumAttempts: 2 }, timeouts: { heartbeat: '3s' }, args: { target: '/tmp' } }],
+    }).steps[0]!;
+    const options = activityOptionsFor(step);
+    assert.equal(options.retry?.maximumAttempts, 2);
+    assert.equal(options.retry?.backoffCoefficient, 2, 'unset fields keep the preset');
+    assert.equal(options.heartbeatTimeout, '3s');
+    assert.equal(options.startToCloseTimeout, '30m');
+  });
+
+  it('rejects durations it cannot read', () => {
+    assert.throws(
+      () => parseIncident({ ...valid, steps: [{ ...valid.steps[0], timeouts: { startToClose: 'soon' } }] }),
+      /steps\.0\.timeouts\.startToClose/,
+    );
+  });
+});

@@ -1,0 +1,115 @@
+/**
+ * Crash test: a real worker process (`tourniquet worker`) is SIGKILLed twice in the middle of
+ * the demo's secret-exposure incident: once while it is capturing evidence, once while the
+ * incident waits for approval. New workers pick the incident up, and every step's effect
+ * happens exactly once: the key rotated once, the evidence manifest intact, the gateway
+ * started once.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, it } from 'node:test';
+import { fingerprint } from '../../activities/hash';
+import { readEnvValue } from '../../activities/rotate';
+import { verifyEvidence } from '../../activities';
+import { approve, getProgress, startIncident } from '../../common/incidents';
+import { PROJECT_ROOT } from '../../common/paths';
+import { createSandbox, gatewayStarts, secretExposureIncident, stopGateway, type Sandbox } from '../../demo/sandbox';
+import type { IncidentProgress } from '../../workflows/contract';
+import { tempDir } from '../helpers/activity';
+import { startTestServer, waitFor, type TestServer } from '../helpers/temporal';
+
+let env: TestServer;
+let sandbox: Sandbox;
+const home = tempDir('tourniquet-crash-home-');
+const taskQueue = `crash-${randomUUID()}`;
+const workers: ChildProcess[] = [];
+
+function startWorkerProcess(): ChildProcess {
+  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'tourniquet.js'), 'worker'], {
+    env: { ...process.env, TEMPORAL_ADDRESS: env.address, TOURNIQUET_HOME: home, TOURNIQUET_TASK_QUEUE: taskQueue, LOG_LEVEL: 'error' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  workers.push(child);
+  return child;
+}
+
+async function kill(child: ChildProcess): Promise<void> {
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+before(async () => {
+  env = await startTestServer();
+  sandbox = await createSandbox(tempDir('tourniquet-crash-sandbox-'));
+});
+
+after(async () => {
+  for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
+  await stopGateway(sandbox);
+  await env.stop();
+});
+
+it('an incident survives two worker crashes with every effect exactly once', async () => {
+  const oldKey = readEnvValue(readFileSync(sandbox.envFile, 'utf8'), 'AGENT_API_KEY')!;
+  const draft = secretExposureIncident(sandbox);
+  // Make evidence capture slow enough to be killed in the middle, and let a dead worker be noticed fast.
+  const capture = draft.steps.find((s) => s.id === 'capture-evidence')!;
+  if (capture.action !== 'captureEvidence') throw new Error('demo incident changed shape');
+  capture.args.commands = [...(capture.args.commands ?? []), { name: 'slow.txt', argv: ['sleep', '4'] }];
+  capture.timeouts = { heartbeat: '2s' };
+
+  let worker = startWorkerProcess();
+  const { id, handle } = await startIncident(env.client, draft, { taskQueue });
+  const progress = (what: string, check: (p: IncidentProgress) => boolean) =>
+    waitFor(what, async () => {
+      const p = await getProgress(env.client, id).catch(() => undefined);
+      return p && check(p) ? p : undefined;
+    }, 60_000);
+
+  // Crash 1: in the middle of the evidence capture.
+  await progress('evidence capture to run', (p) => p.steps.find((s) => s.id === 'capture-evidence')?.status === 'running');
+  await new Promise((r) => setTimeout(r, 1_000));
+  await kill(worker);
+  worker = startWorkerProcess();
+
+  // Crash 2: while the incident waits for a human.
+  await progress('the approval gate', (p) => p.state === 'awaiting-approval');
+  await kill(worker);
+  worker = startWorkerProcess();
+
+  await approve(env.client, id, { step: 'restart-gateway', by: 'crash-test' });
+  const result = await handle.result();
+  assert.equal(result.state, 'resolved', JSON.stringify(result.steps, null, 2));
+
+  const step = (sid: string) => result.steps.find((s) => s.id === sid)!;
+  // The evidence step really was interrupted and retried...
+  assert.ok(step('capture-evidence').attempts >= 2, `capture-evidence attempts: ${step('capture-evidence').attempts}`);
+  const evidenceFolder = String(step('capture-evidence').result?.folder);
+  const evidenceRoot = join(evidenceFolder, '..');
+  assert.ok(readdirSync(evidenceRoot).some((f) => f.startsWith('.capture-evidence.attempt-')), 'the interrupted attempt is kept, not deleted');
+  // ...and its published folder matches its manifest.
+  assert.deepEqual(await verifyEvidence(evidenceFolder), []);
+
+  // The key rotated exactly once: the file holds the value whose fingerprint the one rotation reported.
+  const newKey = readEnvValue(readFileSync(sandbox.envFile, 'utf8'), 'AGENT_API_KEY')!;
+  assert.notEqual(newKey, oldKey);
+  assert.equal(step('rotate-api-key').attempts, 1);
+  assert.equal(step('rotate-api-key').result?.newFingerprint, fingerprint(newKey));
+  assert.equal(step('rotate-api-key').result?.oldFingerprint, fingerprint(oldKey));
+
+  // The gateway started exactly once after the incident (plus once at sandbox set-up), with the new key.
+  const starts = gatewayStarts(sandbox);
+  assert.equal(starts.length, 2, starts.join('\n'));
+  assert.ok(starts[1]!.includes(fingerprint(newKey)));
+  assert.equal(step('smoke-gateway').status, 'succeeded');
+
+  // Neither key appears anywhere in the workflow history. Protobuf's toJSON renders payload
+  // bytes as base64, so decode every `data` field before searching.
+  const history = JSON.stringify(await handle.fetchHistory(), (key, v: unknown) => (key === 'data' && typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : v));
+  assert.ok(history.includes(fingerprint(newKey)), 'the decoded history is readable (it holds the fingerprint)');
+  assert.ok(!history.includes(oldKey) && !history.includes(newKey), 'no secret in workflow history');
+});

@@ -1,0 +1,219 @@
+/**
+ * The incident workflow on a real Temporal dev server, driven through its signals and query.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Worker } from '@temporalio/worker';
+import { approve, deny, getProgress, startIncident } from '../../common/incidents';
+import { CliError } from '../../common/errors';
+import { createWorker } from '../../worker/create';
+import { approveSignal, denySignal, WORKFLOW_TYPE, type IncidentInputDraft, type IncidentProgress } from '../../workflows/contract';
+import { tempDir } from '../helpers/activity';
+import { quietLogger, startTestServer, waitFor, workflowBundle, type TestServer } from '../helpers/temporal';
+
+let env: TestServer;
+let worker: Worker;
+let running: Promise<void>;
+const taskQueue = `test-${randomUUID()}`;
+
+before(async () => {
+  env = await startTestServer();
+  worker = await createWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    home: tempDir('tourniquet-home-'),
+    logger: quietLogger,
+    workflowBundle: await workflowBundle(),
+  });
+  running = worker.run();
+});
+
+after(async () => {
+  worker.shutdown();
+  await running;
+  await env.stop();
+});
+
+const start = (draft: IncidentInputDraft) => startIncident(env.client, draft, { taskQueue });
+
+const until = (id: string, what: string, check: (p: IncidentProgress) => boolean) =>
+  waitFor(what, async () => {
+    const p = await getProgress(env.client, id);
+    return check(p) ? p : undefined;
+  });
+
+function gatedIncident(onDeny: 'abort' | 'skip' = 'abort'): IncidentInputDraft {
+  return {
+    class: 'runaway-automation',
+    severity: 'S2',
+    title: 'cron job sending the same message',
+    targets: ['mailer'],
+    steps: [
+      { id: 'first', action: 'runCommand', args: { argv: ['true'] } },
+      { id: 'gated', action: 'runCommand', approval: { required: true, onDeny }, args: { argv: ['true'] } },
+      { id: 'last', action: 'runCommand', args: { argv: ['true'] } },
+    ],
+  };
+}
+
+async function failureOf(result: Promise<unknown>): Promise<ApplicationFailure> {
+  try {
+    await result;
+  } catch (err) {
+    assert.ok(err instanceof WorkflowFailedError, String(err));
+    assert.ok(err.cause instanceof ApplicationFailure, String(err.cause));
+    return err.cause;
+  }
+  assert.fail('the incident was expected to fail');
+}
+
+describe('incident workflow on a real Temporal server', () => {
+  it('waits at the gate, records ignored signals, and goes on when approved', async () => {
+    const { id, handle } = await start(gatedIncident());
+    assert.match(id, /^inc-\d{8}-runaway-automation-[0-9a-f]{4}$/);
+    const waiting = await until(id, 'the approval gate', (p) => p.state === 'awaiting-approval');
+    assert.deepEqual(waiting.pendingApprovals.map((a) => a.step), ['gated']);
+    assert.equal(waiting.steps[0]!.status, 'succeeded');
+    assert.equal(waiting.steps[1]!.status, 'awaiting-approval');
+    assert.equal(waiting.steps[2]!.status, 'pending');
+
+    // Straight signals (as the Temporal UI sends them) that cannot apply are recorded, not fatal.
+    await handle.signal(approveSignal, { step: 'nope', by: 'mallory' });
+    await handle.signal(approveSignal, { step: 'first', by: 'mallory' });
+    await handle.signal(approveSignal, { by: 'mallory' } as never);
+    const ignored = await until(id, 'ignored signals', (p) => p.timeline.filter((e) => e.kind === 'signal-ignored').length === 3);
+    assert.equal(ignored.state, 'awaiting-approval');
+
+    // The client helper refuses what the signal would ignore, with a reason.
+    await assert.rejects(approve(env.client, id, { step: 'nope', by: 'alice' }), (e: CliError) => e.kind === 'UnknownStep' && /steps are: first, gated, last/.test(e.message));
+    await assert.rejects(approve(env.client, 'inc-missing', { step: 'gated', by: 'alice' }), (e: CliError) => e.kind === 'UnknownIncident');
+
+    await approve(env.client, id, { step: 'gated', by: 'alice', comment: 'looks right' });
+    const result = await handle.result();
+    assert.equal(result.state, 'resolved');
+    assert.equal(result.phase, 'closed');
+    assert.ok(result.steps.every((s) => s.status === 'succeeded' && s.attempts === 1));
+    const approval = result.timeline.find((e) => e.kind === 'approved')!;
+    assert.equal(approval.by, 'alice');
+    assert.match(approval.message, /looks right/);
+    assert.ok(result.endedAt);
+  });
+
+  it('deny with onDeny=abort fails the incident as aborted and runs nothing after', async () => {
+    const { id, handle } = await start(gatedIncident('abort'));
+    await until(id, 'the approval gate', (p) => p.state === 'awaiting-approval');
+    await deny(env.client, id, { step: 'gated', by: 'bob', reason: 'wrong host' });
+    const failure = await failureOf(handle.result());
+    assert.equal(failure.type, 'IncidentAborted');
+    assert.match(failure.message, /denied by bob: wrong host/);
+    const p = await getProgress(env.client, id);
+    assert.equal(p.state, 'aborted');
+    assert.deepEqual(p.steps.map((s) => s.status), ['succeeded', 'awaiting-approval', 'pending']);
+  });
+
+  it('deny with onDeny=skip skips the step and goes on', async () => {
+    const { id, handle } = await start(gatedIncident('skip'));
+    await until(id, 'the approval gate', (p) => p.state === 'awaiting-approval');
+    await handle.signal(denySignal, { step: 'gated', by: 'bob', reason: 'not needed' });
+    const result = await handle.result();
+    assert.equal(result.state, 'resolved');
+    assert.deepEqual(result.steps.map((s) => s.status), ['succeeded', 'skipped', 'succeeded']);
+  });
+
+  it('reports the phase of every step while the incident runs', async () => {
+    const dir = tempDir('tourniquet-phases-');
+    mkdirSync(join(dir, 'ws'));
+    writeFileSync(join(dir, 'ws', 'a.txt'), 'a');
+    writeFileSync(join(dir, '.env'), 'KEY=abc\n');
+    const gate = { required: true, onDeny: 'abort' } as const;
+    const { id, handle } = await start({
+      class: 'destructive-action',
+      severity: 'S1',
+      title: 'phases',
+      steps: [
+        { id: 'freeze', action: 'runCommand', phase: 'freeze', approval: gate, args: { argv: ['true'] } },
+        { id: 'preserve', action: 'snapshotDisk', approval: gate, args: { target: join(dir, 'ws') } },
+        { id: 'classify', action: 'runCommand', phase: 'classify', approval: gate, args: { argv: ['true'] } },
+        { id: 'contain', action: 'rotateKey', approval: gate, args: { envFile: join(dir, '.env'), key: 'KEY' } },
+        { id: 'recover', action: 'runCommand', phase: 'recover', approval: gate, args: { argv: ['true'] } },
+        { id: 'verify', action: 'runCommand', phase: 'verify', approval: gate, args: { argv: ['true'] } },
+        { id: 'learn', action: 'runCommand', phase: 'learn', approval: gate, args: { argv: ['true'] } },
+      ],
+    });
+    const seen: string[] = [];
+    for (const step of ['freeze', 'preserve', 'classify', 'contain', 'recover', 'verify', 'learn']) {
+      const p = await until(id, `gate ${step}`, (q) => q.pendingApprovals[0]?.step === step);
+      seen.push(String(p.phase));
+      await approve(env.client, id, { step, by: 'carol' });
+    }
+    assert.deepEqual(seen, ['freeze', 'preserve', 'classify', 'contain', 'recover', 'verify', 'learn']);
+    assert.equal((await handle.result()).phase, 'closed');
+  });
+
+  it('a failing step aborts the incident after its retries, with its error and attempts', async () => {
+    const { id, handle } = await start({
+      class: 'service-outage',
+      severity: 'S2',
+      title: 'failing step',
+      steps: [
+        { id: 'flaky', action: 'runCommand', retry: { maximumAttempts: 2, initialInterval: '100ms' }, args: { argv: ['false'] } },
+        { id: 'never', action: 'runCommand', args: { argv: ['true'] } },
+      ],
+    });
+    const failure = await failureOf(handle.result());
+    assert.equal(failure.type, 'IncidentFailed');
+    const p = await getProgress(env.client, id);
+    assert.equal(p.state, 'failed');
+    assert.equal(p.steps[0]!.status, 'failed');
+    assert.equal(p.steps[0]!.attempts, 2);
+    assert.match(p.steps[0]!.error!, /^CommandFailed: false exited 1/);
+    assert.equal(p.steps[1]!.status, 'pending');
+  });
+
+  it('a non-retryable refusal fails at once: restore without a snapshot', async () => {
+    const dir = tempDir('tourniquet-restore-');
+    const { id, handle } = await start({
+      class: 'destructive-action',
+      severity: 'S1',
+      title: 'restore first',
+      steps: [{ id: 'restore', action: 'restoreBackup', args: { target: dir, archive: join(dir, 'b.tgz') } }],
+    });
+    await failureOf(handle.result());
+    const step = (await getProgress(env.client, id)).steps[0]!;
+    assert.equal(step.attempts, 1);
+    assert.match(step.error!, /^UnsafeActionRefused: restore of .* refused/);
+  });
+
+  it('refuses bad input before starting, and the workflow refuses it too', async () => {
+    await assert.rejects(start({ ...gatedIncident(), severity: 'S7' as never }), (e: CliError) => e.kind === 'InvalidInput' && /severity/.test(e.message));
+    const handle = await env.client.workflow.start(WORKFLOW_TYPE, { taskQueue, workflowId: `raw-${randomUUID()}`, args: [{ class: 'nope' }] });
+    const failure = await failureOf(handle.result());
+    assert.equal(failure.type, 'InvalidIncidentInput');
+    assert.match(failure.message, /class: /);
+  });
+
+  it('registers the signal and query names with descriptions for the UI', async () => {
+    const { id, handle } = await start(gatedIncident());
+    await until(id, 'the gate', (p) => p.state === 'awaiting-approval');
+    const raw = await env.client.workflowService.queryWorkflow({
+      namespace: 'default',
+      execution: { workflowId: id },
+      query: { queryType: '__temporal_workflow_metadata' },
+    });
+    const payload = raw.queryResult?.payloads?.[0];
+    const metadata = JSON.parse(Buffer.from(payload!.data!).toString()) as { definition: { signalDefinitions: { name: string; description?: string }[]; queryDefinitions: { name: string; description?: string }[] } };
+    const signals = Object.fromEntries(metadata.definition.signalDefinitions.map((s) => [s.name, s.description]));
+    const queries = Object.fromEntries(metadata.definition.queryDefinitions.map((q) => [q.name, q.description]));
+    assert.match(signals.approve!, /"step"/);
+    assert.match(signals.deny!, /"reason"/);
+    assert.match(queries.progress!, /pending approvals/);
+    await approve(env.client, id, { step: 'gated', by: 'alice' });
+    await handle.result();
+  });
+});
