@@ -36,49 +36,59 @@ export function evidenceRoot(home: string, workflowId: string): string {
 }
 
 export function evidenceActivities(deps: ActivityDeps) {
-  const captureEvidence = defineStep(deps, 'captureEvidence', async (io, args) => {
-    const root = evidenceRoot(deps.home, io.key.workflowId);
-    mkdirSync(root, { recursive: true, mode: 0o700 });
-    chmodSync(root, 0o700);
-    const final = join(root, safeName(io.key.stepId));
-    if (existsSync(join(final, 'manifest.json'))) return describe(final, readManifest(final), true);
-    if (existsSync(final)) throw new StepError('UnsafeActionRefused', `evidence folder ${final} exists without a manifest; refusing to touch it`);
+  const captureEvidence = defineStep(deps, 'captureEvidence', {
+    plan: (args, key) => {
+      const folder = join(evidenceRoot(deps.home, key.workflowId), safeName(key.stepId));
+      return [
+        ...args.files.map((f) => ({ kind: 'copy' as const, detail: `copy ${resolve(f)}${existsSync(f) ? '' : ' (missing now)'} into ${folder}` })),
+        ...args.commands.map((c) => ({ kind: 'command' as const, detail: `run ${JSON.stringify(c.argv)} and save its output as ${c.name}` })),
+        { kind: 'write' as const, detail: `write ${join(folder, 'manifest.json')} (SHA-256 of every file)` },
+      ];
+    },
+    run: async (io, args) => {
+      const root = evidenceRoot(deps.home, io.key.workflowId);
+      mkdirSync(root, { recursive: true, mode: 0o700 });
+      chmodSync(root, 0o700);
+      const final = join(root, safeName(io.key.stepId));
+      if (existsSync(join(final, 'manifest.json'))) return describe(final, readManifest(final), true);
+      if (existsSync(final)) throw new StepError('UnsafeActionRefused', `evidence folder ${final} exists without a manifest; refusing to touch it`);
 
-    const staging = join(root, `.${safeName(io.key.stepId)}.attempt-${Date.now()}`);
-    mkdirSync(staging, { mode: 0o700 });
-    const missing: string[] = [];
-    for (const file of args.files) {
-      io.heartbeat({ copying: file });
-      const source = resolve(file);
-      if (!existsSync(source)) {
-        missing.push(source);
-        continue;
+      const staging = join(root, `.${safeName(io.key.stepId)}.attempt-${Date.now()}`);
+      mkdirSync(staging, { mode: 0o700 });
+      const missing: string[] = [];
+      for (const file of args.files) {
+        io.heartbeat({ copying: file });
+        const source = resolve(file);
+        if (!existsSync(source)) {
+          missing.push(source);
+          continue;
+        }
+        const dest = join(staging, 'files', source.replace(/^\/+/, ''));
+        mkdirSync(join(dest, '..'), { recursive: true, mode: 0o700 });
+        // cp -a semantics: recursive, timestamps and modes kept, symlinks copied as links.
+        cpSync(source, dest, { recursive: true, preserveTimestamps: true, errorOnExist: true, force: false, verbatimSymlinks: true });
       }
-      const dest = join(staging, 'files', source.replace(/^\/+/, ''));
-      mkdirSync(join(dest, '..'), { recursive: true, mode: 0o700 });
-      // cp -a semantics: recursive, timestamps and modes kept, symlinks copied as links.
-      cpSync(source, dest, { recursive: true, preserveTimestamps: true, errorOnExist: true, force: false, verbatimSymlinks: true });
-    }
-    const commands: Manifest['commands'] = [];
-    for (const command of args.commands) {
-      io.heartbeat({ running: command.name });
-      const result = await withHeartbeat(io, deps.run(command.argv, { ...(command.cwd ? { cwd: command.cwd } : {}), signal: io.signal, timeoutMs: 120_000 }));
-      mkdirSync(join(staging, 'commands'), { recursive: true, mode: 0o700 });
-      writeFileSync(join(staging, 'commands', command.name), formatCommand(command.argv, result), { mode: 0o400, flag: 'wx' });
-      commands.push({ name: command.name, argv: command.argv, exitCode: result.exitCode });
-    }
-    const manifest: Manifest = {
-      incident: io.key.workflowId,
-      step: io.key.stepId,
-      capturedAt: new Date().toISOString(),
-      entries: await hashTree(staging),
-      missing,
-      commands,
-    };
-    writeFileSync(join(staging, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o400, flag: 'wx' });
-    freeze(staging);
-    renameSync(staging, final);
-    return describe(final, manifest, false);
+      const commands: Manifest['commands'] = [];
+      for (const command of args.commands) {
+        io.heartbeat({ running: command.name });
+        const result = await withHeartbeat(io, deps.run(command.argv, { ...(command.cwd ? { cwd: command.cwd } : {}), signal: io.signal, timeoutMs: 120_000 }));
+        mkdirSync(join(staging, 'commands'), { recursive: true, mode: 0o700 });
+        writeFileSync(join(staging, 'commands', command.name), formatCommand(command.argv, result), { mode: 0o400, flag: 'wx' });
+        commands.push({ name: command.name, argv: command.argv, exitCode: result.exitCode });
+      }
+      const manifest: Manifest = {
+        incident: io.key.workflowId,
+        step: io.key.stepId,
+        capturedAt: new Date().toISOString(),
+        entries: await hashTree(staging),
+        missing,
+        commands,
+      };
+      writeFileSync(join(staging, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o400, flag: 'wx' });
+      freeze(staging);
+      renameSync(staging, final);
+      return describe(final, manifest, false);
+    },
   });
   return { captureEvidence };
 }

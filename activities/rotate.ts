@@ -60,25 +60,38 @@ export function newSecretLike(old: string, randomBytes: (n: number) => Buffer): 
 }
 
 export function rotateActivities(deps: ActivityDeps) {
-  const rotateKey = defineStep(deps, 'rotateKey', async (io, args) => {
-    let text: string;
-    try {
-      text = readFileSync(args.envFile, 'utf8');
-    } catch {
-      throw new StepError('TargetNotFound', `env file ${args.envFile} cannot be read`);
-    }
-    const current = readEnvValue(text, args.key);
-    if (current === undefined) throw new StepError('TargetNotFound', `${args.key} is not set in ${args.envFile}`);
-    const earlier = io.pending?.record as { oldFingerprint: string; newFingerprint: string } | undefined;
-    const data = (oldFingerprint: string, newFingerprint: string) => ({ envFile: args.envFile, key: args.key, oldFingerprint, newFingerprint });
-    if (earlier && fingerprint(current) === earlier.newFingerprint) {
-      return { summary: `${args.key} in ${args.envFile} rotated (${earlier.oldFingerprint} → ${earlier.newFingerprint})`, data: data(earlier.oldFingerprint, earlier.newFingerprint) };
-    }
-    const next = newSecretLike(current, deps.randomBytes);
-    const record = { oldFingerprint: fingerprint(current), newFingerprint: fingerprint(next) };
-    io.markPending(record);
-    writeFileAtomic(args.envFile, replaceEnvValue(text, args.key, next), 0o600);
-    return { summary: `rotated ${args.key} in ${args.envFile} (${record.oldFingerprint} → ${record.newFingerprint})`, data: data(record.oldFingerprint, record.newFingerprint) };
+  const rotateKey = defineStep(deps, 'rotateKey', {
+    plan: (args) => {
+      let text: string;
+      try {
+        text = readFileSync(args.envFile, 'utf8');
+      } catch {
+        throw new StepError('TargetNotFound', `env file ${args.envFile} cannot be read`);
+      }
+      const current = readEnvValue(text, args.key);
+      if (current === undefined) throw new StepError('TargetNotFound', `${args.key} is not set in ${args.envFile}`);
+      return [{ kind: 'write', detail: `replace ${args.key} (now ${fingerprint(current)}) in ${args.envFile} with a new random value of the same shape, mode 0600` }];
+    },
+    run: async (io, args) => {
+      let text: string;
+      try {
+        text = readFileSync(args.envFile, 'utf8');
+      } catch {
+        throw new StepError('TargetNotFound', `env file ${args.envFile} cannot be read`);
+      }
+      const current = readEnvValue(text, args.key);
+      if (current === undefined) throw new StepError('TargetNotFound', `${args.key} is not set in ${args.envFile}`);
+      const earlier = io.pending?.record as { oldFingerprint: string; newFingerprint: string } | undefined;
+      const data = (oldFingerprint: string, newFingerprint: string) => ({ envFile: args.envFile, key: args.key, oldFingerprint, newFingerprint });
+      if (earlier && fingerprint(current) === earlier.newFingerprint) {
+        return { summary: `${args.key} in ${args.envFile} rotated (${earlier.oldFingerprint} → ${earlier.newFingerprint})`, data: data(earlier.oldFingerprint, earlier.newFingerprint) };
+      }
+      const next = newSecretLike(current, deps.randomBytes);
+      const record = { oldFingerprint: fingerprint(current), newFingerprint: fingerprint(next) };
+      io.markPending(record);
+      writeFileAtomic(args.envFile, replaceEnvValue(text, args.key, next), 0o600);
+      return { summary: `rotated ${args.key} in ${args.envFile} (${record.oldFingerprint} → ${record.newFingerprint})`, data: data(record.oldFingerprint, record.newFingerprint) };
+    },
   });
   return { rotateKey };
 }

@@ -4,7 +4,7 @@
  * the journal, record attempts, and map errors onto the failure vocabulary.
  */
 import { Context } from '@temporalio/activity';
-import { actionArgs, formatIssues, type ActionArgs, type ActionName, type StepContext, type StepResult } from '../workflows/contract';
+import { actionArgs, formatIssues, type ActionArgs, type ActionName, type PlannedEffect, type StepContext, type StepResult } from '../workflows/contract';
 import type { ActivityDeps } from './deps';
 import { StepError, toFailure } from './errors';
 import { Journal, type JournalEntry, type StepKey } from './journal';
@@ -23,7 +23,19 @@ export interface StepIO {
 
 export type StepImpl<A extends ActionName> = (io: StepIO, args: ActionArgs<A>) => Promise<StepResult>;
 
-export function defineStep<A extends ActionName>(deps: ActivityDeps, action: A, impl: StepImpl<A>) {
+/**
+ * Plan mode (drills): list exactly what `run` would do, reading at most. It may throw the same
+ * `StepError` the real run would (a missing file, a key not set), so a drill finds broken
+ * playbooks before the incident does.
+ */
+export type PlanImpl<A extends ActionName> = (args: ActionArgs<A>, key: StepKey) => PlannedEffect[] | Promise<PlannedEffect[]>;
+
+export interface StepDefinition<A extends ActionName> {
+  run: StepImpl<A>;
+  plan: PlanImpl<A>;
+}
+
+export function defineStep<A extends ActionName>(deps: ActivityDeps, action: A, definition: StepDefinition<A>) {
   const journal = new Journal(deps.home);
   return async (ctx: StepContext, rawArgs: unknown): Promise<StepResult> => {
     const context = Context.current();
@@ -33,6 +45,11 @@ export function defineStep<A extends ActionName>(deps: ActivityDeps, action: A, 
       if (!parsed.success) throw new StepError('InvalidArguments', `${action}: ${formatIssues(parsed.error).join('; ')}`);
       if (!workflowExecution) throw new StepError('InvalidArguments', `${action} runs only as a step of an incident workflow`);
       const key: StepKey = { workflowId: workflowExecution.workflowId, runId: workflowExecution.runId, stepId: ctx.stepId };
+      if (ctx.plan) {
+        const effects = await definition.plan(parsed.data as ActionArgs<A>, key);
+        const summary = effects.length ? `would ${effects.map((e) => e.detail).join('; ')}` : 'would change nothing';
+        return { summary, data: { plan: true, effects }, attempt };
+      }
       const previous = journal.read<Record<string, unknown>>(key);
       if (previous?.state === 'done' && previous.result) {
         deps.logger.info({ action, step: ctx.stepId, attempt }, 'step already done; replaying its result');
@@ -51,7 +68,7 @@ export function defineStep<A extends ActionName>(deps: ActivityDeps, action: A, 
         heartbeat: (details) => context.heartbeat(details),
         signal: context.cancellationSignal,
       };
-      const result = await impl(io, parsed.data as ActionArgs<A>);
+      const result = await definition.run(io, parsed.data as ActionArgs<A>);
       journal.write({ key, action, state: 'done', at: new Date().toISOString(), ...(record ? { record } : {}), result });
       deps.logger.info({ action, step: ctx.stepId, attempt }, result.summary);
       return { ...result, attempt };

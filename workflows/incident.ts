@@ -84,7 +84,7 @@ export async function incident(draft: IncidentInputDraft): Promise<IncidentProgr
     tracker.started(step.id);
     publish();
     try {
-      const result = await runStep(step);
+      const result = await runStep(step, input.mode === 'drill');
       tracker.succeeded(step.id, result);
     } catch (err) {
       const { message, attempts } = describeFailure(err, step);
@@ -105,10 +105,10 @@ export async function incident(draft: IncidentInputDraft): Promise<IncidentProgr
   return tracker.progress;
 }
 
-function runStep(step: Step): Promise<StepResult> {
+function runStep(step: Step, plan: boolean): Promise<StepResult> {
   const activities = proxyActivities<Activities>(activityOptionsFor(step));
   const activity = activities[step.action] as StepActivity;
-  return activity({ stepId: step.id }, step.args);
+  return activity({ stepId: step.id, ...(plan ? { plan } : {}) }, step.args);
 }
 
 /** The innermost message of an activity failure, and how many attempts were spent. */

@@ -35,6 +35,7 @@ export class IncidentTracker {
       class: input.class,
       severity: input.severity,
       title: input.title,
+      mode: input.mode,
       targets: input.targets,
       phase: input.steps[0] ? phaseOf(input.steps[0]) : 'freeze',
       state: 'running',

@@ -3,12 +3,15 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
+import { sha256 } from '../../activities/hash';
+import { isAlive, readPidfile } from '../../activities/process';
+import { createSandbox, gatewayStarts, secretExposureIncident, stopGateway, type Sandbox } from '../../demo/sandbox';
 import { approve, deny, getProgress, startIncident } from '../../common/incidents';
 import { CliError } from '../../common/errors';
 import { createWorker } from '../../worker/create';
@@ -17,6 +20,22 @@ import { tempDir } from '../helpers/activity';
 import { quietLogger, startTestServer, waitFor, workflowBundle, type TestServer } from '../helpers/temporal';
 
 let env: TestServer;
+const homeOf = tempDir('tourniquet-home-');
+
+/** Every file under the sandbox with its content hash, mode and mtime. */
+function snapshotOf(sb: Sandbox): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const full = join(dir, name);
+      const st = statSync(full);
+      if (st.isDirectory()) walk(full);
+      else out[full] = `${st.mode.toString(8)} ${st.mtimeMs} ${sha256(readFileSync(full))}`;
+    }
+  };
+  walk(sb.root);
+  return out;
+}
 let worker: Worker;
 let running: Promise<void>;
 const taskQueue = `test-${randomUUID()}`;
@@ -27,7 +46,7 @@ before(async () => {
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue,
-    home: tempDir('tourniquet-home-'),
+    home: homeOf,
     logger: quietLogger,
     workflowBundle: await workflowBundle(),
   });
@@ -196,6 +215,33 @@ describe('incident workflow on a real Temporal server', () => {
     const failure = await failureOf(handle.result());
     assert.equal(failure.type, 'InvalidIncidentInput');
     assert.match(failure.message, /class: /);
+  });
+
+  it('a drill runs every step in plan mode: each says what it would do, nothing changes', async () => {
+    const sb = await createSandbox(tempDir('tourniquet-drill-'));
+    try {
+      const before = snapshotOf(sb);
+      const pid = readPidfile(sb.pidfile)!;
+      const { id, handle } = await start({ ...secretExposureIncident(sb), mode: 'drill' });
+      await until(id, 'the approval gate', (p) => p.state === 'awaiting-approval');
+      await approve(env.client, id, { step: 'restart-gateway', by: 'drill' });
+      const result = await handle.result();
+      assert.equal(result.mode, 'drill');
+      assert.equal(result.state, 'resolved');
+      for (const step of result.steps) assert.equal(step.result?.plan, true, step.id);
+      const stop = result.steps.find((s) => s.id === 'stop-gateway')!;
+      assert.match(stop.summary!, new RegExp(`would send SIGTERM to gateway \\(pid ${pid}`));
+      assert.match(result.steps.find((s) => s.id === 'rotate-api-key')!.summary!, /would replace AGENT_API_KEY \(now sha256:[0-9a-f]{16}\) in /);
+      assert.match(result.steps.find((s) => s.id === 'capture-evidence')!.summary!, /would copy .*gateway\.log/);
+      // Checked, not assumed: same process, same files, no evidence or snapshot written.
+      assert.ok(isAlive(pid), 'the gateway still runs');
+      assert.equal(readPidfile(sb.pidfile), pid);
+      assert.deepEqual(snapshotOf(sb), before);
+      assert.equal(gatewayStarts(sb).length, 1);
+      assert.equal(existsSync(join(homeOf, 'incidents', id)), false, 'no incident state written');
+    } finally {
+      await stopGateway(sb);
+    }
   });
 
   it('registers the signal and query names with descriptions for the UI', async () => {

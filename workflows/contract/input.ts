@@ -89,6 +89,8 @@ export const incidentInputSchema = z
     severity,
     title: z.string().min(1).max(200),
     targets: z.array(z.string().min(1)).default([]),
+    /** `drill` runs every step in plan mode: each reports what it would do and changes nothing. */
+    mode: z.enum(['live', 'drill']).default('live'),
     steps: z.array(stepSchema).min(1, 'an incident needs at least one step'),
   })
   .superRefine((input, ctx) => {

@@ -54,6 +54,7 @@ export interface IncidentProgress {
   class: IncidentClass;
   severity: Severity;
   title: string;
+  mode: 'live' | 'drill';
   targets: string[];
   /** The phase of the step running now; after the end, the phase the incident stopped in. */
   phase: Phase | 'closed';

@@ -2,6 +2,15 @@
 export interface StepContext {
   /** The step's id in the incident; with the workflow run it keys idempotency. */
   stepId: string;
+  /** Drill: report what the step would do, change nothing. */
+  plan?: boolean;
+}
+
+/** One effect a step would have, as reported in plan mode (drills). */
+export interface PlannedEffect {
+  kind: 'command' | 'signal' | 'spawn' | 'write' | 'copy' | 'move' | 'http';
+  /** Exactly what: the argv, the file, the process, the URL. */
+  detail: string;
 }
 
 export interface StepResult {
