@@ -10,6 +10,10 @@ export const execaRunner: CommandRunner = async (argv, options = {}) => {
     reject: false,
     shell: false,
     stdin: 'ignore',
+    // execa's cleanup hook re-raises SIGTERM after the Temporal runtime's handler has removed
+    // itself, killing the worker instead of letting it drain. Children are stopped through
+    // `cancelSignal` when the SDK cancels the activity, so the hook is not needed.
+    cleanup: false,
     ...(options.cwd ? { cwd: options.cwd } : {}),
     ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
     ...(options.signal ? { cancelSignal: options.signal } : {}),

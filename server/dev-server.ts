@@ -38,7 +38,7 @@ export function devServerArgs(o: Pick<DevServerOptions, 'dbFile' | 'port' | 'uiP
   else args.push('--ui-port', String(o.uiPort), '--ui-disable-news-fetch');
   if (o.namespace && o.namespace !== 'default') args.push('--namespace', o.namespace);
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
-  // Updates are used by the CLI's decisions; some server versions keep them off by default.
+  // Workflow updates are off by default on some server versions; keep them on for clients that use them.
   args.push('--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true');
   return args;
 }

@@ -10,6 +10,7 @@ import {
   ApplicationFailure,
   condition,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -50,9 +51,17 @@ export async function incident(draft: IncidentInputDraft): Promise<IncidentProgr
   // upserting an unregistered one would fail every workflow task, so follow the client's lead.
   const searchable = workflowInfo().typedSearchAttributes.get(INCIDENT_CLASS_KEY) !== undefined;
 
+  // Each upsert is a history event: write the phase only when it changes. Incidents started
+  // before this change upserted on every publish and must keep doing so on replay.
+  const upsertOnChangeOnly = patched('upsert-phase-on-change');
+  let publishedPhase: string | undefined;
   const publish = () => {
     setCurrentDetails(tracker.details());
-    if (searchable) upsertSearchAttributes([{ key: INCIDENT_PHASE_KEY, value: String(tracker.progress.phase) }]);
+    const phase = String(tracker.progress.phase);
+    if (searchable && (!upsertOnChangeOnly || phase !== publishedPhase)) {
+      upsertSearchAttributes([{ key: INCIDENT_PHASE_KEY, value: phase }]);
+      publishedPhase = phase;
+    }
   };
 
   setHandler(progressQuery, () => tracker.progress, { description: DESCRIPTIONS.progress });

@@ -113,3 +113,34 @@ it('an incident survives two worker crashes with every effect exactly once', asy
   assert.ok(history.includes(fingerprint(newKey)), 'the decoded history is readable (it holds the fingerprint)');
   assert.ok(!history.includes(oldKey) && !history.includes(newKey), 'no secret in workflow history');
 });
+
+it('SIGTERM drains a worker: the running step finishes, the worker exits 0, nothing is redone', async () => {
+  // Only the worker under test may poll the queue, so the running step is surely its own.
+  for (const w of workers) if (w.exitCode === null && w.signalCode === null) await kill(w);
+  const worker = startWorkerProcess();
+  const dir = tempDir('tourniquet-drain-');
+  const { id, handle } = await startIncident(
+    env.client,
+    {
+      class: 'service-outage',
+      severity: 'S3',
+      title: 'drain on SIGTERM',
+      steps: [
+        { id: 'slow', action: 'runCommand', args: { argv: ['sh', '-c', `sleep 2; echo done >> ${join(dir, 'runs')}`] } },
+        { id: 'after', action: 'runCommand', args: { argv: ['true'] } },
+      ],
+    },
+    { taskQueue },
+  );
+  await waitFor('the slow step to run', async () => ((await getProgress(env.client, id)).steps[0]!.status === 'running' ? true : undefined));
+  await new Promise((r) => setTimeout(r, 300));
+  const exited = new Promise<number | null>((r) => worker.once('exit', (code) => r(code)));
+  worker.kill('SIGTERM');
+  assert.equal(await exited, 0, 'the worker shut down cleanly');
+  // The step the worker was running completed before it left (one attempt); a new worker does the rest.
+  startWorkerProcess();
+  const result = await handle.result();
+  assert.equal(result.state, 'resolved');
+  assert.equal(result.steps[0]!.attempts, 1);
+  assert.equal(readFileSync(join(dir, 'runs'), 'utf8'), 'done\n', 'the command ran once');
+});
