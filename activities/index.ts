@@ -2,10 +2,11 @@
  * `createActivities(deps)`: every action a step can name, bound to its dependencies.
  * The keys are the action names of `workflows/contract/actions.ts`.
  */
-import type { ActionName, StepContext, StepResult } from '../workflows/contract';
+import type { ActivityActionName, StepContext, StepResult } from '../workflows/contract';
 import { commandActivities } from './command';
 import type { ActivityDeps } from './deps';
 import { evidenceActivities } from './evidence';
+import { noteActivities } from './note';
 import { restoreActivities } from './restore';
 import { rotateActivities } from './rotate';
 import { serviceActivities } from './service';
@@ -21,9 +22,10 @@ export function createActivities(deps: ActivityDeps) {
     ...restoreActivities(deps),
     ...smokeActivities(deps),
     ...commandActivities(deps),
+    ...noteActivities(deps),
   };
-  // Every action in the contract has an activity, and nothing else is registered.
-  return activities satisfies Record<ActionName, (ctx: StepContext, args: unknown) => Promise<StepResult>>;
+  // Every action the workflow does not carry out itself has an activity, and nothing else is registered.
+  return activities satisfies Record<ActivityActionName, (ctx: StepContext, args: unknown) => Promise<StepResult>>;
 }
 
 export type { ActivityDeps, CommandRunner, CommandResult } from './deps';

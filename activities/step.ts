@@ -19,6 +19,8 @@ export interface StepIO {
   markPending(record: Record<string, unknown>): void;
   heartbeat(details?: unknown): void;
   signal: AbortSignal;
+  /** The incident's progress, for the one step that is given it (writeNote). */
+  progress: StepContext['progress'];
 }
 
 export type StepImpl<A extends ActionName> = (io: StepIO, args: ActionArgs<A>) => Promise<StepResult>;
@@ -67,6 +69,7 @@ export function defineStep<A extends ActionName>(deps: ActivityDeps, action: A, 
         },
         heartbeat: (details) => context.heartbeat(details),
         signal: context.cancellationSignal,
+        progress: ctx.progress,
       };
       const result = await definition.run(io, parsed.data as ActionArgs<A>);
       journal.write({ key, action, state: 'done', at: new Date().toISOString(), ...(record ? { record } : {}), result });

@@ -3,7 +3,10 @@
  * one line that says what to fix.
  */
 import { Command } from 'commander';
+import { registerDecisionCommands } from './commands/decide';
 import { registerIncidentCommands } from './commands/incident';
+import { registerPlaybookCommands } from './commands/playbook';
+import { registerStartCommand } from './commands/start';
 import { registerRuntimeCommands } from './commands/runtime';
 import { fail } from './command';
 
@@ -13,7 +16,10 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)');
   registerRuntimeCommands(program);
+  registerStartCommand(program);
   registerIncidentCommands(program);
+  registerDecisionCommands(program);
+  registerPlaybookCommands(program);
   return program;
 }
 

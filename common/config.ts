@@ -24,6 +24,10 @@ const envSchema = z.object({
   TOURNIQUET_SERVER_PORT: port.default(7233),
   /** Web UI port of the embedded dev server. */
   TOURNIQUET_UI_PORT: port.default(8233),
+  /** The inventory: everything playbooks may act on. */
+  TOURNIQUET_INVENTORY: z.string().min(1).optional(),
+  /** A folder of your own playbooks, searched before the built-in ones. */
+  TOURNIQUET_PLAYBOOKS: z.string().min(1).optional(),
   /** pino level for tourniquet's own logs. */
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** Path of a Temporal CLI binary to use for the embedded server. */
@@ -44,6 +48,8 @@ const envSchema = z.object({
 export interface Config {
   home: string;
   taskQueue: string;
+  inventoryFile: string;
+  playbooksDir: string | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   temporalCli: string | undefined;
   server: {
@@ -71,6 +77,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   return {
     home: resolve(cwd, e.TOURNIQUET_HOME ?? '.tourniquet'),
     taskQueue: e.TOURNIQUET_TASK_QUEUE,
+    inventoryFile: resolve(cwd, e.TOURNIQUET_INVENTORY ?? 'tourniquet.yaml'),
+    playbooksDir: e.TOURNIQUET_PLAYBOOKS ? resolve(cwd, e.TOURNIQUET_PLAYBOOKS) : undefined,
     logLevel: e.LOG_LEVEL,
     temporalCli: e.TEMPORAL_CLI,
     server: {

@@ -7,7 +7,12 @@ import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@tempor
 import { TypedSearchAttributes } from '@temporalio/common';
 import {
   approveSignal,
+  controlSignal,
   denySignal,
+  FINAL_STATES,
+  operatorSignal,
+  type ControlInput,
+  type OperatorDecision,
   formatIssues,
   incidentInputSchema,
   progressQuery,
@@ -112,6 +117,21 @@ function checkWaiting(progress: IncidentProgress, step: string): void {
 export async function approve(client: Client, id: string, decision: ApprovalDecision): Promise<void> {
   checkWaiting(await getProgress(client, id), decision.step);
   await client.workflow.getHandle(id).signal(approveSignal, decision);
+}
+
+export async function recordControl(client: Client, id: string, control: ControlInput): Promise<void> {
+  const progress = await getProgress(client, id);
+  if (FINAL_STATES.has(progress.state)) throw new CliError('UnknownStep', `incident ${id} has ended (${progress.state}); controls are recorded while it is open`);
+  await client.workflow.getHandle(id).signal(controlSignal, control);
+}
+
+export async function answerOperator(client: Client, id: string, decision: OperatorDecision): Promise<void> {
+  const progress = await getProgress(client, id);
+  const waiting = progress.pendingOperator;
+  if (!waiting || waiting.step !== decision.step) {
+    throw new CliError('UnknownStep', `step "${decision.step}" of ${id} is not waiting for an operator${waiting ? `; "${waiting.step}" is` : ''}`);
+  }
+  await client.workflow.getHandle(id).signal(operatorSignal, decision);
 }
 
 export async function deny(client: Client, id: string, decision: DenyDecision): Promise<void> {

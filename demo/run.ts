@@ -1,21 +1,23 @@
 /**
  * `npm run demo`: the main job on the embedded default. Lays out an agent sandbox, starts the
- * Temporal dev server and a worker, and runs a secret-exposure incident end to end, holding
- * at the approval gate until someone approves (or approving itself when there is no terminal).
+ * Temporal dev server and a worker, and runs the built-in secret-exposure playbook end to end,
+ * holding at the approval gate and at the durable-control gate until someone answers (or
+ * answering itself when there is no terminal).
  */
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { loadConfig } from '../common/config';
 import { CliError } from '../common/errors';
-import { approve, getProgress, startIncident } from '../common/incidents';
+import { approve, getProgress, recordControl, startIncident } from '../common/incidents';
+import { compilePlaybook, findPlaybook, loadInventory, YamlSource } from '../compiler';
 import { createLogger, installRuntimeLogger } from '../common/logger';
 import { connectClient, connectWorker } from '../common/temporal';
 import { incidentUrl, startStack } from '../server/stack';
 import { createWorker } from '../worker/create';
 import { renderProgress } from '../cli/format';
 import { FINAL_STATES, type IncidentProgress } from '../workflows/contract';
-import { createSandbox, gatewayStarts, secretExposureIncident, stopGateway } from './sandbox';
+import { createSandbox, gatewayStarts, SANDBOX_PARAMS, stopGateway } from './sandbox';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -40,12 +42,19 @@ async function main(): Promise<void> {
   let final: IncidentProgress | undefined;
   try {
     final = await worker.runUntil(async () => {
-      const { id, handle } = await startIncident(client, secretExposureIncident(sandbox), { taskQueue: config.taskQueue });
+      const input = compilePlaybook(YamlSource.read(findPlaybook('secret-exposure')), {
+        inventory: loadInventory(sandbox.inventoryFile),
+        params: SANDBOX_PARAMS['secret-exposure'],
+        home: config.home,
+      });
+      say(`Playbook: secret-exposure (${input.steps.length} steps), inventory ${sandbox.inventoryFile}`);
+      const { id, handle } = await startIncident(client, input, { taskQueue: config.taskQueue });
       say(`Incident started: ${id}`);
       if (stack.uiUrl) say(`  ${incidentUrl(stack.uiUrl, config.server.namespace, id)}`);
       say();
       let seen = 0;
       let gateAnnounced = false;
+      let controlAnnounced = false;
       for (;;) {
         const p = await getProgress(client, id);
         for (const e of p.timeline.slice(seen)) say(`  ${e.at.slice(11, 19)}  ${e.step ? `[${e.step}] ` : ''}${e.message}`);
@@ -55,6 +64,11 @@ async function main(): Promise<void> {
           gateAnnounced = true;
           announceGate(id, gate.step, stack.uiUrl ? incidentUrl(stack.uiUrl, config.server.namespace, id) : undefined);
           void approveWhenAsked(client, id, gate.step);
+        }
+        if (p.state === 'awaiting-control' && !controlAnnounced) {
+          controlAnnounced = true;
+          announceControl(id, stack.uiUrl ? incidentUrl(stack.uiUrl, config.server.namespace, id) : undefined);
+          void controlWhenAsked(client, id);
         }
         if (FINAL_STATES.has(p.state)) break;
         await new Promise((r) => setTimeout(r, 300));
@@ -69,8 +83,10 @@ async function main(): Promise<void> {
   }
 
   say(`\n${renderProgress(final)}\n`);
-  const evidence = final.steps.find((s) => s.id === 'capture-evidence')?.result?.folder;
+  const evidence = final.steps.find((s) => s.action === 'captureEvidence')?.result?.folder;
   if (evidence) say(`Evidence: ${String(evidence)}`);
+  const note = final.steps.find((s) => s.action === 'writeNote')?.result?.path;
+  if (note) say(`Incident note: ${String(note)}`);
   say(`Gateway starts recorded: ${gatewayStarts(sandbox).length} (1 at set-up, 1 after approval)`);
   if (final.state !== 'resolved') throw new CliError('StartupFailed', `the demo incident ended ${final.state}`);
   say('Demo incident resolved.');
@@ -83,6 +99,33 @@ function announceGate(id: string, step: string, url: string | undefined): void {
   say(`  From a terminal:    npx tourniquet approve ${id} ${step} --by <your name>`);
 }
 
+function announceControl(id: string, url: string | undefined): void {
+  const payload = JSON.stringify({ kind: 'scrub-rule', note: 'pre-commit secret scanner on the agent workspace', by: '<your name>' });
+  say('\n  ── The incident cannot close without a durable control (a prompt change is never one) ──');
+  if (url) say(`  In the Temporal UI: open ${url}, "Send a Signal", name: control, input:\n      ${payload}`);
+  say(`  From a terminal:    npx tourniquet control ${id} --kind scrub-rule --note "pre-commit secret scanner" --by <your name>`);
+}
+
+/** With a terminal, Enter records the example control; without one (CI), record it at once. */
+async function controlWhenAsked(client: Awaited<ReturnType<typeof connectClient>>, id: string): Promise<void> {
+  const by = userInfo().username || 'operator';
+  const control = { kind: 'scrub-rule' as const, note: 'pre-commit secret scanner on the agent workspace (demo)', by };
+  if (!process.stdin.isTTY) {
+    say('  No terminal on stdin: the demo records that control by itself.\n');
+    await recordControl(client, id, { ...control, by: `${by} (demo, no terminal)` });
+    return;
+  }
+  say(`  Or press Enter here to record it as ${by}.\n`);
+  await waitForEnter();
+  await recordControl(client, id, control).catch((err: Error) => say(`  (${err.message})`));
+}
+
+async function waitForEnter(): Promise<void> {
+  const rl = createInterface({ input: process.stdin });
+  await new Promise<void>((resolve) => rl.once('line', () => resolve()));
+  rl.close();
+}
+
 /** With a terminal, Enter approves as the current user; without one (CI), approve at once. */
 async function approveWhenAsked(client: Awaited<ReturnType<typeof connectClient>>, id: string, step: string): Promise<void> {
   const by = userInfo().username || 'operator';
@@ -92,9 +135,7 @@ async function approveWhenAsked(client: Awaited<ReturnType<typeof connectClient>
     return;
   }
   say(`  Or press Enter here to approve as ${by}.\n`);
-  const rl = createInterface({ input: process.stdin });
-  await new Promise<void>((resolve) => rl.once('line', () => resolve()));
-  rl.close();
+  await waitForEnter();
   await approve(client, id, { step, by, comment: 'approved at the demo prompt' }).catch((err: Error) => say(`  (${err.message})`));
 }
 

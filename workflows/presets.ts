@@ -28,6 +28,9 @@ const ACTION_PRESET: Record<ActionName, { retry: RetryPolicy; timeouts: Activity
   restoreBackup: { retry: RETRY.standard, timeouts: TIMEOUTS.long },
   smokeTest: { retry: RETRY.patient, timeouts: TIMEOUTS.short },
   runCommand: { retry: RETRY.standard, timeouts: TIMEOUTS.long },
+  writeNote: { retry: RETRY.standard, timeouts: TIMEOUTS.short },
+  // Carried out by the workflow itself; the preset only completes the table.
+  recordControl: { retry: RETRY.standard, timeouts: TIMEOUTS.short },
 };
 
 /** Activity options for one step: its action's preset, overridden by what the step says. */

@@ -8,7 +8,7 @@ import { DefaultLogger } from '@temporalio/worker';
 
 const silentSdkLogger = new DefaultLogger('ERROR', () => {});
 import { createActivities, execaRunner, type ActivityDeps } from '../../activities';
-import type { ActionName, StepContext, StepResult } from '../../workflows/contract';
+import type { ActivityActionName, StepContext, StepResult } from '../../workflows/contract';
 import { quietLogger } from './temporal';
 
 export function tempDir(prefix = 'tourniquet-'): string {
@@ -23,7 +23,7 @@ export interface Harness {
   deps: ActivityDeps;
   activities: ReturnType<typeof createActivities>;
   /** Call an action as step `stepId` of incident `workflowId`, attempt `attempt`. */
-  call(action: ActionName, stepId: string, args: unknown, opts?: { workflowId?: string; runId?: string; attempt?: number }): Promise<StepResult>;
+  call(action: ActivityActionName, stepId: string, args: unknown, opts?: { workflowId?: string; runId?: string; attempt?: number }): Promise<StepResult>;
 }
 
 export function harness(overrides: Partial<ActivityDeps> = {}): Harness {

@@ -3,18 +3,31 @@ import { describe, it } from 'node:test';
 import { parseIncident } from '../../common/incidents';
 import { IncidentTracker } from '../../workflows/tracker';
 
-function tracker() {
+function tracker(extra: { approval?: Record<string, unknown>; playbook?: boolean; effects?: boolean } = {}) {
   const input = parseIncident({
+    ...(extra.playbook ? { playbook: { name: 'test' } } : {}),
     class: 'destructive-action',
     severity: 'S1',
     title: 'files deleted',
     steps: [
-      { id: 'stop', action: 'stopService', args: { service: 'agent', pidfile: '/run/agent.pid' } },
-      { id: 'restore', action: 'restoreBackup', approval: { required: true }, args: { target: '/srv/ws', archive: '/b.tgz' } },
+      {
+        id: 'stop',
+        action: 'stopService',
+        args: { service: 'agent', pidfile: '/run/agent.pid' },
+        ...(extra.effects ? { effects: { freezes: ['agent'], snapshots: [] } } : {}),
+      },
+      {
+        id: 'restore',
+        action: 'restoreBackup',
+        approval: { required: true, ...extra.approval },
+        args: { target: '/srv/ws', archive: '/b.tgz' },
+        ...(extra.effects ? { effects: { restores: ['workspace'] } } : {}),
+      },
     ],
   });
   let t = 0;
-  return new IncidentTracker('inc-1', input, () => new Date(Date.UTC(2026, 10, 22, 0, 0, t++)).toISOString());
+  const tr = new IncidentTracker('inc-1', input, () => new Date(Date.UTC(2026, 10, 22, 0, 0, t++)).toISOString());
+  return Object.assign(tr, { steps: input.steps, gate: () => tr.requestApproval(input.steps[1]!) });
 }
 
 describe('IncidentTracker', () => {
@@ -30,11 +43,12 @@ describe('IncidentTracker', () => {
 
   it('records an approval for a waiting step, with who and when', () => {
     const tr = tracker();
-    tr.requestApproval('restore');
+    tr.gate();
     assert.equal(tr.progress.state, 'awaiting-approval');
     assert.deepEqual(tr.progress.pendingApprovals.map((p) => p.step), ['restore']);
     assert.equal(tr.receive('approve', { step: 'restore', by: 'alice', comment: 'checked' }), true);
     assert.deepEqual(tr.decisionFor('restore'), { kind: 'approve', by: 'alice', comment: 'checked' });
+    assert.deepEqual(tr.step('restore').approvedBy, ['alice']);
     assert.equal(tr.progress.state, 'running');
     assert.equal(tr.progress.pendingApprovals.length, 0);
     const event = tr.progress.timeline.at(-1)!;
@@ -60,7 +74,7 @@ describe('IncidentTracker', () => {
 
   it('takes the first decision only', () => {
     const tr = tracker();
-    tr.requestApproval('restore');
+    tr.gate();
     assert.equal(tr.receive('deny', { step: 'restore', by: 'bob', reason: 'backup is stale' }), true);
     assert.equal(tr.receive('approve', { step: 'restore', by: 'alice' }), false);
     assert.deepEqual(tr.decisionFor('restore'), { kind: 'deny', by: 'bob', reason: 'backup is stale' });
@@ -69,7 +83,7 @@ describe('IncidentTracker', () => {
   it('tracks step results and the end state', () => {
     const tr = tracker();
     tr.started('stop');
-    tr.succeeded('stop', { summary: 'stopped agent', attempt: 2, data: { pid: 42 } });
+    tr.succeeded(tr.steps[0]!, { summary: 'stopped agent', attempt: 2, data: { pid: 42 } });
     tr.failed('restore', 'TargetNotFound: no archive', 1);
     tr.finish('failed', 'restore failed');
     const [stop, restore] = tr.progress.steps;
@@ -82,5 +96,51 @@ describe('IncidentTracker', () => {
     assert.equal(tr.progress.state, 'failed');
     assert.notEqual(tr.progress.phase, 'closed');
     assert.match(tr.details(), /✘ `restore`/);
+  });
+
+  it('needs the quorum of distinct, allowed approvers', () => {
+    const tr = tracker({ approval: { approvers: ['alice', 'bob', 'carol'], quorum: 2 } });
+    tr.gate();
+    assert.equal(tr.progress.pendingApprovals[0]!.needed, 2);
+    assert.equal(tr.receive('approve', { step: 'restore', by: 'mallory' }), false, 'not allowed');
+    assert.equal(tr.receive('approve', { step: 'restore', by: 'alice' }), true);
+    assert.equal(tr.decisionFor('restore'), undefined, 'one approval is not enough');
+    assert.equal(tr.progress.pendingApprovals[0]!.needed, 1);
+    assert.equal(tr.receive('approve', { step: 'restore', by: 'alice' }), false, 'the same person twice counts once');
+    assert.equal(tr.decisionFor('restore'), undefined);
+    assert.equal(tr.receive('approve', { step: 'restore', by: 'bob' }), true);
+    assert.equal(tr.decisionFor('restore')?.kind, 'approve');
+    const ignored = tr.progress.timeline.filter((e) => e.kind === 'signal-ignored').map((e) => e.message);
+    assert.match(ignored[0]!, /mallory may not decide step "restore" \(allowed: alice, bob, carol\)/);
+    assert.match(ignored[1]!, /alice already approved step "restore"; it needs 2 different people/);
+  });
+
+  it('takes an operator answer only for the step that waits for one', () => {
+    const tr = tracker();
+    tr.failed('stop', 'CommandFailed: boom', 3);
+    tr.askOperator('stop', 'CommandFailed: boom');
+    assert.equal(tr.progress.state, 'awaiting-operator');
+    assert.equal(tr.receiveOperator({ step: 'restore', by: 'ann', decision: 'retry' }), false);
+    assert.equal(tr.receiveOperator({ step: 'stop', by: 'ann', decision: 'later' }), false, 'not a decision');
+    assert.equal(tr.receiveOperator({ step: 'stop', by: 'ann', decision: 'retry' }), true);
+    assert.equal(tr.operatorDecision()?.decision, 'retry');
+    assert.equal(tr.progress.state, 'running');
+    assert.equal(tr.progress.pendingOperator, undefined);
+  });
+
+  it('records durable controls of the fixed kinds only', () => {
+    const tr = tracker();
+    assert.equal(tr.receiveControl({ kind: 'prompt-change', note: 'told the model not to', by: 'ann' }), false);
+    assert.equal(tr.receiveControl({ kind: 'approval-gate', note: 'deploys need approval', by: 'ann' }), true);
+    assert.deepEqual(tr.progress.controls.map((c) => [c.kind, c.by]), [['approval-gate', 'ann']]);
+    assert.match(tr.progress.timeline.find((e) => e.kind === 'signal-ignored')!.message, /a prompt change is never one/);
+  });
+
+  it('guards the ordering rules at run time for playbook incidents, from what really succeeded', () => {
+    const tr = tracker({ playbook: true, effects: true });
+    const restore = tr.steps[1]!;
+    assert.match(tr.violation(restore)!, /rule 5 \(no restore over evidence\): step "restore" would restore "workspace"/);
+    const free = tracker({ effects: true });
+    assert.equal(free.violation(free.steps[1]!), undefined, 'raw incidents are not guarded');
   });
 });

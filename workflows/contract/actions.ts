@@ -51,6 +51,15 @@ export const actionArgs = {
     expectStatus: z.number().int().min(100).max(599).default(200),
     timeoutMs: z.number().int().min(1).max(120_000).default(5_000),
   }),
+  /** Record a durable control: what now prevents this incident from happening again. */
+  recordControl: z.object({
+    kind: z.enum(['removed-endpoint', 'narrowed-scope', 'rotated-credential', 'scrub-rule', 'circuit-breaker', 'lane-isolation', 'review-gate', 'parse-gate', 'approval-gate'], {
+      error: 'must be one of the durable control kinds (a prompt change is never one): removed-endpoint, narrowed-scope, rotated-credential, scrub-rule, circuit-breaker, lane-isolation, review-gate, parse-gate, approval-gate',
+    }),
+    note: z.string().min(1).max(2000),
+  }),
+  /** Write the sanitized incident note (markdown) into the incident folder. */
+  writeNote: z.object({}),
   /** Run one command (argv) and require its exit code. */
   runCommand: z.object({
     argv,
@@ -60,10 +69,32 @@ export const actionArgs = {
 } as const;
 
 export type ActionName = keyof typeof actionArgs;
+
+/**
+ * The durable controls an incident can close on (the runbook's "convert the lesson into a
+ * control"). A prompt change is deliberately not in the list.
+ */
+export const CONTROL_KINDS = actionArgs.recordControl.shape.kind.options;
+export type ControlKind = (typeof CONTROL_KINDS)[number];
+export const CONTROL_DESCRIPTIONS: Record<ControlKind, string> = {
+  'removed-endpoint': 'removed or gated the destructive endpoint',
+  'narrowed-scope': 'narrowed a token or permission scope',
+  'rotated-credential': 'rotated or shortened a credential',
+  'scrub-rule': 'added a scrub rule or publish check',
+  'circuit-breaker': 'added a lock, timeout, backoff or circuit breaker',
+  'lane-isolation': 'isolated a lane (one profile or lock per workflow)',
+  'review-gate': 'added an evidence requirement or review gate',
+  'parse-gate': 'added a parse gate or reduced tool access',
+  'approval-gate': 'put the action behind human approval',
+};
 export const ACTION_NAMES = Object.keys(actionArgs) as ActionName[];
 export type ActionArgs<A extends ActionName> = z.infer<(typeof actionArgs)[A]>;
 
 /** Actions that change the system (as opposed to reading it or copying it aside). */
+/** Actions the workflow carries out itself: they record facts and have no side effect. */
+export const WORKFLOW_ACTIONS = new Set(['recordControl'] as const);
+export type ActivityActionName = Exclude<ActionName, 'recordControl'>;
+
 export const MUTATING_ACTIONS: ReadonlySet<ActionName> = new Set([
   'stopService',
   'startService',

@@ -4,6 +4,7 @@
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { z } from 'zod';
+import { actionArgs } from './actions';
 import type { IncidentProgress } from './progress';
 
 export const WORKFLOW_TYPE = 'incident';
@@ -30,10 +31,37 @@ export const denyDecision = z.object({
 });
 export type DenyDecision = z.infer<typeof denyDecision>;
 
+/**
+ * Payload of `operator`: the answer to a failed step whose policy is `ask`:
+ * `{"step": "restore-workspace", "by": "alice", "decision": "retry"}`.
+ */
+export const operatorDecision = z.object({
+  step: z.string().min(1, 'name the failed step'),
+  by: z.string().min(1, 'say who decides ("by")'),
+  decision: z.enum(['retry', 'skip', 'abort']),
+  comment: z.string().max(2000).optional(),
+});
+export type OperatorDecision = z.infer<typeof operatorDecision>;
+
+/**
+ * Payload of `control`: a durable control that now prevents a repeat (rule 7). A prompt
+ * change is never one. `{"kind": "approval-gate", "note": "deploys need two approvals", "by": "alice"}`
+ */
+export const controlRecord = z.object({
+  kind: actionArgs.recordControl.shape.kind,
+  note: z.string().min(1).max(2000),
+  by: z.string().min(1, 'say who records it ("by")'),
+});
+export type ControlInput = z.infer<typeof controlRecord>;
+
 /** Approve a step that waits for approval. */
 export const approveSignal = defineSignal<[ApprovalDecision]>('approve');
 /** Deny a step that waits for approval. */
 export const denySignal = defineSignal<[DenyDecision]>('deny');
+/** Answer a failed step whose policy is `ask`: retry, skip or abort. */
+export const operatorSignal = defineSignal<[OperatorDecision]>('operator');
+/** Record a durable control on the incident. */
+export const controlSignal = defineSignal<[ControlInput]>('control');
 /** The incident's full progress: steps, approvals waiting, timeline. */
 export const progressQuery = defineQuery<IncidentProgress>('progress');
 
@@ -41,6 +69,9 @@ export const DESCRIPTIONS = {
   approve: 'Approve a waiting step. Payload: {"step": "<step id>", "by": "<name>", "comment": "<optional>"}',
   deny: 'Deny a waiting step (aborts or skips per the step). Payload: {"step": "<step id>", "by": "<name>", "reason": "<why>"}',
   progress: 'Incident progress: phase, every step with status and attempts, pending approvals, timeline.',
+  operator: 'Answer a failed step that asks the operator. Payload: {"step": "<step id>", "by": "<name>", "decision": "retry" | "skip" | "abort"}',
+  control:
+    'Record a durable control (required before an incident from a playbook closes). Payload: {"kind": "approval-gate", "note": "<what now prevents a repeat>", "by": "<name>"}. Kinds: removed-endpoint, narrowed-scope, rotated-credential, scrub-rule, circuit-breaker, lane-isolation, review-gate, parse-gate, approval-gate',
 } as const;
 
 /** Search attributes the incident sets, registered on the embedded server at start. */

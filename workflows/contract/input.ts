@@ -48,7 +48,31 @@ export const approvalSpec = z.object({
   required: z.boolean().default(true),
   /** What a `deny` does: abort the incident, or skip this step and go on. */
   onDeny: z.enum(['abort', 'skip']).default('abort'),
+  /** Who may approve (names). Empty or absent: anyone. */
+  approvers: z.array(z.string().min(1)).optional(),
+  /** How many distinct approvers are needed. */
+  quorum: z.number().int().min(1).max(10).default(1),
+  /** How long to wait for the decision; absent: wait as long as it takes. */
+  timeout: duration.optional(),
+  /** What happens when the timeout passes with no decision. */
+  onTimeout: z.enum(['abort', 'skip', 'proceed']).default('abort'),
 });
+
+/**
+ * What a step does to which inventory targets, attached by the playbook compiler. The ordering
+ * rules read it when a playbook is loaded, and the workflow again before each step.
+ */
+export const stepEffects = z.object({
+  freezes: z.array(z.string()).default([]),
+  captures: z.array(z.string()).default([]),
+  snapshots: z.array(z.string()).default([]),
+  rotates: z.array(z.string()).default([]),
+  restarts: z.array(z.string()).default([]),
+  restores: z.array(z.string()).default([]),
+  changes: z.array(z.string()).default([]),
+  reads: z.array(z.string()).default([]),
+});
+export type StepEffects = z.infer<typeof stepEffects>;
 
 const stepId = z
   .string()
@@ -62,8 +86,9 @@ const stepBase = {
   retry: retrySpec.optional(),
   timeouts: timeoutSpec.optional(),
   approval: approvalSpec.optional(),
-  /** What a failed step does to the incident. */
-  onFailure: z.enum(['abort', 'continue']).default('abort'),
+  /** What a failed step does to the incident: abort it, go on, or wait for an operator's answer. */
+  onFailure: z.enum(['abort', 'continue', 'ask']).default('abort'),
+  effects: stepEffects.optional(),
 };
 
 function stepFor<A extends ActionName>(action: A) {
@@ -79,6 +104,8 @@ export const stepSchema = z.discriminatedUnion('action', [
   stepFor('restoreBackup'),
   stepFor('smokeTest'),
   stepFor('runCommand'),
+  stepFor('recordControl'),
+  stepFor('writeNote'),
 ]);
 export type Step = z.infer<typeof stepSchema>;
 export type StepInput = z.input<typeof stepSchema>;
@@ -91,6 +118,8 @@ export const incidentInputSchema = z
     targets: z.array(z.string().min(1)).default([]),
     /** `drill` runs every step in plan mode: each reports what it would do and changes nothing. */
     mode: z.enum(['live', 'drill']).default('live'),
+    /** Set when compiled from a playbook: the workflow then guards the ordering rules at run time. */
+    playbook: z.object({ name: z.string().min(1), file: z.string().optional() }).optional(),
     steps: z.array(stepSchema).min(1, 'an incident needs at least one step'),
   })
   .superRefine((input, ctx) => {
@@ -118,6 +147,8 @@ export const DEFAULT_PHASE: Record<ActionName, Phase> = {
   restoreBackup: 'recover',
   startService: 'recover',
   smokeTest: 'verify',
+  recordControl: 'learn',
+  writeNote: 'learn',
 };
 
 /** Render zod issues as `path: message` lines, the form every edge reports bad input in. */

@@ -1,11 +1,21 @@
 /** The shape returned by the `progress` query: what the CLI, the UI and tests read. */
-import type { ActionName } from './actions';
+import type { ActionName, ControlKind } from './actions';
 import type { IncidentClass, Phase, Severity } from './input';
 
 export type StepStatus = 'pending' | 'awaiting-approval' | 'running' | 'succeeded' | 'failed' | 'skipped';
 
-/** running and awaiting-approval are open; the other three are final. */
-export type IncidentState = 'running' | 'awaiting-approval' | 'resolved' | 'aborted' | 'failed';
+/** The first four are open; resolved, aborted and failed are final. */
+export type IncidentState = 'running' | 'awaiting-approval' | 'awaiting-operator' | 'awaiting-control' | 'resolved' | 'aborted' | 'failed';
+
+/** A durable control recorded on the incident (rule 7: no close without one). */
+export interface ControlRecord {
+  kind: ControlKind;
+  note: string;
+  by: string;
+  at: string;
+  /** The step that recorded it, when a playbook declared it. */
+  step?: string;
+}
 
 export interface StepProgress {
   id: string;
@@ -15,6 +25,10 @@ export interface StepProgress {
   /** Attempts the last run of the activity took (1 when it succeeded first time). */
   attempts: number;
   needsApproval: boolean;
+  /** Distinct approvals still needed (quorum minus approvals so far); 0 when not gated. */
+  approvalsNeeded?: number;
+  /** Who approved so far. */
+  approvedBy?: string[];
   startedAt?: string;
   endedAt?: string;
   /** One line the activity returned: what it did. Never a secret. */
@@ -27,6 +41,10 @@ export interface StepProgress {
 export interface PendingApproval {
   step: string;
   since: string;
+  /** Who may approve; empty: anyone. */
+  approvers: string[];
+  /** Distinct approvals still needed. */
+  needed: number;
 }
 
 export type TimelineKind =
@@ -39,6 +57,12 @@ export type TimelineKind =
   | 'approved'
   | 'denied'
   | 'signal-ignored'
+  | 'approval-timed-out'
+  | 'operator-asked'
+  | 'operator-answered'
+  | 'control-recorded'
+  | 'rule-violation'
+  | 'drill-note'
   | 'incident-finished';
 
 export interface TimelineEvent {
@@ -63,6 +87,11 @@ export interface IncidentProgress {
   endedAt?: string;
   steps: StepProgress[];
   pendingApprovals: PendingApproval[];
+  /** A failed step waiting for an operator's retry, skip or abort (onFailure: ask). */
+  pendingOperator?: { step: string; error: string; since: string };
+  controls: ControlRecord[];
+  /** The playbook this incident was compiled from, if any. */
+  playbook?: string;
   timeline: TimelineEvent[];
 }
 

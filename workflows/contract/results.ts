@@ -4,6 +4,8 @@ export interface StepContext {
   stepId: string;
   /** Drill: report what the step would do, change nothing. */
   plan?: boolean;
+  /** Given to `writeNote` only: the workflow's own record, which the note is written from. */
+  progress?: import('./progress').IncidentProgress;
 }
 
 /** One effect a step would have, as reported in plan mode (drills). */

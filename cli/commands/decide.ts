@@ -1,0 +1,70 @@
+/** approve, deny, retry, skip, abort, control: the commands through which humans steer. */
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { loadConfig } from '../../common/config';
+import { answerOperator, approve, deny, recordControl } from '../../common/incidents';
+import { connectClient } from '../../common/temporal';
+import { CONTROL_KINDS, CONTROL_DESCRIPTIONS } from '../../workflows/contract';
+import { action, print } from '../command';
+
+const client = () => connectClient(loadConfig());
+
+export function registerDecisionCommands(program: Command): void {
+  program
+    .command('approve')
+    .description('Approve a step that waits for approval')
+    .argument('<id>', 'incident id')
+    .argument('<step>', 'step id')
+    .requiredOption('--by <name>', 'who approves')
+    .option('--comment <text>', 'why')
+    .action(
+      action(z.object({ by: z.string().min(1), comment: z.string().optional() }), async (o, id: string, step: string) => {
+        await approve(await client(), id, { step, by: o.by, ...(o.comment ? { comment: o.comment } : {}) });
+        print(`approved ${step} of ${id} as ${o.by}`);
+      }),
+    );
+
+  program
+    .command('deny')
+    .description('Deny a step that waits for approval (the step decides: abort the incident or skip)')
+    .argument('<id>', 'incident id')
+    .argument('<step>', 'step id')
+    .requiredOption('--by <name>', 'who denies')
+    .requiredOption('--reason <text>', 'why')
+    .action(
+      action(z.object({ by: z.string().min(1), reason: z.string().min(1) }), async (o, id: string, step: string) => {
+        await deny(await client(), id, { step, by: o.by, reason: o.reason });
+        print(`denied ${step} of ${id} as ${o.by}`);
+      }),
+    );
+
+  for (const decision of ['retry', 'skip', 'abort'] as const) {
+    program
+      .command(decision)
+      .description(`Answer a failed step that asks the operator (onFailure: ask): ${decision} it`)
+      .argument('<id>', 'incident id')
+      .argument('<step>', 'the failed step')
+      .requiredOption('--by <name>', 'who decides')
+      .option('--comment <text>', 'why')
+      .action(
+        action(z.object({ by: z.string().min(1), comment: z.string().optional() }), async (o, id: string, step: string) => {
+          await answerOperator(await client(), id, { step, by: o.by, decision, ...(o.comment ? { comment: o.comment } : {}) });
+          print(`${decision}: ${step} of ${id}, as ${o.by}`);
+        }),
+      );
+  }
+
+  program
+    .command('control')
+    .description(`Record a durable control on an incident (it cannot close without one). Kinds: ${CONTROL_KINDS.join(', ')}`)
+    .argument('<id>', 'incident id')
+    .requiredOption('--kind <kind>', CONTROL_KINDS.map((k) => `${k}: ${CONTROL_DESCRIPTIONS[k]}`).join('; '))
+    .requiredOption('--note <text>', 'what now prevents a repeat')
+    .requiredOption('--by <name>', 'who records it')
+    .action(
+      action(z.object({ kind: z.enum(CONTROL_KINDS, { error: `--kind must be one of: ${CONTROL_KINDS.join(', ')} (a prompt change is never a control)` }), note: z.string().min(1), by: z.string().min(1) }), async (o, id: string) => {
+        await recordControl(await client(), id, { kind: o.kind, note: o.note, by: o.by });
+        print(`control ${o.kind} recorded on ${id}`);
+      }),
+    );
+}

@@ -1,0 +1,127 @@
+/** playbook list | show | validate, and drill: working with playbooks. */
+import type { Command } from 'commander';
+import { existsSync, readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { checkPlaybook, compilePlaybook, findPlaybook, formatProblems, listPlaybooks, loadInventory, YamlSource } from '../../compiler';
+import { loadConfig } from '../../common/config';
+import { CliError } from '../../common/errors';
+import { getProgress, startIncident } from '../../common/incidents';
+import { connectClient } from '../../common/temporal';
+import { action, print, printJson } from '../command';
+import { renderProgress, renderTimeline } from '../format';
+import { parseParams } from '../options';
+
+export function registerPlaybookCommands(program: Command): void {
+  const playbook = program.command('playbook').description('List, show and validate playbooks');
+
+  playbook
+    .command('list')
+    .description('Name, class, default severity and a line of description of every playbook')
+    .option('--json', 'print JSON')
+    .action(
+      action(z.object({ json: z.boolean().optional() }), async (o) => {
+        const rows = listPlaybooks(loadConfig().playbooksDir).map((p) => {
+          const result = checkPlaybook(YamlSource.read(p.file));
+          const pb = result.playbook;
+          return { name: p.name, class: pb?.class ?? '?', severity: pb?.severity ?? '?', description: pb?.description.split('\n')[0] ?? 'INVALID: run `tourniquet playbook validate`', builtin: p.builtin, file: p.file };
+        });
+        if (o.json) return printJson(rows);
+        for (const r of rows) print(`${r.name.padEnd(20)} ${r.class.padEnd(19)} ${r.severity}  ${r.description}`);
+      }),
+    );
+
+  playbook
+    .command('show')
+    .description('Print a playbook')
+    .argument('<name>', 'playbook name or file')
+    .action(
+      action(z.object({}), async (_o, name: string) => {
+        print(readFileSync(findPlaybook(name, loadConfig().playbooksDir), 'utf8').trimEnd());
+      }),
+    );
+
+  playbook
+    .command('validate')
+    .description('Check playbook files: schema, actions, inventory names, parameter types, ordering rules. Exits non-zero on any error.')
+    .argument('<files...>', 'playbook files')
+    .option('-i, --inventory <file>', 'also resolve against this inventory (default: tourniquet.yaml when present)')
+    .option('--param <key=value...>', 'parameter values to resolve with')
+    .action(
+      action(z.object({ inventory: z.string().optional(), param: z.array(z.string()).optional() }), async (o, files: string[]) => {
+        const config = loadConfig();
+        const inventoryFile = o.inventory ?? (existsSync(config.inventoryFile) ? config.inventoryFile : undefined);
+        const inventory = inventoryFile ? loadInventory(inventoryFile) : undefined;
+        let bad = 0;
+        for (const file of files) {
+          const source = YamlSource.read(file);
+          // Without parameter values every placeholder stays symbolic; with them, resolve for real.
+          const result = checkPlaybook(source, { ...(inventory && o.param ? { inventory } : {}), params: parseParams(o.param), home: config.home });
+          if (result.problems.length) {
+            bad++;
+            print(formatProblems(file, result.problems));
+          } else print(`${file}: ok${inventory && o.param ? ` (resolved against ${inventoryFile})` : ''}`);
+        }
+        if (bad) throw new CliError('InvalidInput', `${bad} of ${files.length} playbook(s) have errors`);
+      }),
+    );
+
+  program
+    .command('drill')
+    .description('Tabletop drill: run a playbook with every step in plan mode; nothing changes; prints what each step would do')
+    .argument('<playbook>', 'playbook name or file')
+    .option('-i, --inventory <file>', 'inventory (default: $TOURNIQUET_INVENTORY or ./tourniquet.yaml)')
+    .option('--param <key=value...>', 'parameter values')
+    .option('--severity <s>', 'S1, S2, S3 (or Critical, High, Medium, Low)')
+    .option('--json', 'print the progress as JSON')
+    .action(
+      action(z.object({ inventory: z.string().optional(), param: z.array(z.string()).optional(), severity: z.string().optional(), json: z.boolean().optional() }), async (o, name: string) => {
+        const progress = await runPlaybook(name, { ...o, mode: 'drill' });
+        if (o.json) return printJson(progress);
+        print(renderDrill(progress));
+        if (progress.state !== 'resolved') process.exitCode = 1;
+      }),
+    );
+}
+
+export interface RunOptions {
+  inventory?: string | undefined;
+  param?: string[] | undefined;
+  severity?: string | undefined;
+  title?: string | undefined;
+  id?: string | undefined;
+  mode: 'live' | 'drill';
+}
+
+/** Compile a playbook and start it; a drill waits for its end and returns the final progress. */
+export async function startPlaybook(name: string, o: RunOptions) {
+  const config = loadConfig();
+  const file = findPlaybook(name, config.playbooksDir);
+  const inventory = loadInventory(o.inventory ?? config.inventoryFile);
+  const input = compilePlaybook(YamlSource.read(file), {
+    inventory,
+    params: parseParams(o.param),
+    ...(o.severity ? { severity: o.severity } : {}),
+    ...(o.title ? { title: o.title } : {}),
+    mode: o.mode,
+    home: config.home,
+  });
+  const client = await connectClient(config);
+  const started = await startIncident(client, input, { taskQueue: config.taskQueue, ...(o.id ? { id: o.id } : {}) });
+  return { client, ...started };
+}
+
+async function runPlaybook(name: string, o: RunOptions) {
+  const { client, id, handle } = await startPlaybook(name, o);
+  await handle.result().catch(() => undefined);
+  return getProgress(client, id);
+}
+
+export function renderDrill(p: Awaited<ReturnType<typeof getProgress>>): string {
+  const lines = [`DRILL of ${p.playbook ?? 'incident'} (${p.incidentId}): nothing was changed`, ''];
+  for (const s of p.steps) {
+    lines.push(`${s.status === 'failed' ? '✘' : '✔'} [${s.phase}] ${s.id} (${s.action})${s.needsApproval ? ' — needs approval' : ''}`);
+    lines.push(`    ${s.error ? `WOULD FAIL: ${s.error}` : (s.summary ?? '')}`);
+  }
+  lines.push('', p.state === 'resolved' ? 'Drill passed: every step could run.' : `Drill found problems: ${p.steps.filter((s) => s.status === 'failed').length} step(s) would fail.`);
+  return `${lines.join('\n')}\n\n${renderProgress(p)}\n\n${renderTimeline(p)}`;
+}

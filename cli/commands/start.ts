@@ -1,0 +1,88 @@
+/** start: an incident from a playbook (the usual way) or from a raw incident file. */
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { loadConfig } from '../../common/config';
+import { CliError } from '../../common/errors';
+import { getProgress, startIncident } from '../../common/incidents';
+import { connectClient } from '../../common/temporal';
+import { INCIDENT_CLASSES } from '../../workflows/contract';
+import { action, print, printJson } from '../command';
+import { renderProgress } from '../format';
+import { loadDataFile } from '../load';
+import { renderDrill, startPlaybook } from './playbook';
+
+export function registerStartCommand(program: Command): void {
+  program
+    .command('start')
+    .description('Start an incident from a playbook (with the inventory and --param values), or from a raw incident file (-f); prints its id')
+    .argument('[playbook]', 'playbook name (see `tourniquet playbook list`) or playbook file')
+    .option('-i, --inventory <file>', 'inventory (default: $TOURNIQUET_INVENTORY or ./tourniquet.yaml)')
+    .option('--param <key=value...>', 'playbook parameter values')
+    .option('--severity <severity>', 'S1, S2, S3 (or Critical, High, Medium, Low)')
+    .option('--title <title>', 'one line saying what happened')
+    .option('--dry-run', 'run as a drill: every step in plan mode, nothing changes')
+    .option('-f, --file <path>', 'raw incident file (JSON or YAML: class, severity, title, targets, steps); not rule-checked')
+    .option('--class <class>', `with -f: incident class: ${INCIDENT_CLASSES.join(', ')}`)
+    .option('--target <name...>', 'with -f: affected targets')
+    .option('--step <json...>', 'with -f: extra steps as JSON')
+    .option('--id <id>', 'workflow id to use instead of a generated one')
+    .option('--wait', 'wait for the incident to end and print its progress')
+    .option('--json', 'print JSON')
+    .action(
+      action(
+        z.object({
+          inventory: z.string().optional(),
+          param: z.array(z.string()).optional(),
+          severity: z.string().optional(),
+          title: z.string().optional(),
+          dryRun: z.boolean().optional(),
+          file: z.string().optional(),
+          class: z.string().optional(),
+          target: z.array(z.string()).optional(),
+          step: z.array(z.string()).optional(),
+          id: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'letters, digits, . _ - only').optional(),
+          wait: z.boolean().optional(),
+          json: z.boolean().optional(),
+        }),
+        async (o, playbook?: string) => {
+          if (playbook && o.file) throw new CliError('InvalidInput', 'give a playbook or -f <incident file>, not both');
+          if (!playbook && !o.file && !o.step) throw new CliError('InvalidInput', 'name a playbook (`tourniquet playbook list`) or give -f <incident file>');
+          const started = playbook
+            ? await startPlaybook(playbook, { ...o, mode: o.dryRun ? 'drill' : 'live' })
+            : await startRaw(o);
+          const { client, id, handle } = started;
+          if (!o.wait && !o.dryRun) return o.json ? printJson({ id }) : print(id);
+          await handle.result().catch(() => undefined);
+          const progress = await getProgress(client, id);
+          if (o.json) printJson(progress);
+          else print(progress.mode === 'drill' ? renderDrill(progress) : renderProgress(progress));
+          if (progress.state !== 'resolved') process.exitCode = 1;
+        },
+      ),
+    );
+}
+
+async function startRaw(o: { file?: string | undefined; class?: string | undefined; severity?: string | undefined; title?: string | undefined; target?: string[] | undefined; step?: string[] | undefined; id?: string | undefined; dryRun?: boolean | undefined }) {
+  const base = (o.file ? loadDataFile(o.file) : {}) as Record<string, unknown>;
+  if (typeof base !== 'object' || base === null || Array.isArray(base)) throw new CliError('InvalidInput', `${o.file}: must hold one object`);
+  const draft = {
+    ...base,
+    ...(o.class ? { class: o.class } : {}),
+    ...(o.severity ? { severity: o.severity } : {}),
+    ...(o.title ? { title: o.title } : {}),
+    ...(o.target ? { targets: o.target } : {}),
+    ...(o.dryRun ? { mode: 'drill' } : {}),
+    ...(o.step ? { steps: [...((base.steps as unknown[]) ?? []), ...o.step.map(parseStepFlag)] } : {}),
+  };
+  const config = loadConfig();
+  const client = await connectClient(config);
+  return { client, ...(await startIncident(client, draft, { taskQueue: config.taskQueue, ...(o.id ? { id: o.id } : {}) })) };
+}
+
+function parseStepFlag(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new CliError('InvalidInput', `--step must be a JSON object: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Compile a playbook, the inventory and parameters into the incident workflow's input: the
+ * step list the workflow history records exactly. Every problem found is reported at once,
+ * each with its YAML path and line.
+ */
+import { relative, resolve, sep } from 'node:path';
+import { CliError } from '../common/errors';
+import { formatIssues, incidentInputSchema, PHASES, stepEffects, type IncidentInput, type IncidentInputDraft, type Phase, type Step } from '../workflows/contract';
+import { checkOrder } from '../workflows/rules';
+import type { Inventory } from './inventory';
+import { playbookSchema, type ParameterSpec, type Playbook } from './playbook';
+import { RESOLVERS, type ParamValue, type ResolveContext } from './resolve';
+import { SEVERITY_ALIASES } from './severity';
+import { formatProblems, type SourceProblem, type YamlSource } from './yaml';
+
+export interface CompileOptions {
+  /** Absent: validate the playbook alone, with names left symbolic. */
+  inventory?: Inventory;
+  /** Parameter values as given on the command line (`key=value`) or by an alert route. */
+  params?: Record<string, string | number | boolean>;
+  severity?: string;
+  title?: string;
+  mode?: 'live' | 'drill';
+  /** The tourniquet home: rule 8 refuses steps that would change anything inside it. */
+  home?: string;
+}
+
+export interface CompileResult {
+  playbook: Playbook | undefined;
+  problems: SourceProblem[];
+  input: IncidentInput | undefined;
+}
+
+export function checkPlaybook(source: YamlSource, o: CompileOptions = {}): CompileResult {
+  const parsed = source.parseWith(playbookSchema);
+  if (!parsed.ok) return { playbook: undefined, problems: parsed.problems, input: undefined };
+  const pb = parsed.value;
+  const problems: SourceProblem[] = [];
+  const problem = (path: (string | number)[], message: string) => problems.push(source.problem(path, message));
+
+  const params = typedParams(pb.parameters, o.params ?? {}, problem);
+  const ctx: ResolveContext = { inventory: o.inventory, params, specs: pb.parameters, problem };
+  const steps: IncidentInputDraft['steps'] = [];
+  const where = new Map<string, (string | number)[]>();
+  for (const phase of PHASES) {
+    (pb.phases[phase] ?? []).forEach((step, i) => {
+      const at = ['phases', phase, i];
+      where.set(step.id, at);
+      const resolved = RESOLVERS[step.action](ctx, step.args as never, [...at, 'args']);
+      if (!resolved) return;
+      steps.push({
+        id: step.id,
+        action: step.action,
+        phase: phase as Phase,
+        ...(step.summary ? { summary: step.summary } : {}),
+        ...(step.retry ? { retry: step.retry } : {}),
+        ...(step.timeouts ? { timeouts: step.timeouts } : {}),
+        ...(step.approval?.required ? { approval: { ...step.approval, approvers: expandApprovers(step.approval.approvers, o.inventory) } } : {}),
+        onFailure: step.onFailure,
+        args: resolved.args,
+        effects: resolved.effects,
+      } as IncidentInputDraft['steps'][number]);
+    });
+  }
+  if (problems.length) return { playbook: pb, problems, input: undefined };
+  if (!o.inventory) {
+    // Validating alone: arguments are symbolic, so check the order of effects only.
+    const symbolic = steps.map((s) => ({ ...s, effects: stepEffects.parse(s.effects ?? {}) })) as unknown as Step[];
+    for (const v of checkOrder({ class: pb.class, steps: symbolic })) problem(where.get(v.step) ?? [], v.message);
+    return { playbook: pb, problems, input: undefined };
+  }
+
+  const severity = o.severity === undefined ? pb.severity : SEVERITY_ALIASES[o.severity.trim().toLowerCase()];
+  if (!severity) problem([], `unknown severity "${o.severity}": use S1, S2, S3 (or Critical, High, Medium, Low)`);
+  const draft: IncidentInputDraft = {
+    class: pb.class,
+    severity: severity ?? 'S1',
+    title: o.title ?? fillTitle(pb.title ?? pb.description.split('\n')[0]!, params),
+    targets: [...new Set(steps.flatMap((s) => Object.values(s.effects ?? {}).flat()))],
+    mode: o.mode ?? 'live',
+    playbook: { name: pb.name, file: source.file },
+    steps,
+  };
+  const input = incidentInputSchema.safeParse(draft);
+  if (!input.success) {
+    for (const line of formatIssues(input.error)) problem([], `compiled incident is invalid: ${line}`);
+    return { playbook: pb, problems, input: undefined };
+  }
+  for (const v of checkOrder(input.data)) problem(where.get(v.step) ?? [], v.message);
+  if (o.home && o.inventory) for (const [id, message] of evidenceViolations(input.data, o.home)) problem(where.get(id) ?? [], message);
+  return { playbook: pb, problems, input: problems.length ? undefined : input.data };
+}
+
+/** Compile or throw one error listing every problem. */
+export function compilePlaybook(source: YamlSource, o: CompileOptions & { inventory: Inventory }): IncidentInput {
+  const result = checkPlaybook(source, o);
+  if (!result.input) throw new CliError('InvalidInput', `playbook ${source.file} cannot run:\n${formatProblems(source.file, result.problems)}`);
+  return result.input;
+}
+
+function typedParams(specs: Record<string, ParameterSpec>, given: Record<string, string | number | boolean>, problem: (p: (string | number)[], m: string) => void): Record<string, ParamValue> {
+  const out: Record<string, ParamValue> = {};
+  for (const [name, raw] of Object.entries(given)) {
+    const spec = specs[name];
+    if (!spec) {
+      problem(['parameters'], `unknown parameter "${name}" (parameters: ${Object.keys(specs).join(', ') || 'none'})`);
+      continue;
+    }
+    const text = String(raw);
+    if (spec.type === 'number') {
+      const n = Number(text);
+      if (text.trim() === '' || !Number.isFinite(n)) problem(['parameters', name], `parameter ${name} must be a number, got "${text}"`);
+      else out[name] = n;
+    } else if (spec.type === 'boolean') {
+      if (text !== 'true' && text !== 'false') problem(['parameters', name], `parameter ${name} must be true or false, got "${text}"`);
+      else out[name] = text === 'true';
+    } else if (spec.type === 'string') {
+      if (spec.pattern && !new RegExp(`^(?:${spec.pattern})$`).test(text)) problem(['parameters', name], `parameter ${name} must match /${spec.pattern}/, got "${text}"`);
+      else out[name] = text;
+    } else {
+      // Inventory kinds: checked against the inventory where the name is used.
+      if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(text)) problem(['parameters', name], `parameter ${name} must name a ${spec.type} from the inventory, got "${text}"`);
+      else out[name] = text;
+    }
+  }
+  return out;
+}
+
+function fillTitle(template: string, params: Record<string, ParamValue>): string {
+  return template.replace(/\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}/g, (m, name: string) => (params[name] === undefined ? m : String(params[name])));
+}
+
+function expandApprovers(names: string[], inventory: Inventory | undefined): string[] {
+  return [...new Set(names.flatMap((n) => inventory?.approvers[n] ?? [n]))];
+}
+
+/** Rule 8: no step may restore over, or run a changing command inside, the evidence store. */
+function evidenceViolations(input: IncidentInput, home: string): [string, string][] {
+  const inside = (p: string) => {
+    const rel = relative(resolve(home), resolve(p));
+    return rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && !rel.startsWith(`..${sep}`));
+  };
+  const out: [string, string][] = [];
+  for (const step of input.steps) {
+    const target = step.action === 'restoreBackup' ? step.args.target : step.action === 'runCommand' && step.args.cwd && !step.effects?.reads.length ? step.args.cwd : undefined;
+    if (target && inside(target)) out.push([step.id, `rule 8 (the engine never deletes evidence): step "${step.id}" would change ${target}, inside the evidence store ${home}`]);
+  }
+  return out;
+}

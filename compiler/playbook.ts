@@ -1,0 +1,106 @@
+/**
+ * The playbook format: what operators write once and run under pressure. The zod schema here
+ * is the single source of truth; `npm run schemas` writes the JSON Schema editors use.
+ */
+import { z } from 'zod';
+import { actionArgs, ACTION_NAMES, incidentClass, PHASES, retrySpec, timeoutSpec, type ActionName } from '../workflows/contract';
+import { entryName } from './inventory';
+import { severityInput } from './severity';
+
+export const PARAMETER_TYPES = ['string', 'number', 'boolean', 'service', 'credential', 'path', 'backup', 'repo', 'check', 'command'] as const;
+
+const paramName = z.string().regex(/^[a-z][a-zA-Z0-9_]{0,40}$/, 'parameter names start with a lower-case letter: letters, digits, _');
+
+export const parameterSpec = z.strictObject({
+  type: z.enum(PARAMETER_TYPES),
+  description: z.string().optional(),
+  default: z.union([z.string(), z.number(), z.boolean()]).optional(),
+  /** For string parameters: a regular expression the whole value must match. */
+  pattern: z.string().optional(),
+});
+export type ParameterSpec = z.infer<typeof parameterSpec>;
+
+export const playbookApproval = z.strictObject({
+  required: z.boolean().default(true),
+  /** People or approver groups from the inventory; empty: anyone. */
+  approvers: z.array(z.string().min(1)).default([]),
+  /** Distinct approvers needed. */
+  quorum: z.number().int().min(1).max(10).default(1),
+  timeout: timeoutSpec.shape.startToClose,
+  onTimeout: z.enum(['abort', 'skip', 'proceed']).default('abort'),
+  onDeny: z.enum(['abort', 'skip']).default('abort'),
+});
+
+const ref = z.string().min(1, 'name an inventory entry or "{{parameter}}"');
+const refs = z.array(ref).default([]);
+
+/**
+ * Each action's arguments in a playbook. Strict: a step cannot carry a path, a pidfile or a
+ * command of its own, only names the inventory defines (or "{{parameter}}" references to them).
+ */
+export const playbookArgs = {
+  stopService: z.strictObject({ service: ref, graceMs: z.number().int().min(0).max(600_000).optional() }),
+  startService: z.strictObject({ service: ref }),
+  captureEvidence: z.strictObject({ services: refs, paths: refs, repos: refs, commands: refs }),
+  snapshotDisk: z.union([z.strictObject({ path: ref }), z.strictObject({ backup: ref })], { error: 'snapshotDisk takes either path: <path name> or backup: <backup name>' }),
+  restoreBackup: z.strictObject({ backup: ref }),
+  rotateKey: z.strictObject({ credential: ref }),
+  smokeTest: z.strictObject({ check: ref }),
+  runCommand: z.strictObject({ command: ref }),
+  recordControl: actionArgs.recordControl.strict(),
+  writeNote: z.strictObject({}),
+} satisfies Record<ActionName, z.ZodType>;
+
+// Strict objects: a misspelt key is an error, not a silently ignored setting.
+const stepBase = {
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'step ids are lower-case letters, digits and dashes'),
+  summary: z.string().max(200).optional(),
+  retry: retrySpec.optional(),
+  timeouts: timeoutSpec.optional(),
+  approval: playbookApproval.optional(),
+  onFailure: z.enum(['abort', 'continue', 'ask']).default('abort'),
+};
+
+function stepFor<A extends ActionName>(action: A) {
+  // A step without arguments may leave `args` out.
+  return z.strictObject({ ...stepBase, action: z.literal(action), args: z.preprocess((v) => v ?? {}, playbookArgs[action] as z.ZodType) });
+}
+
+export const playbookStep = z.discriminatedUnion(
+  'action',
+  ACTION_NAMES.map(stepFor) as unknown as [ReturnType<typeof stepFor<'stopService'>>, ...ReturnType<typeof stepFor<ActionName>>[]],
+  { error: (issue) => (issue.code === 'invalid_union' ? `unknown action; actions are: ${ACTION_NAMES.join(', ')}` : undefined) },
+);
+export type PlaybookStep = z.infer<typeof playbookStep>;
+
+export const playbookSchema = z
+  .strictObject({
+    name: entryName,
+    class: incidentClass,
+    description: z.string().min(1),
+    severity: severityInput,
+    /** Incident title; "{{parameter}}" is replaced by the parameter's value. */
+    title: z.string().min(1).max(200).optional(),
+    parameters: z.record(paramName, parameterSpec).default({}),
+    /** The runbook's phases, in its order; each a list of steps. */
+    phases: z.partialRecord(z.enum(PHASES), z.array(playbookStep).min(1)),
+  })
+  .superRefine((pb, ctx) => {
+    const keys = Object.keys(pb.phases);
+    const order = keys.map((k) => PHASES.indexOf(k as (typeof PHASES)[number]));
+    order.forEach((o, i) => {
+      if (i > 0 && o < order[i - 1]!) {
+        ctx.addIssue({ code: 'custom', path: ['phases', keys[i]!], message: `phase ${keys[i]} comes after ${keys[i - 1]}; write phases in the runbook's order: ${PHASES.join(', ')}` });
+      }
+    });
+    const seen = new Set<string>();
+    for (const key of keys) {
+      (pb.phases[key as (typeof PHASES)[number]] ?? []).forEach((step, i) => {
+        if (seen.has(step.id)) ctx.addIssue({ code: 'custom', path: ['phases', key, i, 'id'], message: `duplicate step id "${step.id}": step ids must be unique in a playbook` });
+        seen.add(step.id);
+      });
+    }
+    if (!keys.length) ctx.addIssue({ code: 'custom', path: ['phases'], message: 'a playbook needs at least one phase with steps' });
+  });
+
+export type Playbook = z.infer<typeof playbookSchema>;

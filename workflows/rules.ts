@@ -1,0 +1,114 @@
+/**
+ * The runbook's ordering rules, as pure functions over steps and their effects. Checked when
+ * a playbook is loaded (`checkOrder`) and guarded again before each step runs
+ * (`ruleViolation`). Pure: the workflow imports this module.
+ */
+import { DEFAULT_PHASE, MUTATING_ACTIONS, PHASES, type IncidentClass, type Step } from './contract';
+
+export const RULES = {
+  1: 'freeze first',
+  2: 'evidence before destruction',
+  3: 'secret exposure starts with rotation',
+  4: 'no restart before capture',
+  5: 'no restore over evidence',
+  6: 'smoke tests are read-only',
+  7: 'no close without a durable control',
+  8: 'the engine never deletes evidence',
+} as const;
+export type RuleNumber = keyof typeof RULES;
+
+export interface RuleViolation {
+  rule: RuleNumber;
+  step: string;
+  /** What is wrong and how to fix it, with the rule named. */
+  message: string;
+}
+
+const INVESTIGATION = new Set(['captureEvidence', 'snapshotDisk', 'sweepHost', 'scanLeaks']);
+const SCRUBBING = new Set(['quarantine']);
+
+function phaseOf(step: Step): string {
+  return step.phase ?? DEFAULT_PHASE[step.action];
+}
+
+function violation(rule: RuleNumber, step: string, what: string): RuleViolation {
+  return { rule, step, message: `rule ${rule} (${RULES[rule]}): step "${step}" ${what}` };
+}
+
+/** Every violation of rules 1 to 7 in an ordered step list (rule 8 needs paths: see the compiler). */
+export function checkOrder(input: { class: IncidentClass; steps: Step[] }): RuleViolation[] {
+  const out: RuleViolation[] = [];
+  const captured = new Set<string>();
+  const snapshotted = new Set<string>();
+  let seenNonFreeze: string | undefined;
+  let firstRotation: number | undefined;
+  let lastPhase = 0;
+
+  input.steps.forEach((step, index) => {
+    const fx = step.effects;
+    const phase = phaseOf(step);
+    const phaseIndex = PHASES.indexOf(phase as (typeof PHASES)[number]);
+
+    // Rule 1: freeze steps stop damage, and they all come first.
+    if (phase === 'freeze') {
+      if (seenNonFreeze) out.push(violation(1, step.id, `freezes after "${seenNonFreeze}" already ran; move it to the start of the playbook`));
+      const stops = fx && (fx.freezes.length > 0 || fx.rotates.length > 0);
+      if (!stops && (step.action as string) !== 'notify') {
+        out.push(violation(1, step.id, `is in the freeze phase but stops nothing (${step.action}); freeze holds only steps that stop damage (stopService, rotateKey, lockNetwork, quarantine): move it to a later phase`));
+      }
+    } else seenNonFreeze ??= step.id;
+    if (phaseIndex < lastPhase) {
+      out.push(violation(1, step.id, `is in phase ${phase} after a step in phase ${PHASES[lastPhase]}; phases run in the runbook's order: ${PHASES.join(', ')}`));
+    }
+    lastPhase = Math.max(lastPhase, phaseIndex);
+
+    // Rule 3: for a leaked secret, nothing investigates or scrubs before the secret is dead.
+    if (step.action === 'rotateKey') firstRotation ??= index;
+    if (input.class === 'secret-exposure' && firstRotation === undefined && (INVESTIGATION.has(step.action) || SCRUBBING.has(step.action))) {
+      out.push(violation(3, step.id, `(${step.action}) runs before the credential is rotated; put a rotateKey step first (in the freeze phase): investigate after the token is dead`));
+    }
+
+    if (fx) {
+      // Rules 4, 5, 2: nothing restarts, restores or changes a target without earlier evidence of it.
+      for (const t of fx.restarts) {
+        if (!captured.has(t)) out.push(violation(4, step.id, `restarts "${t}" before its status and logs are captured; add a captureEvidence step with services: [${t}] before it`));
+      }
+      for (const t of fx.restores) {
+        if (!snapshotted.has(t)) out.push(violation(5, step.id, `restores "${t}" before the broken state is snapshotted; add a snapshotDisk step for "${t}" before it`));
+      }
+      for (const t of fx.changes) {
+        if (!captured.has(t)) out.push(violation(2, step.id, `changes "${t}" before any evidence capture or snapshot of it; capture or snapshot "${t}" in an earlier step`));
+      }
+      for (const t of [...fx.captures, ...fx.snapshots]) captured.add(t);
+      for (const t of fx.snapshots) snapshotted.add(t);
+    }
+
+    // Rule 6: a verify step only looks.
+    if (phase === 'verify' && MUTATING_ACTIONS.has(step.action)) {
+      out.push(violation(6, step.id, `is a verify step but ${step.action} changes the system; verify with a read-only check (smokeTest, scanLeaks) instead`));
+    }
+  });
+
+  if (input.class === 'secret-exposure' && firstRotation === undefined) {
+    out.push({ rule: 3, step: '(playbook)', message: 'rule 3 (secret exposure starts with rotation): a secret-exposure playbook needs a rotateKey step, first or right after the freeze' });
+  }
+  // Rule 7: the playbook ends by writing the note; the workflow waits for a control before it.
+  const last = input.steps.at(-1);
+  if (!last || last.action !== 'writeNote') {
+    out.push({ rule: 7, step: last?.id ?? '(playbook)', message: 'rule 7 (no close without a durable control): the last step must be a writeNote step in the learn phase' });
+  }
+  return out;
+}
+
+/** Run-time guard: would this step break rule 2, 4 or 5 given what has really succeeded? */
+export function ruleViolation(step: Step, done: { captured: ReadonlySet<string>; snapshotted: ReadonlySet<string> }): string | undefined {
+  const fx = step.effects;
+  if (!fx) return undefined;
+  const missingRestart = fx.restarts.find((t) => !done.captured.has(t));
+  if (missingRestart) return violation(4, step.id, `would restart "${missingRestart}" but no capture of it has succeeded in this incident`).message;
+  const missingSnapshot = fx.restores.find((t) => !done.snapshotted.has(t));
+  if (missingSnapshot) return violation(5, step.id, `would restore "${missingSnapshot}" but no snapshot of it has succeeded in this incident`).message;
+  const missingCapture = fx.changes.find((t) => !done.captured.has(t));
+  if (missingCapture) return violation(2, step.id, `would change "${missingCapture}" but no capture or snapshot of it has succeeded in this incident`).message;
+  return undefined;
+}
