@@ -62,8 +62,10 @@ export function serviceActivities(deps: ActivityDeps) {
   const startService = defineStep(deps, 'startService', {
     plan: (args) => {
       const pid = readPidfile(args.pidfile);
-      if (pid !== undefined && isAlive(pid)) return [];
-      return [{ kind: 'spawn', detail: `start ${args.service} with the command line recorded when this incident stopped it, pid into ${args.pidfile}` }];
+      // In a drill the earlier stop was only planned, so the service usually still runs: say
+      // what a live run would start, which is the command line running now.
+      const now = pid !== undefined && isAlive(pid) ? ` (now running as pid ${pid}: ${JSON.stringify(launchRecord(pid).argv)})` : '';
+      return [{ kind: 'spawn', detail: `start ${args.service} with the command line recorded when this incident stopped it${now}, pid into ${args.pidfile}` }];
     },
     run: async (io, args) => {
       const running = readPidfile(args.pidfile);

@@ -85,6 +85,7 @@ export async function incident(draft: IncidentInputDraft): Promise<IncidentProgr
       const refused = tracker.violation(step);
       if (refused) {
         tracker.failed(step.id, refused, 0);
+        if (drill) continue;
         throw new IncidentEnd('failed', 'IncidentFailed', refused);
       }
       await attempt(step);

@@ -240,8 +240,8 @@ export class IncidentTracker {
     progress.attempts = result.attempt ?? 1;
     progress.summary = result.summary;
     if (result.data) progress.result = result.data;
-    // A drill's plan captured nothing: the guard must not count it.
-    if (step.effects && !result.data?.plan) {
+    // In a drill the planned capture counts: the drill checks the order as if every step ran.
+    if (step.effects) {
       for (const t of [...step.effects.captures, ...step.effects.snapshots]) this.done.captured.add(t);
       for (const t of step.effects.snapshots) this.done.snapshotted.add(t);
     }

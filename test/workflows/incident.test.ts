@@ -3,39 +3,25 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
-import { sha256 } from '../../activities/hash';
 import { isAlive, readPidfile } from '../../activities/process';
-import { createSandbox, gatewayStarts, secretExposureIncident, stopGateway, type Sandbox } from '../../demo/sandbox';
+import { createSandbox, gatewayStarts, secretExposureIncident, stopGateway } from '../../demo/sandbox';
 import { approve, deny, getProgress, startIncident } from '../../common/incidents';
 import { CliError } from '../../common/errors';
 import { createWorker } from '../../worker/create';
 import { approveSignal, denySignal, WORKFLOW_TYPE, type IncidentInputDraft, type IncidentProgress } from '../../workflows/contract';
 import { tempDir } from '../helpers/activity';
+import { fileState } from '../helpers/sandbox';
 import { quietLogger, startTestServer, waitFor, workflowBundle, type TestServer } from '../helpers/temporal';
 
 let env: TestServer;
 const homeOf = tempDir('tourniquet-home-');
 
-/** Every file under the sandbox with its content hash, mode and mtime. */
-function snapshotOf(sb: Sandbox): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const full = join(dir, name);
-      const st = statSync(full);
-      if (st.isDirectory()) walk(full);
-      else out[full] = `${st.mode.toString(8)} ${st.mtimeMs} ${sha256(readFileSync(full))}`;
-    }
-  };
-  walk(sb.root);
-  return out;
-}
 let worker: Worker;
 let running: Promise<void>;
 const taskQueue = `test-${randomUUID()}`;
@@ -220,7 +206,7 @@ describe('incident workflow on a real Temporal server', () => {
   it('a drill runs every step in plan mode: each says what it would do, nothing changes', async () => {
     const sb = await createSandbox(tempDir('tourniquet-drill-'));
     try {
-      const before = snapshotOf(sb);
+      const before = fileState(sb);
       const pid = readPidfile(sb.pidfile)!;
       const { id, handle } = await start({ ...secretExposureIncident(sb), mode: 'drill' });
       // A drill does not wait at gates: it says it would have.
@@ -236,7 +222,7 @@ describe('incident workflow on a real Temporal server', () => {
       // Checked, not assumed: same process, same files, no evidence or snapshot written.
       assert.ok(isAlive(pid), 'the gateway still runs');
       assert.equal(readPidfile(sb.pidfile), pid);
-      assert.deepEqual(snapshotOf(sb), before);
+      assert.deepEqual(fileState(sb), before);
       assert.equal(gatewayStarts(sb).length, 1);
       assert.equal(existsSync(join(homeOf, 'incidents', id)), false, 'no incident state written');
     } finally {
