@@ -9,8 +9,13 @@ import { evidenceActivities } from './evidence';
 import { restoreActivities } from './restore';
 import { rotateActivities } from './rotate';
 import { serviceActivities } from './service';
+import { leakActivities } from './leaks';
+import { networkActivities } from './network';
+import { notifyActivities } from './notify';
+import { quarantineActivities } from './quarantine';
 import { smokeActivities } from './smoke';
 import { snapshotActivities } from './snapshot';
+import { sweepActivities } from './sweep';
 
 export function createActivities(deps: ActivityDeps) {
   const activities = {
@@ -21,6 +26,11 @@ export function createActivities(deps: ActivityDeps) {
     ...restoreActivities(deps),
     ...smokeActivities(deps),
     ...commandActivities(deps),
+    ...leakActivities(deps),
+    ...quarantineActivities(deps),
+    ...networkActivities(deps),
+    ...sweepActivities(deps),
+    ...notifyActivities(deps),
   };
   // Every action in the contract has an activity, and nothing else is registered.
   return activities satisfies Record<ActionName, (ctx: StepContext, args: unknown) => Promise<StepResult>>;

@@ -89,3 +89,17 @@ export async function withHeartbeat<T>(io: StepIO, work: Promise<T>, everyMs = 2
     clearInterval(timer);
   }
 }
+
+/**
+ * Ask `probe` until `done` says yes or `timeoutMs` passes, heartbeating; returns the last
+ * answer either way (the caller decides what a timeout means). Stops early on cancellation.
+ */
+export async function pollUntil<T>(io: StepIO, probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (done(value) || Date.now() >= deadline || io.signal.aborted) return value;
+    io.heartbeat();
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

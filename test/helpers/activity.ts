@@ -16,7 +16,7 @@ export function tempDir(prefix = 'tourniquet-'): string {
 }
 
 export function testDeps(overrides: Partial<ActivityDeps> = {}): ActivityDeps {
-  return { run: execaRunner, logger: quietLogger, home: tempDir('tourniquet-home-'), fetch: globalThis.fetch, randomBytes, ...overrides };
+  return { run: execaRunner, logger: quietLogger, home: tempDir('tourniquet-home-'), fetch: globalThis.fetch, randomBytes, now: () => new Date(), ...overrides };
 }
 
 export interface Harness {

@@ -79,6 +79,13 @@ export const stepSchema = z.discriminatedUnion('action', [
   stepFor('restoreBackup'),
   stepFor('smokeTest'),
   stepFor('runCommand'),
+  stepFor('scanLeaks'),
+  stepFor('quarantine'),
+  stepFor('unquarantine'),
+  stepFor('lockNetwork'),
+  stepFor('unlockNetwork'),
+  stepFor('sweepHost'),
+  stepFor('notify'),
 ]);
 export type Step = z.infer<typeof stepSchema>;
 export type StepInput = z.input<typeof stepSchema>;
@@ -118,6 +125,14 @@ export const DEFAULT_PHASE: Record<ActionName, Phase> = {
   restoreBackup: 'recover',
   startService: 'recover',
   smokeTest: 'verify',
+  lockNetwork: 'contain',
+  quarantine: 'contain',
+  scanLeaks: 'contain',
+  sweepHost: 'preserve',
+  unquarantine: 'recover',
+  unlockNetwork: 'recover',
+  // Status updates go out in every phase: give the step a `phase` to keep the incident's where it is.
+  notify: 'classify',
 };
 
 /** Render zod issues as `path: message` lines, the form every edge reports bad input in. */
