@@ -39,4 +39,4 @@ export function createActivities(deps: ActivityDeps) {
 export type { ActivityDeps, CommandRunner, CommandResult } from './deps';
 export { execaRunner } from './runner';
 export { FAILURE_TYPES, StepError } from './errors';
-export { verifyEvidence } from './evidence';
+export { evidenceRoot, verifyEvidence } from './evidence';

@@ -3,6 +3,7 @@
  * one line that says what to fix.
  */
 import { Command } from 'commander';
+import { registerEvidenceCommands } from './commands/evidence';
 import { registerIncidentCommands } from './commands/incident';
 import { registerRuntimeCommands } from './commands/runtime';
 import { fail } from './command';
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)');
   registerRuntimeCommands(program);
   registerIncidentCommands(program);
+  registerEvidenceCommands(program);
   return program;
 }
 
