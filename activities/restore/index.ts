@@ -24,11 +24,36 @@ function snapshotCovering(journal: Journal, workflowId: string, target: string):
     .find((s) => s?.target !== undefined && (s.target === target || target.startsWith(s.target + sep)));
 }
 
+/**
+ * Where the replaced tree goes: the incident folder, or, when that is on another file system
+ * (a rename cannot cross one, and a copy of a large tree is not a quick move), a hidden folder
+ * beside the target.
+ */
 function paths(deps: ActivityDeps, key: StepKey, target: string) {
+  const asides = [join(incidentDir(deps.home, key.workflowId), 'replaced', safeName(key.stepId)), join(dirname(target), `.${basename(target)}.replaced-${safeName(key.stepId)}`)];
   return {
-    aside: join(incidentDir(deps.home, key.workflowId), 'replaced', safeName(key.stepId)),
+    asides,
+    aside: asides.find((a) => existsSync(a)) ?? asides[0]!,
     staging: join(dirname(target), `.${basename(target)}.restore-${safeName(key.stepId)}`),
   };
+}
+
+/** Move the target aside; returns where it went. */
+function moveAside(target: string, asides: string[]): string {
+  const [primary, beside] = asides as [string, string];
+  mkdirSync(dirname(primary), { recursive: true, mode: 0o700 });
+  if (!existsSync(target)) {
+    mkdirSync(primary, { mode: 0o700 });
+    return primary;
+  }
+  try {
+    renameSync(target, primary);
+    return primary;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    renameSync(target, beside);
+    return beside;
+  }
 }
 
 export function restoreActivities(deps: ActivityDeps) {
@@ -52,17 +77,17 @@ export function restoreActivities(deps: ActivityDeps) {
           `restore of ${target} refused: this incident has no snapshot of its current state. Add a snapshotDisk step with target ${target} before this step.`,
         );
       }
-      const { aside, staging } = paths(deps, io.key, target);
+      const where = paths(deps, io.key, target);
+      const { asides, staging } = where;
+      let aside = where.aside;
       let verified = 'verified by an earlier attempt';
       // A crash between the two renames below leaves the old tree aside and the new one staged:
       // finish the swap instead of starting over.
-      if (!existsSync(aside)) {
+      if (!asides.some((a) => existsSync(a))) {
         // The staging folder holds only what an earlier attempt of this step extracted: not evidence.
         rmSync(staging, { recursive: true, force: true });
         verified = await fillStaging(deps, io, args, staging);
-        mkdirSync(dirname(aside), { recursive: true, mode: 0o700 });
-        if (existsSync(target)) renameSync(target, aside);
-        else mkdirSync(aside, { mode: 0o700 });
+        aside = moveAside(target, asides);
       }
       if (existsSync(staging)) renameSync(staging, target);
       return {
