@@ -90,7 +90,7 @@ export function sweepActivities(deps: ActivityDeps) {
     plan: (args, key) => {
       const { keys, other } = sweepFiles(args.root);
       return [
-        ...[...keys, ...other].filter((f) => existsSync(f)).map((f) => ({ kind: 'copy' as const, detail: `cp -a ${f} into ${evidenceFolder(deps.home, key.workflowId, key.stepId)}` })),
+        ...[...keys, ...other].filter((f) => existsSync(f)).map((f) => ({ kind: 'copy' as const, detail: `copy ${f} with cp -a into ${evidenceFolder(deps.home, key.workflowId, key.stepId)}` })),
         ...sweepCommands(args).map((c) => ({ kind: 'command' as const, detail: `run ${JSON.stringify(c.argv)} and save its output, redacted, as ${c.file}` })),
       ];
     },

@@ -16,7 +16,7 @@ export function evidenceActivities(deps: ActivityDeps) {
     plan: (args, key) => {
       const folder = evidenceFolder(deps.home, key.workflowId, key.stepId);
       return [
-        ...args.files.map((f) => ({ kind: 'copy' as const, detail: `cp -a ${resolve(f)}${existsSync(f) ? '' : ' (missing now)'} into ${folder}` })),
+        ...args.files.map((f) => ({ kind: 'copy' as const, detail: `copy ${resolve(f)}${existsSync(f) ? '' : ' (missing now)'} with cp -a into ${folder}` })),
         ...args.services.filter((s) => s.manager.kind === 'process').map((s) => ({ kind: 'copy' as const, detail: `read the status of ${s.service} from /proc` })),
         ...args.logs.map((l) => ({ kind: 'copy' as const, detail: `copy the lines of ${resolve(l.path)} from ${l.since ?? 'the start'} to ${l.until ?? 'now'}, redacted` })),
         ...commandSources(args, deps.now()).map((c) => ({ kind: 'command' as const, detail: `run ${JSON.stringify(c.argv)} and save its output, redacted, as ${c.file}` })),

@@ -1,7 +1,6 @@
 /** rotateKey's methods against real env files, processes, commands and an HTTP endpoint; the canary never leaks. */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
 import { chmodSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -11,6 +10,7 @@ import { Journal } from '../../activities/journal';
 import { isAlive, readPidfile, signal, sleep } from '../../activities/process';
 import { readEnvValue } from '../../activities/rotate';
 import { harness, tempDir } from '../helpers/activity';
+import { endpoint, type Endpoint } from '../helpers/http';
 
 const pids: number[] = [];
 after(() => pids.forEach((pid) => signal(-pid, 'SIGKILL')));
@@ -106,23 +106,11 @@ describe('rotateKey env-file across several files, restarting what reads it (rea
 });
 
 describe('rotateKey hooks (real command, real HTTP endpoint)', () => {
-  let server: Server;
-  let base = '';
-  const received: { auth?: string; body: string }[] = [];
+  let http: Endpoint;
   before(async () => {
-    server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        received.push({ ...(req.headers.authorization ? { auth: req.headers.authorization } : {}), body });
-        res.writeHead(req.url === '/revoke' ? 200 : 500).end();
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    const a = server.address();
-    base = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
+    http = await endpoint((url) => (url === '/revoke' ? 200 : 500));
   });
-  after(() => server.close());
+  after(() => http.close());
 
   it('takes the new value from a provider CLI and writes it to the env file; refuses to guess after a crash mid-command', async () => {
     const dir = tempDir();
@@ -150,12 +138,13 @@ describe('rotateKey hooks (real command, real HTTP endpoint)', () => {
     const env = join(dir, '.env');
     writeFileSync(env, 'LEAKED=ghp_leakedleakedleakedleakedleakedleak12\nADMIN=admin-token-value\n');
     const h = harness();
-    const result = await h.call('rotateKey', 'revoke', { method: 'http-revoke', url: `${base}/revoke`, credential: { envFile: env, key: 'LEAKED' }, auth: { envFile: env, key: 'ADMIN' } });
+    const result = await h.call('rotateKey', 'revoke', { method: 'http-revoke', url: `${http.base}/revoke`, credential: { envFile: env, key: 'LEAKED' }, auth: { envFile: env, key: 'ADMIN' } });
     assert.equal(result.data?.status, 200);
-    assert.deepEqual(received.at(-1), { auth: 'Bearer admin-token-value', body: '{"token":"ghp_leakedleakedleakedleakedleakedleak12"}' });
+    const last = http.received.at(-1)!;
+    assert.deepEqual([last.method, last.authorization, last.body], ['POST', 'Bearer admin-token-value', '{"token":"ghp_leakedleakedleakedleakedleakedleak12"}']);
     assert.ok(!JSON.stringify(result).includes('ghp_leaked') && !JSON.stringify(result).includes('admin-token'));
     await assert.rejects(
-      h.call('rotateKey', 'revoke-bad', { method: 'http-revoke', url: `${base}/broken`, credential: { envFile: env, key: 'LEAKED' }, send: 'form' }),
+      h.call('rotateKey', 'revoke-bad', { method: 'http-revoke', url: `${http.base}/broken`, credential: { envFile: env, key: 'LEAKED' }, send: 'form' }),
       (e: Error & { type?: string }) => e.type === 'VerificationFailed' && !e.message.includes('ghp_leaked'),
     );
   });

@@ -1,6 +1,5 @@
 /** sweepHost against a made-up root file system and this machine's commands; notify to a real HTTP endpoint and to the log. */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -8,6 +7,7 @@ import { pino } from 'pino';
 import { verifyEvidence } from '../../activities';
 import { parseAuthorizedKeys } from '../../activities/sweep';
 import { harness, tempDir } from '../helpers/activity';
+import { endpoint, type Endpoint } from '../helpers/http';
 
 // A made-up public key line, and its fingerprint as `ssh-keygen -lf` prints it.
 const PUBLIC = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGpFiXNwU+fAIyGXX6ujCiPUpaBD9JaVO8nx5dJqGZfn attacker@vps';
@@ -42,34 +42,22 @@ describe('sweepHost (a made-up root; commands of this machine)', () => {
 });
 
 describe('notify (real HTTP endpoint; the log)', () => {
-  let server: Server;
-  let base = '';
-  const bodies: string[] = [];
+  let http: Endpoint;
   before(async () => {
-    server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        bodies.push(body);
-        res.writeHead(req.url?.startsWith('/hooks/') ? 200 : 404).end('ok');
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    const a = server.address();
-    base = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
+    http = await endpoint((url) => (url.startsWith('/hooks/') ? 200 : 404));
   });
-  after(() => server.close());
+  after(() => http.close());
 
   it('posts Slack-compatible JSON to a webhook URL kept in an env file, which never shows', async () => {
     const dir = tempDir();
-    const secretUrl = `${base}/hooks/T000/B000/XXXXsecretXXXX`;
+    const secretUrl = `${http.base}/hooks/T000/B000/XXXXsecretXXXX`;
     writeFileSync(join(dir, '.env'), `SLACK_WEBHOOK_URL=${secretUrl}\n`);
     const h = harness();
     const result = await h.call('notify', 'update', { text: `S1 contained; old key ghp_${'Q'.repeat(36)} rotated`, level: 'critical', channel: { kind: 'webhook', urlFrom: { envFile: join(dir, '.env'), key: 'SLACK_WEBHOOK_URL' } } });
-    const body = JSON.parse(bodies.at(-1)!) as { text: string };
+    const body = JSON.parse(http.received.at(-1)!.body) as { text: string };
     assert.match(body.text, /^:rotating_light: \*inc-test\* S1 contained; old key \[redacted github-token sha256:[0-9a-f]{16}\] rotated$/);
     assert.ok(!JSON.stringify(result).includes('XXXXsecretXXXX'));
-    await assert.rejects(h.call('notify', 'bad', { text: 'x', channel: { kind: 'webhook', url: `${base}/nowhere` } }), (e: Error & { type?: string }) => e.type === 'VerificationFailed');
+    await assert.rejects(h.call('notify', 'bad', { text: 'x', channel: { kind: 'webhook', url: `${http.base}/nowhere` } }), (e: Error & { type?: string }) => e.type === 'VerificationFailed');
   });
 
   it('writes to the log', async () => {

@@ -61,6 +61,9 @@ function upgrade<S extends z.ZodType, Legacy>(schema: S, rewrite: (v: Record<str
   return z.preprocess((v: z.input<S> | Legacy) => (isRecord(v) ? rewrite(v) : v), schema);
 }
 
+/** One variant of a union, written without its discriminator (which then takes its default). */
+type Defaulted<U extends z.ZodType, K extends string, V extends string> = Omit<Extract<z.input<U>, Record<K, V>>, K>;
+
 /** `{service, pidfile}` (the first shape) means the process manager. */
 function processByDefault(v: Record<string, unknown>): Record<string, unknown> {
   if (v.manager !== undefined || v.pidfile === undefined) return v;
@@ -122,7 +125,7 @@ const snapshotVariants = z.discriminatedUnion('method', [
    */
   z.object({ method: z.literal('command'), argv, idPattern: z.string().optional(), target: path.optional() }),
 ]);
-const snapshotArgs = upgrade<typeof snapshotVariants, { target: string }>(snapshotVariants, (v) => (v.method === undefined ? { ...v, method: 'archive' } : v));
+const snapshotArgs = upgrade<typeof snapshotVariants, Defaulted<typeof snapshotVariants, 'method', 'archive'>>(snapshotVariants, (v) => (v.method === undefined ? { ...v, method: 'archive' } : v));
 
 const restoreVariants = z.discriminatedUnion('method', [
   /** A tar archive (gzip, zstd, xz or none: tar detects it); `sha256` checks the archive first. */
@@ -139,7 +142,7 @@ const restoreVariants = z.discriminatedUnion('method', [
   /** A copy of another folder (`cp -a`), e.g. a btrfs snapshot or a tree an earlier restore moved aside. */
   z.object({ method: z.literal('copy'), target: path, source: path }),
 ]);
-const restoreArgs = upgrade<typeof restoreVariants, { target: string; archive: string }>(restoreVariants, (v) => (v.method === undefined ? { ...v, method: 'archive' } : v));
+const restoreArgs = upgrade<typeof restoreVariants, Defaulted<typeof restoreVariants, 'method', 'archive'>>(restoreVariants, (v) => (v.method === undefined ? { ...v, method: 'archive' } : v));
 
 const rotateVariants = z.discriminatedUnion('method', [
   /** A new random value of the same shape in every listed env file; then restart `restart`. */
@@ -176,7 +179,7 @@ const rotateVariants = z.discriminatedUnion('method', [
     timeoutMs: z.number().int().min(1).max(120_000).default(10_000),
   }),
 ]);
-const rotateArgs = upgrade<typeof rotateVariants, { envFile: string; key: string }>(rotateVariants, (v) => (v.method === undefined ? { ...v, method: 'env-file' } : v));
+const rotateArgs = upgrade<typeof rotateVariants, Defaulted<typeof rotateVariants, 'method', 'env-file'>>(rotateVariants, (v) => (v.method === undefined ? { ...v, method: 'env-file' } : v));
 
 const smokeVariants = z.discriminatedUnion('kind', [
   /** One GET (redirects not followed): status, optional body pattern and latency bound. */
@@ -198,7 +201,7 @@ const smokeVariants = z.discriminatedUnion('kind', [
     timeoutMs: z.number().int().min(1).max(600_000).default(30_000),
   }),
 ]);
-const smokeArgs = upgrade<typeof smokeVariants, { url: string }>(smokeVariants, (v) => (v.kind === undefined ? { ...v, kind: 'http' } : v));
+const smokeArgs = upgrade<typeof smokeVariants, Defaulted<typeof smokeVariants, 'kind', 'http'>>(smokeVariants, (v) => (v.kind === undefined ? { ...v, kind: 'http' } : v));
 
 /** What a network lockdown cuts: the whole host, or one service user's traffic. */
 const lockScope = z.discriminatedUnion('kind', [
