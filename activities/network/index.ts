@@ -104,12 +104,12 @@ export function networkActivities(deps: ActivityDeps) {
     run: async (io, args): Promise<StepResult> => {
       const lock = findLock(io, args.lockStep);
       const undo = { action: 'lockNetwork', args: lock.args };
+      io.markPending({ unlocking: lock.id });
       if (lock.backend === 'nftables') {
         if ((await run(io, lock.netns, r.nftListArgv(lock.table))).exitCode === 0) await must(io, lock.netns, r.nftDeleteArgv(lock.table));
         if ((await run(io, lock.netns, r.nftListArgv(lock.table))).exitCode === 0) throw new StepError('VerificationFailed', `table inet ${lock.table} is still there`);
         return { summary: `removed nftables table inet ${lock.table}${lock.netns ? ` in netns ${lock.netns}` : ''}`, data: { backend: lock.backend, table: lock.table, undo } };
       }
-      io.markPending({ unlocking: lock.id });
       for (const b of ['iptables', 'ip6tables'] as const) for (const argv of r.iptablesUnlockArgvs(b, lock.id)) await run(io, lock.netns, argv);
       const input = await must(io, lock.netns, ['iptables', '-w', '-S']);
       if (input.stdout.includes(r.iptablesChains(lock.id).input)) throw new StepError('VerificationFailed', `iptables still has ${r.iptablesChains(lock.id).input}`);

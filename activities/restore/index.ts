@@ -84,6 +84,7 @@ export function restoreActivities(deps: ActivityDeps) {
       // A crash between the two renames below leaves the old tree aside and the new one staged:
       // finish the swap instead of starting over.
       if (!asides.some((a) => existsSync(a))) {
+        io.markPending({ target, staging, asides });
         // The staging folder holds only what an earlier attempt of this step extracted: not evidence.
         rmSync(staging, { recursive: true, force: true });
         verified = await fillStaging(deps, io, args, staging);

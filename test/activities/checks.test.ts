@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Journal } from '../../activities/journal';
-import { harness } from '../helpers/activity';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { harness, tempDir } from '../helpers/activity';
 import { endpoint, type Endpoint } from '../helpers/http';
 
 describe('smokeTest (real HTTP server) and runCommand (real processes)', () => {
@@ -55,7 +57,11 @@ describe('smokeTest (real HTTP server) and runCommand (real processes)', () => {
 
   it('reports the undo a step declares, and refuses to rerun a command an earlier attempt may have run', async () => {
     const h = harness();
-    const result = await h.call('runCommand', 'mark', { argv: ['true'], undo: { argv: ['false'] } });
+    const dir = tempDir();
+    const args = { argv: ['sh', '-c', `echo run >> ${join(dir, 'runs')}`], undo: { argv: ['false'] } };
+    const result = await h.call('runCommand', 'mark', args);
+    assert.equal((await h.call('runCommand', 'mark', args, { attempt: 2 })).replayed, true);
+    assert.equal(readFileSync(join(dir, 'runs'), 'utf8'), 'run\n', 'ran once');
     assert.deepEqual(result.data?.undo, { action: 'runCommand', args: { argv: ['false'] } });
     new Journal(h.deps.home).write({ key: { workflowId: 'inc-test', runId: 'run-1', stepId: 'cut' }, action: 'runCommand', state: 'pending', at: new Date().toISOString(), record: { running: true } });
     await assert.rejects(h.call('runCommand', 'cut', { argv: ['true'] }, { attempt: 2 }), (e: Error & { type?: string }) => e.type === 'UnsafeActionRefused');

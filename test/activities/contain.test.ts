@@ -29,6 +29,7 @@ describe('quarantine and unquarantine (real files)', () => {
 
     const undo = result.data?.undo as { action: 'unquarantine'; args: unknown };
     const back = await h.call(undo.action, 'put-back', undo.args);
+    assert.equal((await h.call(undo.action, 'put-back', undo.args, { attempt: 2 })).replayed, true, 'put back once');
     assert.equal(back.data?.sha256, result.data?.sha256);
     assert.ok(!existsSync(join(publish, 'QUARANTINED.txt')));
     assert.equal(readFileSync(join(publish, 'index.html'), 'utf8'), '<p>internal hostname staging.internal</p>\n');

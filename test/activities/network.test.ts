@@ -89,6 +89,7 @@ describe('network lockdown (real nftables and iptables in a test-made netns)', (
     const undo = lock.data?.undo as { action: 'unlockNetwork'; args: unknown };
     await h.call(undo.action, 'unlock', undo.args);
     assert.deepEqual(await reachability(), open);
+    assert.equal((await h.call(undo.action, 'unlock', undo.args, { attempt: 2 })).replayed, true);
     assert.equal((await ns(A, 'nft', 'list', 'tables')).stdout.trim(), '');
   });
 
