@@ -83,7 +83,7 @@ export function leakActivities(deps: ActivityDeps) {
       let binary = 0;
       for (const [i, file] of [...new Set(files)].entries()) {
         if (i % 200 === 0) io.heartbeat({ scanned: i });
-        if (io.signal.aborted) throw new StepError('Unexpected', 'cancelled');
+        io.signal.throwIfAborted();
         if (basename(file) === 'manifest.json') continue;
         const found = scanFile(file, fingerprints);
         if (found === 'binary') binary++;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { CancelledFailure } from '@temporalio/common';
 import { Journal } from '../../activities/journal';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -66,5 +67,13 @@ describe('smokeTest (real HTTP server) and runCommand (real processes)', () => {
     new Journal(h.deps.home).write({ key: { workflowId: 'inc-test', runId: 'run-1', stepId: 'cut' }, action: 'runCommand', state: 'pending', at: new Date().toISOString(), record: { running: true } });
     await assert.rejects(h.call('runCommand', 'cut', { argv: ['true'] }, { attempt: 2 }), (e: Error & { type?: string }) => e.type === 'UnsafeActionRefused');
     assert.equal((await h.call('runCommand', 'cut', { argv: ['true'], rerunIfInterrupted: true }, { attempt: 3 })).data?.exitCode, 0);
+  });
+
+  it('a cancelled step stops its command and reports a cancellation, not a failure', async () => {
+    const h = harness();
+    const started = Date.now();
+    await assert.rejects(h.call('runCommand', 'long', { argv: ['sleep', '30'] }, { cancelAfterMs: 300 }), CancelledFailure);
+    await assert.rejects(h.call('captureEvidence', 'slow', { commands: [{ name: 'slow.txt', argv: ['sleep', '30'] }] }, { cancelAfterMs: 300 }), CancelledFailure);
+    assert.ok(Date.now() - started < 10_000, 'the commands were stopped');
   });
 });

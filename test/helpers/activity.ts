@@ -23,7 +23,7 @@ export interface Harness {
   deps: ActivityDeps;
   activities: ReturnType<typeof createActivities>;
   /** Call an action as step `stepId` of incident `workflowId`, attempt `attempt`. */
-  call(action: ActionName, stepId: string, args: unknown, opts?: { workflowId?: string; runId?: string; attempt?: number; plan?: boolean }): Promise<StepResult>;
+  call(action: ActionName, stepId: string, args: unknown, opts?: { workflowId?: string; runId?: string; attempt?: number; plan?: boolean; cancelAfterMs?: number }): Promise<StepResult>;
 }
 
 export function harness(overrides: Partial<ActivityDeps> = {}): Harness {
@@ -38,6 +38,7 @@ export function harness(overrides: Partial<ActivityDeps> = {}): Harness {
         attempt: opts.attempt ?? 1,
       }, { logger: silentSdkLogger });
       const fn = activities[action] as (ctx: StepContext, args: unknown) => Promise<StepResult>;
+      if (opts.cancelAfterMs !== undefined) setTimeout(() => env.cancel('test cancels'), opts.cancelAfterMs);
       return env.run(fn, { stepId, ...(opts.plan ? { plan: true } : {}) }, args);
     },
   };
