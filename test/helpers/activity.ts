@@ -38,7 +38,7 @@ export function harness(overrides: Partial<ActivityDeps> = {}): Harness {
         attempt: opts.attempt ?? 1,
       }, { logger: silentSdkLogger });
       const fn = activities[action] as (ctx: StepContext, args: unknown) => Promise<StepResult>;
-      if (opts.cancelAfterMs !== undefined) setTimeout(() => env.cancel('test cancels'), opts.cancelAfterMs);
+      if (opts.cancelAfterMs !== undefined) setTimeout(() => env.cancel(), opts.cancelAfterMs);
       return env.run(fn, { stepId, ...(opts.plan ? { plan: true } : {}) }, args);
     },
   };
