@@ -46,13 +46,21 @@ function check(result: CommandResult, what: string): CommandResult {
   return result;
 }
 
-function plan(deps: ActivityDeps, args: m.SnapshotArgs, key: StepKey): PlannedEffect[] {
+/** `auto` compression: zstd where the zstd program runs here, gzip otherwise. */
+async function compressionOf(deps: ActivityDeps, wanted: 'auto' | 'zstd' | 'gzip'): Promise<'zstd' | 'gzip'> {
+  if (wanted !== 'auto') return wanted;
+  return (await deps.run(['zstd', '--version'], { timeoutMs: 10_000 })).exitCode === 0 ? 'zstd' : 'gzip';
+}
+
+async function plan(deps: ActivityDeps, args: m.SnapshotArgs, key: StepKey): Promise<PlannedEffect[]> {
   const id = snapshotIdOf(key);
   const dir = join(incidentDir(deps.home, key.workflowId), 'snapshots');
   switch (args.method) {
-    case 'archive':
+    case 'archive': {
       existingDir(args.target);
-      return [{ kind: 'command', detail: `run ${JSON.stringify(m.archiveArgv(join(dir, `${id}.${m.archiveExtension(args.compression)}`), args.target, args.compression))}` }];
+      const compression = await compressionOf(deps, args.compression);
+      return [{ kind: 'command', detail: `run ${JSON.stringify(m.archiveArgv(join(dir, `${id}.${m.archiveExtension(compression)}`), args.target, compression))}` }];
+    }
     case 'btrfs': {
       const target = existingDir(args.target);
       return [{ kind: 'command', detail: `run ${JSON.stringify(m.btrfsSnapshotArgv(target, m.btrfsPath(target, args.destination, id)))}` }];
@@ -74,11 +82,14 @@ async function take(deps: ActivityDeps, io: StepIO, args: m.SnapshotArgs): Promi
       const target = existingDir(args.target);
       const dir = join(incidentDir(deps.home, io.key.workflowId), 'snapshots');
       mkdirSync(dir, { recursive: true, mode: 0o700 });
-      const archive = join(dir, `${snapshotId}.${m.archiveExtension(args.compression)}`);
+      // A retry keeps the compression of the archive an earlier attempt published.
+      const published = (['zstd', 'gzip'] as const).find((c) => existsSync(join(dir, `${snapshotId}.${m.archiveExtension(c)}`)));
+      const compression = published ?? (await compressionOf(deps, args.compression));
+      const archive = join(dir, `${snapshotId}.${m.archiveExtension(compression)}`);
       if (!existsSync(archive)) {
         // Built under another name and renamed: an archive under the final name is always whole.
         const partial = `${archive}.partial-${Date.now()}`;
-        check(await run(m.archiveArgv(partial, target, args.compression)), 'tar');
+        check(await run(m.archiveArgv(partial, target, compression)), 'tar');
         renameSync(partial, archive);
       }
       return { snapshotId, method: 'archive', target, location: archive, archive, sha256: await sha256File(archive), bytes: statSync(archive).size };

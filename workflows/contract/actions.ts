@@ -110,8 +110,8 @@ const captureArgs = z.object({
 });
 
 const snapshotVariants = z.discriminatedUnion('method', [
-  /** Archive a directory (tar + zstd, or gzip) into the incident's snapshot folder. */
-  z.object({ method: z.literal('archive'), target: path, compression: z.enum(['zstd', 'gzip']).default('zstd') }),
+  /** Archive a directory (tar + zstd, or gzip; `auto`: zstd where it is installed) into the incident's snapshot folder. */
+  z.object({ method: z.literal('archive'), target: path, compression: z.enum(['auto', 'zstd', 'gzip']).default('auto') }),
   /** A read-only btrfs snapshot of a subvolume, next to it (or under `destination`). */
   z.object({ method: z.literal('btrfs'), target: path, destination: path.optional() }),
   /** An LVM snapshot volume of `volume` ("vg/lv"); `target` is where it is mounted. */
