@@ -8,6 +8,9 @@ ENV NODE_ENV=production \
 
 WORKDIR /app
 
+# Tools the actions run: tar + zstd for snapshots, git for evidence and leak scans.
+RUN apt-get update && apt-get install -y --no-install-recommends zstd git && rm -rf /var/lib/apt/lists/*
+
 # tsx runs the TypeScript sources (there is no build step), so it is a regular dependency and
 # --omit=dev keeps it. Dependencies first: this layer is reused until the lock file changes.
 COPY package.json package-lock.json ./

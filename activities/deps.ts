@@ -28,4 +28,6 @@ export interface ActivityDeps {
   fetch: typeof fetch;
   /** Random bytes for new secrets; injected so tests can check the shape of what is made. */
   randomBytes: (size: number) => Buffer;
+  /** The wall clock, for time windows ("the last 2 hours") and records; injected so tests pin it. */
+  now: () => Date;
 }

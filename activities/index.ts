@@ -10,8 +10,13 @@ import { noteActivities } from './note';
 import { restoreActivities } from './restore';
 import { rotateActivities } from './rotate';
 import { serviceActivities } from './service';
+import { leakActivities } from './leaks';
+import { networkActivities } from './network';
+import { notifyActivities } from './notify';
+import { quarantineActivities } from './quarantine';
 import { smokeActivities } from './smoke';
 import { snapshotActivities } from './snapshot';
+import { sweepActivities } from './sweep';
 
 export function createActivities(deps: ActivityDeps) {
   const activities = {
@@ -23,6 +28,11 @@ export function createActivities(deps: ActivityDeps) {
     ...smokeActivities(deps),
     ...commandActivities(deps),
     ...noteActivities(deps),
+    ...leakActivities(deps),
+    ...quarantineActivities(deps),
+    ...networkActivities(deps),
+    ...sweepActivities(deps),
+    ...notifyActivities(deps),
   };
   // Every action the workflow does not carry out itself has an activity, and nothing else is registered.
   return activities satisfies Record<ActivityActionName, (ctx: StepContext, args: unknown) => Promise<StepResult>>;
@@ -31,4 +41,4 @@ export function createActivities(deps: ActivityDeps) {
 export type { ActivityDeps, CommandRunner, CommandResult } from './deps';
 export { execaRunner } from './runner';
 export { FAILURE_TYPES, StepError } from './errors';
-export { verifyEvidence } from './evidence';
+export { evidenceRoot, verifyEvidence } from './evidence';

@@ -76,6 +76,9 @@ export function defineStep<A extends ActionName>(deps: ActivityDeps, action: A, 
       deps.logger.info({ action, step: ctx.stepId, attempt }, result.summary);
       return { ...result, attempt };
     } catch (err) {
+      // Whatever a cancelled step threw on its way out (a killed command's exit code, say),
+      // Temporal must see the cancellation, not a failure to retry.
+      if (context.cancellationSignal.aborted && context.cancellationSignal.reason instanceof Error) throw context.cancellationSignal.reason;
       deps.logger.warn({ action, step: ctx.stepId, attempt, err: err instanceof Error ? err.message : String(err) }, 'step failed');
       throw toFailure(err, attempt);
     }
@@ -87,8 +90,25 @@ export async function withHeartbeat<T>(io: StepIO, work: Promise<T>, everyMs = 2
   io.heartbeat();
   const timer = setInterval(() => io.heartbeat(), everyMs);
   try {
-    return await work;
+    const result = await work;
+    // A command killed by cancellation returns normally: stop here instead of acting on it.
+    io.signal.throwIfAborted();
+    return result;
   } finally {
     clearInterval(timer);
+  }
+}
+
+/**
+ * Ask `probe` until `done` says yes or `timeoutMs` passes, heartbeating; returns the last
+ * answer either way (the caller decides what a timeout means). Stops early on cancellation.
+ */
+export async function pollUntil<T>(io: StepIO, probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (done(value) || Date.now() >= deadline || io.signal.aborted) return value;
+    io.heartbeat();
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }

@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { registerDecisionCommands } from './commands/decide';
+import { registerEvidenceCommands } from './commands/evidence';
 import { registerIncidentCommands } from './commands/incident';
 import { registerPlaybookCommands } from './commands/playbook';
 import { registerStartCommand } from './commands/start';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerIncidentCommands(program);
   registerDecisionCommands(program);
   registerPlaybookCommands(program);
+  registerEvidenceCommands(program);
   return program;
 }
 

@@ -15,6 +15,8 @@ export const CLI_ERROR_KINDS = {
   TemporalCliNotFound: 6,
   /** The embedded server or a sandbox process did not come up. */
   StartupFailed: 7,
+  /** A check found a problem: evidence that no longer matches its manifest or history. */
+  VerificationFailed: 8,
 } as const;
 
 export type CliErrorKind = keyof typeof CLI_ERROR_KINDS;

@@ -4,14 +4,49 @@
  * text (an alert label, a pasted parameter) can never name an arbitrary command or path.
  */
 import { z } from 'zod';
+import { serviceManager } from '../workflows/contract';
 import { CliError } from '../common/errors';
 import { formatProblems, YamlSource } from './yaml';
 
 export const entryName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'names are lower-case letters, digits and dashes');
 const absPath = z.string().regex(/^\//, 'must be an absolute path');
 
-/** How a service is stopped and started. */
-export const serviceManagerSpec = z.object({ kind: z.literal('process'), pidfile: absPath });
+const address = z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'must be an IPv4 or IPv6 address or prefix');
+const envRefSpec = z.object({ envFile: absPath, key: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an env variable name') });
+
+/** A credential and how to rotate it (the rotateKey methods); `restart` names services. */
+const credentialSpec = z.discriminatedUnion('method', [
+  z.object({
+    method: z.literal('env-file'),
+    description: z.string().optional(),
+    key: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an env variable name'),
+    envFile: absPath.optional(),
+    envFiles: z.array(absPath).default([]),
+    restart: z.array(entryName).default([]),
+  }),
+  z.object({
+    method: z.literal('command'),
+    description: z.string().optional(),
+    argv: z.array(z.string()).min(1),
+    outputPattern: z.string().optional(),
+    key: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an env variable name'),
+    envFile: absPath.optional(),
+    envFiles: z.array(absPath).default([]),
+    restart: z.array(entryName).default([]),
+  }),
+  z.object({
+    method: z.literal('http-revoke'),
+    description: z.string().optional(),
+    url: z.url({ protocol: /^https?$/ }),
+    credential: envRefSpec,
+    send: z.enum(['json', 'form', 'bearer']).default('json'),
+    auth: envRefSpec.optional(),
+    expectStatus: z.array(z.number().int().min(100).max(599)).optional(),
+    restart: z.array(entryName).default([]),
+  }),
+]);
+/** Without `method`, a credential is a key in env files. */
+const credentialEntry = z.preprocess((v) => (v && typeof v === 'object' && !('method' in v) ? { ...v, method: 'env-file' } : v), credentialSpec);
 
 export const inventorySchema = z
   .object({
@@ -22,37 +57,63 @@ export const inventorySchema = z
         entryName,
         z.object({
           description: z.string().optional(),
-          manager: serviceManagerSpec,
-          /** Log files captured as evidence of this service. */
+          /** process {pidfile}, supervisord {program}, systemd {unit, scope}, docker {container}. */
+          manager: serviceManager,
+          /** Log files captured as evidence of this service (a systemd unit's journal is captured too). */
           logs: z.array(absPath).default([]),
         }),
       )
       .default({}),
-    credentials: z
+    /** Credentials and how each is rotated; `restart` lists the services that read it. */
+    credentials: z.record(entryName, credentialEntry).default({}),
+    /** Files and folders: workspaces, artifacts, memory stores, transcripts. `snapshot: btrfs` for a subvolume. */
+    paths: z.record(entryName, z.object({ description: z.string().optional(), path: absPath, snapshot: z.enum(['archive', 'btrfs']).default('archive') })).default({}),
+    /** Backups of a path (by name): a tar archive, or a restic repository. */
+    backups: z
       .record(
         entryName,
-        z.object({
-          description: z.string().optional(),
-          envFile: absPath,
-          key: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an env variable name'),
-          /** Services that read this credential and must restart after a rotation. */
-          restart: z.array(entryName).default([]),
-        }),
+        z.union([
+          z.object({ description: z.string().optional(), path: entryName, archive: absPath }),
+          z.object({
+            description: z.string().optional(),
+            path: entryName,
+            restic: z.object({ repository: z.string().min(1), passwordFile: absPath, snapshot: z.string().regex(/^(latest|[0-9a-f]{8,64})$/).default('latest') }),
+          }),
+        ]),
       )
       .default({}),
-    /** Files and folders: workspaces, artifacts, memory stores, transcripts. */
-    paths: z.record(entryName, z.object({ description: z.string().optional(), path: absPath })).default({}),
-    backups: z.record(entryName, z.object({ description: z.string().optional(), path: entryName, archive: absPath })).default({}),
     repos: z.record(entryName, z.object({ description: z.string().optional(), path: absPath })).default({}),
+    /** Read-only checks: an HTTP GET, or a command. */
     checks: z
       .record(
         entryName,
+        z.union([
+          z.object({
+            description: z.string().optional(),
+            url: z.url({ protocol: /^https?$/ }),
+            expectStatus: z.number().int().min(100).max(599).default(200),
+            bodyPattern: z.string().optional(),
+            maxLatencyMs: z.number().int().min(1).optional(),
+          }),
+          z.object({ description: z.string().optional(), argv: z.array(z.string()).min(1), expectExitCode: z.number().int().default(0), outputPattern: z.string().optional() }),
+        ]),
+      )
+      .default({}),
+    /** Network lockdowns: the admin addresses that stay reachable, and what is cut. */
+    networks: z
+      .record(
+        entryName,
         z.object({
           description: z.string().optional(),
-          url: z.url({ protocol: /^https?$/ }),
-          expectStatus: z.number().int().min(100).max(599).default(200),
+          allow: z.array(address).min(1, 'keep at least one admin address reachable'),
+          scope: z.union([z.object({ kind: z.literal('host') }), z.object({ kind: z.literal('service'), uid: z.number().int().min(0).optional(), ports: z.array(z.number().int().min(1).max(65535)).default([]) })]).default({ kind: 'host' }),
+          backend: z.enum(['auto', 'nftables', 'iptables']).default('auto'),
         }),
       )
+      .default({}),
+    /** Where status updates go: a Slack-compatible webhook (its URL read from an env file), or the log. */
+    channels: z
+      .record(entryName, z.union([z.object({ kind: z.literal('log') }), z.object({ kind: z.literal('webhook'), urlFrom: envRefSpec })]))
       .default({}),
     /** Named commands (argv, never a shell). What they freeze or change is declared, for the ordering rules. */
     commands: z
@@ -75,6 +136,9 @@ export const inventorySchema = z
       if (!inv.paths[backup.path]) ctx.addIssue({ code: 'custom', path: ['backups', name, 'path'], message: `"${backup.path}" is not in paths (paths: ${Object.keys(inv.paths).join(', ') || 'none'})` });
     }
     for (const [name, cred] of Object.entries(inv.credentials)) {
+      if (cred.method !== 'http-revoke' && cred.envFile === undefined && cred.envFiles.length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['credentials', name], message: 'name the env file(s) holding the key: envFile or envFiles' });
+      }
       cred.restart.forEach((svc, i) => {
         if (!inv.services[svc]) ctx.addIssue({ code: 'custom', path: ['credentials', name, 'restart', i], message: `"${svc}" is not in services` });
       });
@@ -90,7 +154,7 @@ export const inventorySchema = z
   });
 
 export type Inventory = z.infer<typeof inventorySchema>;
-export type InventoryKind = 'service' | 'credential' | 'path' | 'backup' | 'repo' | 'check' | 'command';
+export type InventoryKind = 'service' | 'credential' | 'path' | 'backup' | 'repo' | 'check' | 'command' | 'network' | 'channel';
 
 const SECTION: Record<InventoryKind, keyof Omit<Inventory, 'approvers'>> = {
   service: 'services',
@@ -100,6 +164,8 @@ const SECTION: Record<InventoryKind, keyof Omit<Inventory, 'approvers'>> = {
   repo: 'repos',
   check: 'checks',
   command: 'commands',
+  network: 'networks',
+  channel: 'channels',
 };
 
 export function inventoryNames(inv: Inventory, kind: InventoryKind): string[] {

@@ -7,7 +7,7 @@ import { actionArgs, ACTION_NAMES, incidentClass, PHASES, retrySpec, timeoutSpec
 import { entryName } from './inventory';
 import { severityInput } from './severity';
 
-export const PARAMETER_TYPES = ['string', 'number', 'boolean', 'service', 'credential', 'path', 'backup', 'repo', 'check', 'command'] as const;
+export const PARAMETER_TYPES = ['string', 'number', 'boolean', 'service', 'credential', 'path', 'backup', 'repo', 'check', 'command', 'network', 'channel'] as const;
 
 const paramName = z.string().regex(/^[a-z][a-zA-Z0-9_]{0,40}$/, 'parameter names start with a lower-case letter: letters, digits, _');
 
@@ -44,11 +44,23 @@ export const playbookArgs = {
   captureEvidence: z.strictObject({ services: refs, paths: refs, repos: refs, commands: refs }),
   snapshotDisk: z.union([z.strictObject({ path: ref }), z.strictObject({ backup: ref })], { error: 'snapshotDisk takes either path: <path name> or backup: <backup name>' }),
   restoreBackup: z.strictObject({ backup: ref }),
-  rotateKey: z.strictObject({ credential: ref }),
+  /** `restartDependents`: also restart the credential's running services (then rule 4 applies). */
+  rotateKey: z.strictObject({ credential: ref, restartDependents: z.boolean().default(false) }),
   smokeTest: z.strictObject({ check: ref }),
   runCommand: z.strictObject({ command: ref }),
   recordControl: actionArgs.recordControl.strict(),
   writeNote: z.strictObject({}),
+  /** Known token formats and this incident's rotated values, in paths, repos and the captured evidence. */
+  scanLeaks: z.strictObject({ paths: refs, repos: refs, evidence: z.boolean().default(true), failOnFinding: z.boolean().default(false) }),
+  /** Move a file or folder into the incident's quarantine, leaving a placeholder. */
+  quarantine: z.strictObject({ path: ref, placeholder: z.string().max(10_000).optional(), reason: z.string().max(500).optional() }),
+  unquarantine: z.strictObject({ path: ref }),
+  lockNetwork: z.strictObject({ network: ref }),
+  /** Undo the lock made by the lockNetwork step with this id. */
+  unlockNetwork: z.strictObject({ lockStep: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'the id of a lockNetwork step') }),
+  sweepHost: z.strictObject({ skip: z.array(z.enum(['systemd', 'logins', 'debsums', 'docker'])).default([]) }),
+  /** A status update: "{{parameter}}" in the text is replaced by its value. Default channel: the log. */
+  notify: z.strictObject({ text: z.string().min(1).max(4000), level: z.enum(['info', 'warning', 'critical']).default('info'), channel: ref.optional() }),
 } satisfies Record<ActionName, z.ZodType>;
 
 // Strict objects: a misspelt key is an error, not a silently ignored setting.

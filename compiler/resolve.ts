@@ -76,17 +76,28 @@ function backupPath(ctx: ResolveContext, backup: string): string {
   return ctx.inventory?.backups[backup]?.path ?? `backup:${backup}`;
 }
 
+/** A service as actions name it: its label and how its manager runs it. */
+function serviceRef(ctx: ResolveContext, name: string) {
+  const svc = ctx.inventory?.services[name];
+  return { service: name, manager: svc?.manager ?? { kind: 'process' as const, pidfile: '/' } };
+}
+
+/** Every env file the inventory's credentials live in: captured output is redacted with them. */
+function credentialFiles(inv: Inventory | undefined): string[] {
+  const files = Object.values(inv?.credentials ?? {}).flatMap((c) => (c.method === 'http-revoke' ? [c.credential.envFile] : [...(c.envFile ? [c.envFile] : []), ...c.envFiles]));
+  return [...new Set(files)];
+}
+
 export const RESOLVERS: Record<ActionName, Resolver> = {
   stopService: (ctx, a: z.infer<typeof playbookArgs.stopService>, at) => {
     const service = resolveRef(ctx, [...at, 'service'], a.service, 'service');
     if (!service) return undefined;
-    const svc = ctx.inventory?.services[service];
-    return { args: { service, pidfile: svc?.manager.pidfile ?? '', ...(a.graceMs !== undefined ? { graceMs: a.graceMs } : {}) }, effects: effects({ freezes: [service] }) };
+    return { args: { ...serviceRef(ctx, service), ...(a.graceMs !== undefined ? { graceMs: a.graceMs } : {}) }, effects: effects({ freezes: [service] }) };
   },
   startService: (ctx, a: z.infer<typeof playbookArgs.startService>, at) => {
     const service = resolveRef(ctx, [...at, 'service'], a.service, 'service');
     if (!service) return undefined;
-    return { args: { service, pidfile: ctx.inventory?.services[service]?.manager.pidfile ?? '' }, effects: effects({ restarts: [service] }) };
+    return { args: serviceRef(ctx, service), effects: effects({ restarts: [service] }) };
   },
   captureEvidence: (ctx, a: z.infer<typeof playbookArgs.captureEvidence>, at) => {
     const services = all(ctx, at, 'services', a.services, 'service');
@@ -95,58 +106,80 @@ export const RESOLVERS: Record<ActionName, Resolver> = {
     const commands = all(ctx, at, 'commands', a.commands, 'command');
     if (!services || !paths || !repos || !commands) return undefined;
     const inv = ctx.inventory;
-    const files: string[] = [];
-    const cmds: { name: string; argv: string[]; cwd?: string }[] = [];
-    for (const s of services) {
-      const svc = inv?.services[s];
-      if (svc) files.push(svc.manager.pidfile, ...svc.logs);
-    }
-    // One process listing: the status of every service captured here, as the runbook asks.
-    if (services.length) cmds.push({ name: 'processes.txt', argv: ['ps', '-ww', '-eo', 'pid,ppid,pgid,lstart,etime,args'] });
-    for (const p of paths) if (inv?.paths[p]) files.push(inv.paths[p].path);
-    for (const r of repos) {
-      const repo = inv?.repos[r];
-      if (!repo) continue;
-      cmds.push({ name: `${r}-git-status.txt`, argv: ['git', '-C', repo.path, 'status', '--short'] });
-      cmds.push({ name: `${r}-git-diff.patch`, argv: ['git', '-C', repo.path, 'diff'] });
-    }
-    commands.forEach((c, i) => {
-      const cmd = inv?.commands[c];
-      if (!cmd) return;
-      if (!cmd.readOnly) ctx.problem([...at, 'commands', i], `command "${c}" is not readOnly; evidence capture runs read-only commands only`);
-      cmds.push({ name: `${c}.txt`, argv: cmd.argv, ...(cmd.cwd ? { cwd: cmd.cwd } : {}) });
+    const files = paths.flatMap((p) => (inv?.paths[p] ? [inv.paths[p].path] : []));
+    // A service's state: its status through the manager, its log files raw, a systemd unit's journal.
+    const logs = services.flatMap((s) => inv?.services[s]?.logs ?? []);
+    const journal = services.flatMap((s) => {
+      const m = inv?.services[s]?.manager;
+      return m?.kind === 'systemd' ? [{ unit: m.unit, scope: m.scope, since: '2h' }] : [];
     });
-    return { args: { files, commands: cmds }, effects: effects({ captures: [...services, ...paths, ...repos] }) };
+    const containers = services.flatMap((s) => {
+      const m = inv?.services[s]?.manager;
+      return m?.kind === 'docker' ? [m.container] : [];
+    });
+    const cmds = commands.flatMap((c, i) => {
+      const cmd = inv?.commands[c];
+      if (!cmd) return [];
+      if (!cmd.readOnly) ctx.problem([...at, 'commands', i], `command "${c}" is not readOnly; evidence capture runs read-only commands only`);
+      return [{ name: `${c}.txt`, argv: cmd.argv, ...(cmd.cwd ? { cwd: cmd.cwd } : {}) }];
+    });
+    return {
+      args: {
+        files: [...files, ...logs],
+        commands: cmds,
+        services: services.map((s) => serviceRef(ctx, s)),
+        journal,
+        repos: repos.flatMap((r) => (inv?.repos[r] ? [inv.repos[r].path] : [])),
+        containers,
+        redactEnvFiles: credentialFiles(inv),
+      },
+      effects: effects({ captures: [...services, ...paths, ...repos] }),
+    };
   },
   snapshotDisk: (ctx, a: z.infer<typeof playbookArgs.snapshotDisk>, at) => {
+    let pathName: string | undefined;
     if ('backup' in a) {
       const backup = resolveRef(ctx, [...at, 'backup'], a.backup, 'backup');
-      if (!backup) return undefined;
-      const pathName = backupPath(ctx, backup);
-      return { args: { target: ctx.inventory?.paths[pathName]?.path ?? '' }, effects: effects({ snapshots: [pathName] }) };
-    }
-    const path = resolveRef(ctx, [...at, 'path'], a.path, 'path');
-    if (!path) return undefined;
-    return { args: { target: ctx.inventory?.paths[path]?.path ?? '' }, effects: effects({ snapshots: [path] }) };
+      pathName = backup && backupPath(ctx, backup);
+    } else pathName = resolveRef(ctx, [...at, 'path'], a.path, 'path');
+    if (!pathName) return undefined;
+    const entry = ctx.inventory?.paths[pathName];
+    return { args: { method: entry?.snapshot ?? 'archive', target: entry?.path ?? '/' }, effects: effects({ snapshots: [pathName] }) };
   },
   restoreBackup: (ctx, a: z.infer<typeof playbookArgs.restoreBackup>, at) => {
     const backup = resolveRef(ctx, [...at, 'backup'], a.backup, 'backup');
     if (!backup) return undefined;
     const pathName = backupPath(ctx, backup);
+    const target = ctx.inventory?.paths[pathName]?.path ?? '/';
     const entry = ctx.inventory?.backups[backup];
-    return { args: { target: ctx.inventory?.paths[pathName]?.path ?? '', archive: entry?.archive ?? '' }, effects: effects({ restores: [pathName] }) };
+    const args = entry && 'restic' in entry ? { method: 'restic', target, ...entry.restic } : { method: 'archive', target, archive: entry && 'archive' in entry ? entry.archive : '/' };
+    return { args, effects: effects({ restores: [pathName] }) };
   },
   rotateKey: (ctx, a: z.infer<typeof playbookArgs.rotateKey>, at) => {
     const credential = resolveRef(ctx, [...at, 'credential'], a.credential, 'credential');
     if (!credential) return undefined;
     const cred = ctx.inventory?.credentials[credential];
-    return { args: { envFile: cred?.envFile ?? '', key: cred?.key ?? 'KEY' }, effects: effects({ rotates: [credential] }) };
+    // Dependent services restart only when the playbook asks: usually they are frozen first
+    // and restarted by their own step, after their state is captured (rule 4).
+    const dependents = a.restartDependents ? (cred?.restart ?? []) : [];
+    const restart = dependents.map((s) => serviceRef(ctx, s));
+    let args: Record<string, unknown> = { method: 'env-file', key: 'KEY', envFiles: ['/'] };
+    if (cred?.method === 'http-revoke') {
+      const { description: _d, restart: _r, ...rest } = cred;
+      args = rest;
+    } else if (cred) {
+      const { description: _d, restart: _r, ...rest } = cred;
+      args = { ...rest, restart };
+    }
+    return { args, effects: effects({ rotates: [credential], restarts: dependents }) };
   },
   smokeTest: (ctx, a: z.infer<typeof playbookArgs.smokeTest>, at) => {
     const check = resolveRef(ctx, [...at, 'check'], a.check, 'check');
     if (!check) return undefined;
     const c = ctx.inventory?.checks[check];
-    return { args: { url: c?.url ?? 'http://127.0.0.1/', expectStatus: c?.expectStatus ?? 200 }, effects: effects({ reads: [check] }) };
+    const { description: _d, ...rest } = c ?? { url: 'http://127.0.0.1/' };
+    const args = 'argv' in rest ? { kind: 'command', ...rest } : { kind: 'http', ...rest };
+    return { args, effects: effects({ reads: [check] }) };
   },
   runCommand: (ctx, a: z.infer<typeof playbookArgs.runCommand>, at) => {
     const command = resolveRef(ctx, [...at, 'command'], a.command, 'command');
@@ -159,4 +192,48 @@ export const RESOLVERS: Record<ActionName, Resolver> = {
   },
   recordControl: (_ctx, a: z.infer<typeof playbookArgs.recordControl>) => ({ args: { ...a }, effects: effects({}) }),
   writeNote: () => ({ args: {}, effects: effects({}) }),
+  scanLeaks: (ctx, a: z.infer<typeof playbookArgs.scanLeaks>, at) => {
+    const paths = all(ctx, at, 'paths', a.paths, 'path');
+    const repos = all(ctx, at, 'repos', a.repos, 'repo');
+    if (!paths || !repos) return undefined;
+    const inv = ctx.inventory;
+    return {
+      args: {
+        paths: paths.flatMap((p) => (inv?.paths[p] ? [inv.paths[p].path] : [])),
+        repos: repos.flatMap((r) => (inv?.repos[r] ? [inv.repos[r].path] : [])),
+        evidence: a.evidence,
+        failOnFinding: a.failOnFinding,
+      },
+      effects: effects({ reads: [...paths, ...repos] }),
+    };
+  },
+  quarantine: (ctx, a: z.infer<typeof playbookArgs.quarantine>, at) => {
+    const path = resolveRef(ctx, [...at, 'path'], a.path, 'path');
+    if (!path) return undefined;
+    // Moving it aside with its hash both takes it out of reach and preserves it.
+    return {
+      args: { path: ctx.inventory?.paths[path]?.path ?? '/', ...(a.placeholder ? { placeholder: a.placeholder } : {}), ...(a.reason ? { reason: a.reason } : {}) },
+      effects: effects({ freezes: [path], captures: [path] }),
+    };
+  },
+  unquarantine: (ctx, a: z.infer<typeof playbookArgs.unquarantine>, at) => {
+    const path = resolveRef(ctx, [...at, 'path'], a.path, 'path');
+    if (!path) return undefined;
+    return { args: { path: ctx.inventory?.paths[path]?.path ?? '/' }, effects: effects({ changes: [path] }) };
+  },
+  lockNetwork: (ctx, a: z.infer<typeof playbookArgs.lockNetwork>, at) => {
+    const network = resolveRef(ctx, [...at, 'network'], a.network, 'network');
+    if (!network) return undefined;
+    const { description: _d, ...net } = ctx.inventory?.networks[network] ?? { allow: ['127.0.0.1'] };
+    return { args: net, effects: effects({ freezes: [network] }) };
+  },
+  unlockNetwork: (_ctx, a: z.infer<typeof playbookArgs.unlockNetwork>) => ({ args: { lockStep: a.lockStep }, effects: effects({}) }),
+  sweepHost: (_ctx, a: z.infer<typeof playbookArgs.sweepHost>) => ({ args: { root: '/', skip: a.skip }, effects: effects({ captures: ['host'] }) }),
+  notify: (ctx, a: z.infer<typeof playbookArgs.notify>, at) => {
+    const text = a.text.replace(/\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}/g, (m, name: string) => (ctx.params[name] === undefined ? m : String(ctx.params[name])));
+    if (!a.channel) return { args: { text, level: a.level, channel: { kind: 'log' } }, effects: effects({}) };
+    const channel = resolveRef(ctx, [...at, 'channel'], a.channel, 'channel');
+    if (!channel) return undefined;
+    return { args: { text, level: a.level, channel: ctx.inventory?.channels[channel] ?? { kind: 'log' } }, effects: effects({}) };
+  },
 };

@@ -101,6 +101,9 @@ paths:
   memory: { path: ${join(sb.workspace, 'memory')} }
   untrusted-page: { path: ${join(sb.root, 'agent', 'run', 'untrusted-page.html')} }
   transcript: { path: ${sb.logFile} }
+  bad-card: { path: ${join(sb.workspace, 'memory', 'card-001.md')} }
+networks:
+  agent-egress: { allow: [127.0.0.1/32] }
 backups:
   workspace-backup: { path: workspace, archive: ${sb.backup} }
   memory-backup: { path: memory, archive: ${sb.memoryBackup} }
@@ -115,8 +118,8 @@ export const SANDBOX_PARAMS: Record<string, Record<string, string>> = {
   'destructive-action': { actor: 'gateway', damaged: 'workspace', backup: 'workspace-backup', check: 'gateway-health' },
   'public-leak': { publisher: 'gateway', artifact: 'workspace', check: 'gateway-health' },
   'runaway-automation': { job: 'gateway', check: 'gateway-health' },
-  'prompt-injection': { agent: 'gateway', source: 'untrusted-page', transcript: 'transcript', check: 'gateway-health' },
-  'memory-corruption': { ingestion: 'gateway', memory: 'memory', backup: 'memory-backup', check: 'gateway-health' },
+  'prompt-injection': { agent: 'gateway', network: 'agent-egress', source: 'untrusted-page', transcript: 'transcript', check: 'gateway-health' },
+  'memory-corruption': { ingestion: 'gateway', memory: 'memory', card: 'bad-card', check: 'gateway-health' },
   'service-outage': { service: 'gateway', check: 'gateway-health' },
 };
 

@@ -18,7 +18,7 @@ export interface CreateWorkerOptions {
 }
 
 export function realDeps(home: string, logger: Logger): ActivityDeps {
-  return { run: execaRunner, logger: logger.child({ component: 'activity' }), home, fetch: globalThis.fetch, randomBytes };
+  return { run: execaRunner, logger: logger.child({ component: 'activity' }), home, fetch: globalThis.fetch, randomBytes, now: () => new Date() };
 }
 
 export function createWorker(o: CreateWorkerOptions): Promise<Worker> {

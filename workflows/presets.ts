@@ -31,6 +31,13 @@ const ACTION_PRESET: Record<ActionName, { retry: RetryPolicy; timeouts: Activity
   writeNote: { retry: RETRY.standard, timeouts: TIMEOUTS.short },
   // Carried out by the workflow itself; the preset only completes the table.
   recordControl: { retry: RETRY.standard, timeouts: TIMEOUTS.short },
+  scanLeaks: { retry: RETRY.standard, timeouts: TIMEOUTS.long },
+  quarantine: { retry: RETRY.standard, timeouts: TIMEOUTS.long },
+  unquarantine: { retry: RETRY.standard, timeouts: TIMEOUTS.long },
+  lockNetwork: { retry: RETRY.standard, timeouts: TIMEOUTS.short },
+  unlockNetwork: { retry: RETRY.standard, timeouts: TIMEOUTS.short },
+  sweepHost: { retry: RETRY.standard, timeouts: TIMEOUTS.long },
+  notify: { retry: RETRY.patient, timeouts: TIMEOUTS.short },
 };
 
 /** Activity options for one step: its action's preset, overridden by what the step says. */

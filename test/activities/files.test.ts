@@ -73,7 +73,7 @@ describe('snapshotDisk and restoreBackup (real tar)', () => {
     const snapAgain = await h.call('snapshotDisk', 'snapshot', { target: ws }, { attempt: 2 });
     assert.equal(snapAgain.data?.snapshotId, snap.data?.snapshotId);
     const snapshots = readdirSync(join(String(snap.data?.archive), '..'));
-    assert.equal(snapshots.filter((f) => f.endsWith('.tar.gz')).length, 1, 'one archive for one step');
+    assert.equal(snapshots.filter((f) => /\.tar\.(zst|gz)$/.test(f)).length, 1, 'one archive for one step');
 
     const restored = await h.call('restoreBackup', 'restore', { target: ws, archive: String(backup.data?.archive) });
     assert.equal(readFileSync(join(ws, 'notes.md'), 'utf8'), 'good state\n');

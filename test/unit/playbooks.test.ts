@@ -48,7 +48,8 @@ describe('built-in playbooks', () => {
     assert.ok(order.indexOf('captureEvidence') < order.indexOf('startService'));
     assert.equal(input.steps.find((s) => s.action === 'startService')!.approval?.required, true);
     const rotate = input.steps.find((s) => s.action === 'rotateKey')!;
-    assert.deepEqual(rotate.args, { envFile: '/srv/agent/.env', key: 'AGENT_API_KEY' });
+    assert.deepEqual(rotate.args, { method: 'env-file', envFile: '/srv/agent/.env', envFiles: [], key: 'AGENT_API_KEY', restart: [] });
+    assert.deepEqual(rotate.effects?.restarts, [], 'the frozen service restarts in its own step, after capture');
     assert.equal(input.title, 'Secret exposed: agent-api-key');
   });
 });

@@ -72,7 +72,7 @@ describe('built-in playbooks drill cleanly against the sandbox', () => {
   }
 
   it('a drill reports a step that would fail instead of stopping at it', async () => {
-    const broken = { ...inventory, credentials: { 'agent-api-key': { envFile: '/nonexistent/.env', key: 'AGENT_API_KEY', restart: [] } } };
+    const broken = { ...inventory, credentials: { 'agent-api-key': { method: 'env-file' as const, envFiles: ['/nonexistent/.env'], key: 'AGENT_API_KEY', restart: [] } } };
     const input = compilePlaybook(YamlSource.read(findPlaybook('secret-exposure')), { inventory: broken, params: SANDBOX_PARAMS['secret-exposure']!, mode: 'drill' });
     const { id, handle } = await startIncident(env.client, input, { taskQueue });
     await handle.result().catch(() => undefined);

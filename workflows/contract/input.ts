@@ -106,6 +106,13 @@ export const stepSchema = z.discriminatedUnion('action', [
   stepFor('runCommand'),
   stepFor('recordControl'),
   stepFor('writeNote'),
+  stepFor('scanLeaks'),
+  stepFor('quarantine'),
+  stepFor('unquarantine'),
+  stepFor('lockNetwork'),
+  stepFor('unlockNetwork'),
+  stepFor('sweepHost'),
+  stepFor('notify'),
 ]);
 export type Step = z.infer<typeof stepSchema>;
 export type StepInput = z.input<typeof stepSchema>;
@@ -149,6 +156,14 @@ export const DEFAULT_PHASE: Record<ActionName, Phase> = {
   smokeTest: 'verify',
   recordControl: 'learn',
   writeNote: 'learn',
+  lockNetwork: 'contain',
+  quarantine: 'contain',
+  scanLeaks: 'contain',
+  sweepHost: 'preserve',
+  unquarantine: 'recover',
+  unlockNetwork: 'recover',
+  // Status updates go out in every phase: give the step a `phase` to keep the incident's where it is.
+  notify: 'classify',
 };
 
 /** Render zod issues as `path: message` lines, the form every edge reports bad input in. */
