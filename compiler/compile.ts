@@ -23,6 +23,11 @@ export interface CompileOptions {
   mode?: 'live' | 'drill';
   /** The tourniquet home: rule 8 refuses steps that would change anything inside it. */
   home?: string;
+  /**
+   * Validate only: literal names are checked against the inventory (when given), but a
+   * parameter without a value stays symbolic instead of being an error.
+   */
+  symbolic?: boolean;
 }
 
 export interface CompileResult {
@@ -39,7 +44,8 @@ export function checkPlaybook(source: YamlSource, o: CompileOptions = {}): Compi
   const problem = (path: (string | number)[], message: string) => problems.push(source.problem(path, message));
 
   const params = typedParams(pb.parameters, o.params ?? {}, problem);
-  const ctx: ResolveContext = { inventory: o.inventory, params, specs: pb.parameters, problem };
+  const symbolic = o.symbolic === true || !o.inventory;
+  const ctx: ResolveContext = { inventory: o.inventory, params, specs: pb.parameters, problem, symbolic };
   const steps: IncidentInputDraft['steps'] = [];
   const where = new Map<string, (string | number)[]>();
   for (const phase of PHASES) {
@@ -63,8 +69,8 @@ export function checkPlaybook(source: YamlSource, o: CompileOptions = {}): Compi
     });
   }
   if (problems.length) return { playbook: pb, problems, input: undefined };
-  if (!o.inventory) {
-    // Validating alone: arguments are symbolic, so check the order of effects only.
+  if (symbolic) {
+    // Validating: arguments may be symbolic, so check the order of effects only.
     const symbolic = steps.map((s) => ({ ...s, effects: stepEffects.parse(s.effects ?? {}) })) as unknown as Step[];
     for (const v of checkOrder({ class: pb.class, steps: symbolic })) problem(where.get(v.step) ?? [], v.message);
     return { playbook: pb, problems, input: undefined };

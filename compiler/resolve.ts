@@ -17,6 +17,8 @@ export interface ResolveContext {
   params: Record<string, ParamValue>;
   specs: Record<string, ParameterSpec>;
   problem(path: (string | number)[], message: string): void;
+  /** A parameter without a value stays "{{name}}" (validation) instead of being an error (a run). */
+  symbolic: boolean;
 }
 
 export interface Resolved {
@@ -47,7 +49,7 @@ export function resolveRef(ctx: ResolveContext, path: (string | number)[], raw: 
     }
     const value = ctx.params[param] ?? spec.default;
     if (value === undefined) {
-      if (!ctx.inventory) return raw; // validating alone: stays symbolic
+      if (ctx.symbolic) return raw;
       ctx.problem(path, `parameter ${param} has no value: pass --param ${param}=<${kind} name>`);
       return undefined;
     }

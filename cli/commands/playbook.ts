@@ -54,12 +54,12 @@ export function registerPlaybookCommands(program: Command): void {
         let bad = 0;
         for (const file of files) {
           const source = YamlSource.read(file);
-          // Without parameter values every placeholder stays symbolic; with them, resolve for real.
-          const result = checkPlaybook(source, { ...(inventory && o.param ? { inventory } : {}), params: parseParams(o.param), home: config.home });
+          // Names are checked against the inventory; without --param values placeholders stay symbolic.
+          const result = checkPlaybook(source, { ...(inventory ? { inventory } : {}), params: parseParams(o.param), home: config.home, symbolic: !o.param });
           if (result.problems.length) {
             bad++;
             print(formatProblems(file, result.problems));
-          } else print(`${file}: ok${inventory && o.param ? ` (resolved against ${inventoryFile})` : ''}`);
+          } else print(`${file}: ok${inventory ? ` (names checked against ${inventoryFile}${o.param ? ', parameters resolved' : ''})` : ''}`);
         }
         if (bad) throw new CliError('InvalidInput', `${bad} of ${files.length} playbook(s) have errors`);
       }),

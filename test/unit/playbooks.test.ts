@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { checkPlaybook, compilePlaybook, formatProblems, listPlaybooks, YamlSource } from '../../compiler';
+import { execFileSync } from 'node:child_process';
+import { checkPlaybook, compilePlaybook, formatProblems, listPlaybooks, loadInventory, YamlSource } from '../../compiler';
+import { PROJECT_ROOT } from '../../common/paths';
 import { jsonSchemas, SCHEMAS_DIR } from '../../compiler/write-schemas';
 import { CliError } from '../../common/errors';
 import { SANDBOX_PARAMS } from '../../demo/sandbox';
@@ -10,6 +12,7 @@ import { INCIDENT_CLASSES } from '../../workflows/contract';
 import { testInventory } from '../helpers/playbooks';
 
 const inventory = testInventory();
+const EXAMPLE_INVENTORY = join(PROJECT_ROOT, 'examples', 'tourniquet.yaml');
 
 function playbook(body: string, head = 'class: service-outage') {
   return YamlSource.parse('test.yaml', `name: test\n${head}\ndescription: a test\nseverity: S2\nparameters:\n  service: { type: service }\n${body}`);
@@ -190,6 +193,14 @@ describe('severity, approvers, schema', () => {
     const step = compilePlaybook(playbook(base), { inventory }).steps[0]!;
     assert.deepEqual(step.approval?.approvers, ['alice', 'bob', 'carol', 'dave']);
     assert.equal(step.approval?.quorum, 2);
+  });
+
+  it('the example inventory is valid, and every built-in playbook validates against it', () => {
+    const example = loadInventory(EXAMPLE_INVENTORY);
+    assert.equal(example.services['digest-timer']!.manager.kind, 'systemd');
+    assert.equal(example.credentials['github-token']!.method, 'command');
+    const out = execFileSync(process.execPath, ['bin/tourniquet.js', 'playbook', 'validate', '-i', EXAMPLE_INVENTORY, ...listPlaybooks().filter((p) => p.builtin).map((p) => p.file)], { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent' } });
+    assert.equal(out.trim().split('\n').filter((l) => l.includes(': ok (names checked against')).length, 7, out);
   });
 
   it('ships JSON Schemas that match the zod schemas (run `npm run schemas` after changing them)', () => {
