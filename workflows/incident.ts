@@ -20,6 +20,7 @@ import {
 import { RetryState } from '@temporalio/common';
 import type { createActivities } from '../activities';
 import {
+  alertSignal,
   approveSignal,
   denySignal,
   DESCRIPTIONS,
@@ -67,6 +68,7 @@ export async function incident(draft: IncidentInputDraft): Promise<IncidentProgr
   setHandler(progressQuery, () => tracker.progress, { description: DESCRIPTIONS.progress });
   setHandler(approveSignal, (d) => void (tracker.receive('approve', d) && publish()), { description: DESCRIPTIONS.approve });
   setHandler(denySignal, (d) => void (tracker.receive('deny', d) && publish()), { description: DESCRIPTIONS.deny });
+  setHandler(alertSignal, (a) => void tracker.receiveAlert(a), { description: DESCRIPTIONS.alert });
   publish();
 
   for (const step of input.steps) {

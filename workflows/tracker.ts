@@ -3,6 +3,7 @@
  * tests drive it directly, and the `progress` query returns its snapshot.
  */
 import {
+  alertNotice,
   approvalDecision,
   denyDecision,
   DEFAULT_PHASE,
@@ -113,6 +114,21 @@ export class IncidentTracker {
       by: payload.by,
       message: `${decision.kind === 'approve' ? 'approved' : 'denied'} by ${payload.by}${note}`,
     });
+    return true;
+  }
+
+  /**
+   * Take an `alert` payload: a repeat or a resolution of the alert this incident was started
+   * for. Recorded, never acted on: a resolved alert does not close the incident.
+   */
+  receiveAlert(raw: unknown): boolean {
+    const parsed = alertNotice.safeParse(raw);
+    if (!parsed.success) {
+      this.ignore(undefined, undefined, `alert ignored: ${formatIssues(parsed.error).join('; ')}`);
+      return false;
+    }
+    const a = parsed.data;
+    this.log({ kind: 'alert', by: a.source, message: `${a.status} from ${a.source} (received ${a.receivedAt}): ${a.summary}` });
     return true;
   }
 

@@ -39,6 +39,7 @@ export type TimelineKind =
   | 'approved'
   | 'denied'
   | 'signal-ignored'
+  | 'alert'
   | 'incident-finished';
 
 export interface TimelineEvent {
