@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
+
+type Issue = z.core.$ZodIssue;
 import { CliError } from './errors';
 
 export interface DataDocument {
@@ -49,10 +51,21 @@ export function loadValidated<S extends z.ZodType>(path: string, schema: S, what
   const d = readDataDocument(path);
   const parsed = schema.safeParse(d.doc.toJS());
   if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((issue) => {
-    const line = lineOf(d, issue.path);
-    const field = issue.path.length ? issue.path.map(String).join('.') : '(file)';
-    return `${path}${line ? `:${line}` : ''}: ${field}: ${issue.message}`;
-  });
+  const lines = parsed.error.issues
+    .flatMap(explainUnion)
+    .map((issue) => ({ issue, line: lineOf(d, issue.path) }))
+    .sort((a, b) => (a.line ?? 0) - (b.line ?? 0))
+    .map(({ issue, line }) => `${path}${line ? `:${line}` : ''}: ${issue.path.length ? issue.path.map(String).join('.') : '(file)'}: ${issue.message}`);
   throw new CliError('InvalidInput', `invalid ${what}:\n  ${lines.join('\n  ')}`);
+}
+
+/**
+ * zod reports a value that fits no branch of a union as "Invalid input". Say instead what
+ * was wrong in the branch that got furthest, which is nearly always the one the author meant.
+ */
+function explainUnion(issue: Issue): Issue[] {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [issue];
+  const depth = (branch: Issue[]) => Math.max(...branch.map((i) => i.path.length));
+  const best = issue.errors.reduce((a, b) => (depth(b) > depth(a) ? b : a));
+  return best.flatMap((i) => explainUnion({ ...i, path: [...issue.path, ...i.path] } as Issue));
 }
