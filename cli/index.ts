@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { registerIncidentCommands } from './commands/incident';
+import { registerIntakeCommand } from './commands/intake';
 import { registerRuntimeCommands } from './commands/runtime';
 import { fail } from './command';
 
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)');
   registerRuntimeCommands(program);
   registerIncidentCommands(program);
+  registerIntakeCommand(program);
   return program;
 }
 

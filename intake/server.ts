@@ -43,8 +43,8 @@ function asIntakeError(err: FastifyError, bodyLimit: number): IntakeError {
 
 export function buildIntakeServer(deps: ServerDeps): { app: FastifyInstance; metrics: IntakeMetrics } {
   const metrics = deps.metrics ?? createMetrics();
-  // Fastify's request logging would log every delivery twice; the handler logs what matters.
-  const app = Fastify({ bodyLimit: deps.bodyLimit, disableRequestLogging: true, forceCloseConnections: true, return503OnClosing: true });
+  // No Fastify logger: its request logging would log every delivery twice; the handler logs what matters.
+  const app = Fastify({ bodyLimit: deps.bodyLimit, forceCloseConnections: true, return503OnClosing: true });
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: deps.bodyLimit }, (_req, body, done) => done(null, body));
