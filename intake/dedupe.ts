@@ -47,21 +47,55 @@ const RETRYABLE_GRPC = new Set([4, 8, 14]);
 
 function unavailable(err: unknown): boolean {
   for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-    if (typeof e.code === 'number' && RETRYABLE_GRPC.has(e.code)) return true;
+    if (e.code === TIMED_OUT || (typeof e.code === 'number' && RETRYABLE_GRPC.has(e.code))) return true;
   }
   return false;
 }
 
+const TIMED_OUT = Symbol('timed out');
+
+/**
+ * The gRPC deadline alone overshoots: the SDK's retry backoff can sleep past it before the
+ * call fails. The sender must hear back in time (PagerDuty waits 5 s), so a timer decides.
+ * A call still in flight when it fires can yet land; the sender's retry then adds one more
+ * timeline entry to the same incident, nothing more.
+ */
+async function withinTime<T>(ms: number, fn: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${ms} ms`), { code: TIMED_OUT })), ms);
+  });
+  try {
+    return await Promise.race([fn(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export interface TemporalDeliveryOptions {
   taskQueue: string;
-  /** How long one delivery may wait for Temporal before answering 503 (PagerDuty gives up at 5 s). */
+  /** How long one delivery may wait for Temporal before answering 503 (default 3 s; PagerDuty gives up at 5 s). */
   timeoutMs?: number;
 }
 
-export function temporalDelivery(client: Client, o: TemporalDeliveryOptions): DeliverAlert {
+export interface TemporalDelivery extends DeliverAlert {
+  /**
+   * Wait for calls still running after their delivery was answered (a 503 on time): close the
+   * connection only after this, or the SDK's pending retry throws on the closed channel.
+   */
+  drain(): Promise<void>;
+}
+
+export function temporalDelivery(client: Client, o: TemporalDeliveryOptions): TemporalDelivery {
   const seenRuns = new RecentSet(50_000);
-  const timeoutMs = o.timeoutMs ?? 4_000;
-  return async (draft, delivery, receivedAt) => {
+  const timeoutMs = o.timeoutMs ?? 3_000;
+  const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(call: Promise<T>): Promise<T> => {
+    inFlight.add(call);
+    void call.catch(() => undefined).finally(() => inFlight.delete(call));
+    return call;
+  };
+  const deliver = async (draft: IncidentInputDraft, delivery: Delivery, receivedAt: Date): Promise<DeliveryOutcome> => {
     let input;
     try {
       input = parseIncident(draft);
@@ -72,7 +106,7 @@ export function temporalDelivery(client: Client, o: TemporalDeliveryOptions): De
     const key = incidentKey(delivery);
     const notice = alertNoticeOf(delivery, receivedAt);
     try {
-      return await client.connection.withDeadline(Date.now() + timeoutMs, async (): Promise<DeliveryOutcome> => {
+      return await withinTime(timeoutMs, () => track(client.connection.withDeadline(Date.now() + timeoutMs, async (): Promise<DeliveryOutcome> => {
         if (delivery.status === 'resolved') {
           const incidentId = dedupedIncidentId(input, key);
           try {
@@ -86,11 +120,12 @@ export function temporalDelivery(client: Client, o: TemporalDeliveryOptions): De
         }
         const { id, runId } = await startIncident(client, input, { taskQueue: o.taskQueue, dedupe: { key, alert: notice } });
         return { incidentId: id, class: input.class, outcome: runId !== undefined && seenRuns.add(runId) ? 'started' : 'repeat' };
-      });
+      })));
     } catch (err) {
       if (err instanceof IntakeError) throw err;
-      if (unavailable(err)) throw new IntakeError('TemporalUnavailable', `the Temporal server did not answer within ${timeoutMs} ms: retry later, nothing was started`);
+      if (unavailable(err)) throw new IntakeError('TemporalUnavailable', `the Temporal server did not answer within ${timeoutMs} ms: retry later (retries are safe: deliveries of one alert group go to one incident)`);
       throw err;
     }
   };
+  return Object.assign(deliver, { drain: async () => void (await Promise.allSettled([...inFlight])) });
 }

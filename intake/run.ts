@@ -21,6 +21,7 @@ export interface RunningIntake {
   url: string;
   app: FastifyInstance;
   metrics: IntakeMetrics;
+  /** Stop listening, then wait for Temporal calls still in flight; the caller closes the client after. */
   close(): Promise<void>;
 }
 
@@ -58,11 +59,12 @@ export async function startIntake(o: StartIntakeOptions): Promise<RunningIntake>
   if (!config.routesFile) throw new CliError('InvalidInput', 'the intake needs a routes file: pass --routes <file> or set TOURNIQUET_INTAKE_ROUTES');
   const routes = loadRoutes(config.routesFile);
   const resolve = o.resolve ?? templatesFor(config, config.routesFile, routes);
+  const deliver = temporalDelivery(o.client, { taskQueue: o.taskQueue, ...(o.temporalTimeoutMs ? { timeoutMs: o.temporalTimeoutMs } : {}) });
   const { app, metrics } = buildIntakeServer({
     config,
     routes,
     resolve,
-    deliver: temporalDelivery(o.client, { taskQueue: o.taskQueue, ...(o.temporalTimeoutMs ? { timeoutMs: o.temporalTimeoutMs } : {}) }),
+    deliver,
     logger: logger.child({ component: 'intake' }),
     bodyLimit: config.bodyLimit,
   });
@@ -77,5 +79,13 @@ export async function startIntake(o: StartIntakeOptions): Promise<RunningIntake>
   const url = `http://${host}:${port}`;
   if (config.insecure) logger.warn({ url }, 'intake running WITHOUT authentication (--insecure, loopback only)');
   logger.info({ url, sources: enabledSources(config), routes: routes.length, bodyLimit: config.bodyLimit }, 'intake listening');
-  return { url, app, metrics, close: () => app.close() };
+  return {
+    url,
+    app,
+    metrics,
+    async close() {
+      await app.close();
+      await deliver.drain();
+    },
+  };
 }

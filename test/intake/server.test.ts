@@ -176,7 +176,8 @@ describe('intake HTTP: Temporal unreachable', () => {
   it('answers 503 within the timeout, so the sender retries; nothing is lost or half-started', async () => {
     const port = await freePort(); // nothing listens there
     const client = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${port}` }) });
-    const down = buildIntakeServer(deps({ deliver: temporalDelivery(client, { taskQueue: 'q', timeoutMs: 500 }) })).app;
+    const deliver = temporalDelivery(client, { taskQueue: 'q', timeoutMs: 500 });
+    const down = buildIntakeServer(deps({ deliver })).app;
     const downUrl = await listen(down);
     try {
       const started = Date.now();
@@ -188,12 +189,13 @@ describe('intake HTTP: Temporal unreachable', () => {
       assert.equal(res.status, 503);
       const body = (await res.json()) as Posted['body'];
       assert.equal(body.error?.kind, 'TemporalUnavailable');
-      assert.match(body.error!.message, /did not answer within 500 ms: retry later, nothing was started/);
+      assert.match(body.error!.message, /did not answer within 500 ms: retry later/);
       assert.ok(Date.now() - started < 4_000, `took ${Date.now() - started} ms`);
       // And it still serves.
       assert.equal((await fetch(`${downUrl}/healthz`)).status, 200);
     } finally {
       await down.close();
+      await deliver.drain();
       await client.connection.close();
     }
   });
