@@ -1,12 +1,12 @@
 /**
- * `npm run bench:intake [-- --alerts N --fingerprints M --concurrency C --db-dir DIR]`: how fast the alert
+ * `npm run bench:intake [-- --alerts N --fingerprints M --concurrency C --db-dir DIR --baseline B]`: how fast the alert
  * intake takes deliveries and turns them into incidents. Prints figures and checks the
  * invariants (incidents = M, duplicates = 0, lost = 0); exits non-zero when one fails.
  *
- * Everything on loopback, in this process but the server: a headless Temporal dev server (own
- * SQLite file, free port; on tmpfs, /dev/shm, when there is one, so the figures are the
- * engine's and not the disk's fsync latency: `--db-dir` puts it elsewhere), a worker, the
- * intake (generic endpoint, bearer token), and a client
+ * Everything on loopback: a headless Temporal dev server (own SQLite file, free port; on tmpfs,
+ * /dev/shm, when there is one, so the figures are the engine's and not the disk's fsync latency:
+ * `--db-dir` puts it elsewhere), a `tourniquet worker` process as in production, and in this
+ * process the intake (generic endpoint, bearer token) and a client
  * posting N generic alerts over M dedup keys in a shuffled order, C at a time. Each incident's
  * template runs a trivial `runCommand ['true']` in phase contain, then holds at an approval gate
  * so that every later delivery finds it running.
@@ -15,26 +15,28 @@
  * - incidents created: workflow runs of the incident type on the server; duplicates: runs beyond
  *   one per key; lost: deliveries not answered 202 or not found in their incident's timeline.
  * - POST to containment: from the first POST of a key to its incident's `contain` step ending
- *   (the step's endedAt, workflow clock, 1 ms resolution; same machine, same clock).
+ *   (the step's endedAt, workflow clock, 1 ms resolution; same machine, same clock). Under the
+ *   flood this includes the wait behind every other delivery's workflow task; the baseline,
+ *   B alerts for new keys posted one at a time after the flood is counted, is the same figure
+ *   without that queue.
  */
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { accessSync, closeSync, constants, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
 import { z } from 'zod';
 import { CliError } from '../common/errors';
 import { getProgress } from '../common/incidents';
 import { createLogger, installRuntimeLogger } from '../common/logger';
-import { WORKFLOWS_PATH } from '../common/paths';
+import { PROJECT_ROOT } from '../common/paths';
 import { freePort } from '../demo/sandbox';
 import { loadIntakeConfig, startIntake, type Answer, type RunningIntake } from '../intake';
 import { startDevServer, type DevServer } from '../server/dev-server';
 import { ensureTemporalCli } from '../server/temporal-cli';
 import { formatIssues, WORKFLOW_TYPE, type IncidentProgress } from '../workflows/contract';
-import { createWorker } from '../worker/create';
 
 const optionsSchema = z
   .object({
@@ -42,6 +44,8 @@ const optionsSchema = z
     fingerprints: z.coerce.number().int().min(1).max(10_000).default(1_000),
     concurrency: z.coerce.number().int().min(1).max(512).default(64),
     'db-dir': z.string().min(1).optional(),
+    /** Alerts posted one at a time after the flood, each waited for: the latency without a queue. */
+    baseline: z.coerce.number().int().min(0).max(200).default(20),
   })
   .refine((o) => o.fingerprints <= o.alerts, 'needs at least one alert per fingerprint');
 type Options = z.infer<typeof optionsSchema>;
@@ -51,9 +55,9 @@ const say = (line = '') => process.stdout.write(`${line}\n`);
 function parseOptions(argv: string[]): Options {
   let values: Record<string, unknown>;
   try {
-    ({ values } = parseArgs({ args: argv, options: { alerts: { type: 'string' }, fingerprints: { type: 'string' }, concurrency: { type: 'string' }, 'db-dir': { type: 'string' } }, strict: true }));
+    ({ values } = parseArgs({ args: argv, options: { alerts: { type: 'string' }, fingerprints: { type: 'string' }, concurrency: { type: 'string' }, 'db-dir': { type: 'string' }, baseline: { type: 'string' } }, strict: true }));
   } catch (err) {
-    throw new CliError('InvalidInput', `${(err as Error).message} (usage: npm run bench:intake -- --alerts N --fingerprints M --concurrency C --db-dir DIR)`);
+    throw new CliError('InvalidInput', `${(err as Error).message} (usage: npm run bench:intake -- --alerts N --fingerprints M --concurrency C --db-dir DIR --baseline B)`);
   }
   const parsed = optionsSchema.safeParse(values);
   if (!parsed.success) throw new CliError('InvalidInput', `invalid option: ${formatIssues(parsed.error).join('; ')}`);
@@ -171,6 +175,32 @@ async function post(intake: RunningIntake, token: string, o: Options, tag: strin
   return run;
 }
 
+/** One alert at a time for a new key, waiting for its containment step: milliseconds each. */
+async function baseline(intake: RunningIntake, client: Client, token: string, n: number, tag: string): Promise<number[]> {
+  const out: number[] = [];
+  for (let j = 0; j < n; j++) {
+    const postedAt = Date.now();
+    const res = await fetch(`${intake.url}/alerts/generic`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ dedupKey: `baseline-${tag}-${j}`, summary: `baseline alert ${j}`, labels: { alertname: 'Bench' } }),
+    });
+    const answer = (await res.json()) as Answer;
+    if (res.status !== 202 || !answer.matched) throw new Error(`baseline delivery answered ${res.status}`);
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const step = (await getProgress(client, answer.incidentId).catch(() => undefined))?.steps[0];
+      if (step?.status === 'succeeded' && step.endedAt) {
+        out.push(Date.parse(step.endedAt) - postedAt);
+        break;
+      }
+      if (Date.now() > deadline) throw new Error(`baseline incident ${answer.incidentId} did not contain within 60 s`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+  return out;
+}
+
 /** Progress of every incident once `done` holds for all of them (queries, bounded concurrency). */
 async function settle(client: Client, ids: string[], done: (p: IncidentProgress) => boolean, timeoutMs: number): Promise<Map<string, IncidentProgress>> {
   const settled = new Map<string, IncidentProgress>();
@@ -213,13 +243,10 @@ async function main(): Promise<void> {
     writeFileSync(join(dir, 'templates', 'bench.yaml'), TEMPLATE);
     writeFileSync(join(dir, 'routes.yaml'), ROUTES);
 
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
-    const nativeConnection = await NativeConnection.connect({ address: server.address });
     const connection = await Connection.connect({ address: server.address });
     const client = new Client({ connection });
     const taskQueue = `bench-intake-${randomBytes(4).toString('hex')}`;
-    const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, home: join(dir, 'home'), logger, workflowBundle });
-    const running = worker.run();
+    const worker = await startWorkerProcess(client, server.address, taskQueue, join(dir, 'home'), join(dir, 'worker.log'));
     const token = randomBytes(24).toString('hex');
     const intake = await startIntake({
       config: loadIntakeConfig({ TOURNIQUET_INTAKE_GENERIC_TOKEN: token }, { port: 0, routes: join(dir, 'routes.yaml') }),
@@ -264,13 +291,12 @@ async function main(): Promise<void> {
       const duplicates = incidents - new Set(runs).size;
       const lost = failedPosts + missing;
       failed = incidents !== o.fingerprints || duplicates !== 0 || lost !== 0;
-      report(argv, o, `${cli.path}, database in ${dbDir.startsWith('/dev/shm') ? '/dev/shm (tmpfs)' : dbDir}`, run, { incidents, duplicates, lost, recorded, twice, missing, containMs, failedPosts });
+      const idle = await baseline(intake, client, token, o.baseline, tag);
+      report(argv, o, `${cli.path}, database in ${dbDir.startsWith('/dev/shm') ? '/dev/shm (tmpfs)' : dbDir}`, run, { incidents, duplicates, lost, recorded, twice, missing, containMs, failedPosts, idle });
     } finally {
       await intake.close();
-      worker.shutdown();
-      await running;
+      await worker.stop();
       await connection.close();
-      await nativeConnection.close();
     }
     ok = true;
   } finally {
@@ -280,6 +306,35 @@ async function main(): Promise<void> {
     else process.stderr.write(`bench: server log and state kept in ${dir}\n`);
   }
   if (failed) process.exitCode = 1;
+}
+
+/**
+ * `tourniquet worker` in its own process, as it runs in production: the intake and the poster
+ * do not share an event loop with the activities. Ready once it polls the task queue.
+ */
+async function startWorkerProcess(client: Client, address: string, taskQueue: string, home: string, logFile: string): Promise<{ stop(): Promise<void> }> {
+  const out = openSync(logFile, 'a');
+  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'tourniquet.js'), 'worker'], {
+    env: { ...process.env, TEMPORAL_ADDRESS: address, TOURNIQUET_TASK_QUEUE: taskQueue, TOURNIQUET_HOME: home, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', out, out],
+  });
+  closeSync(out);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the worker exited during start-up; see ${logFile}`);
+    // The task queue type defaults to workflow: a worker polling it has finished starting.
+    const r = await client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: taskQueue } });
+    if ((r.pollers?.length ?? 0) > 0) break;
+    if (Date.now() > deadline) throw new Error(`the worker did not poll within 120 s; see ${logFile}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return {
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
 function stopOnSignal(server: DevServer, dir: string): void {
@@ -300,6 +355,7 @@ interface Counts {
   missing: number;
   containMs: number[];
   failedPosts: number;
+  idle: number[];
 }
 
 function report(argv: string[], o: Options, cli: string, run: PostRun, c: Counts): void {
@@ -309,7 +365,8 @@ function report(argv: string[], o: Options, cli: string, run: PostRun, c: Counts
   const verdict = (good: boolean) => (good ? 'ok' : 'FAILED');
   say(`== tourniquet alert intake: ${invocation(argv)} ==`);
   say(`  ${new Date().toISOString()}, node ${process.version}, ${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown CPU'}`);
-  say(`  Temporal dev server (headless, SQLite): ${cli}; worker, intake and poster in this process, loopback only`);
+  say(`  Temporal dev server (headless, SQLite): ${cli}`);
+  say('  a `tourniquet worker` process; the intake and the poster in this process; loopback only');
   say();
   row('alerts posted (N)', String(o.alerts));
   row('fingerprints (M)', String(o.fingerprints));
@@ -332,7 +389,14 @@ function report(argv: string[], o: Options, cli: string, run: PostRun, c: Counts
     row('POST to containment step done, p99', ms(percentile(c.containMs, 99)));
     row('POST to containment step done, max', ms(Math.max(...c.containMs)));
   }
-  say('  (first POST of a key to its incident\'s `contain` step endedAt; runCommand ["true"])');
+  say('  (first POST of a key to its incident\'s `contain` step endedAt; runCommand ["true"]; under the flood');
+  say('   this includes the wait behind every other delivery\'s workflow task)');
+  if (c.idle.length) {
+    say();
+    row(`baseline: ${c.idle.length} alerts one at a time, p50`, ms(percentile(c.idle, 50)));
+    row('baseline: max', ms(Math.max(...c.idle)));
+    say('  (new keys after the flood was counted, each POST waited for until its containment step ended)');
+  }
 }
 
 main().then(
