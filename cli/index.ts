@@ -8,6 +8,7 @@ import { registerEvidenceCommands } from './commands/evidence';
 import { registerIncidentCommands } from './commands/incident';
 import { registerPlaybookCommands } from './commands/playbook';
 import { registerStartCommand } from './commands/start';
+import { registerIntakeCommand } from './commands/intake';
 import { registerRuntimeCommands } from './commands/runtime';
 import { fail } from './command';
 
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerDecisionCommands(program);
   registerPlaybookCommands(program);
   registerEvidenceCommands(program);
+  registerIntakeCommand(program);
   return program;
 }
 

@@ -8,12 +8,13 @@ import { formatIssues } from '../workflows/contract';
 import { CliError } from './errors';
 import { Secret } from './secret';
 
-const flag = z
+/** A yes/no environment variable: true, 1 or yes; unset is false. */
+export const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
   .optional()
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const port = z.coerce.number().int().min(1).max(65535);
+export const port = z.coerce.number().int().min(1).max(65535);
 
 const envSchema = z.object({
   /** State folder: the embedded server's database, incidents, evidence, snapshots. */

@@ -2,10 +2,11 @@
  * Client-side incident operations shared by the CLI, the demo, the intake and the tests:
  * validate and start, read progress, send decisions. Errors are `CliError`s that say what to fix.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import {
+  alertSignal,
   approveSignal,
   controlSignal,
   denySignal,
@@ -18,6 +19,7 @@ import {
   progressQuery,
   SEARCH_ATTRIBUTES,
   WORKFLOW_TYPE,
+  type AlertNotice,
   type ApprovalDecision,
   type DenyDecision,
   type IncidentInput,
@@ -41,6 +43,15 @@ export function incidentId(input: Pick<IncidentInput, 'class'>, now = new Date()
   return `inc-${day}-${input.class}-${randomBytes(2).toString('hex')}`;
 }
 
+/**
+ * The id of the one incident for a deduplication key (an alert group, a fingerprint):
+ * `inc-secret-exposure-5d41402abc4b2a76`. Stable, so every delivery for the key names the same
+ * incident; no date in it, so a group that keeps firing past midnight stays one incident.
+ */
+export function dedupedIncidentId(input: Pick<IncidentInput, 'class'>, key: string): string {
+  return `inc-${input.class}-${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
+}
+
 const searchAttributeSupport = new WeakMap<Client, Promise<boolean>>();
 
 /** Whether the server has tourniquet's search attributes registered (checked once per client). */
@@ -50,7 +61,12 @@ function supportsSearchAttributes(client: Client): Promise<boolean> {
     known = client.connection.operatorService
       .listSearchAttributes({ namespace: client.options.namespace })
       .then((r) => Object.keys(SEARCH_ATTRIBUTES).every((name) => name in (r.customAttributes ?? {})))
-      .catch(() => false);
+      .catch(() => {
+        // A server that is down now may answer later: ask again next time instead of
+        // remembering "unsupported" for the life of a long-running process (the intake).
+        searchAttributeSupport.delete(client);
+        return false;
+      });
     searchAttributeSupport.set(client, known);
   }
   return known;
@@ -59,16 +75,31 @@ function supportsSearchAttributes(client: Client): Promise<boolean> {
 export interface StartOptions {
   taskQueue: string;
   id?: string;
+  /**
+   * Start at most one incident per key: the id comes from the key (`dedupedIncidentId`) and the
+   * start is a signal-with-start of `alert` with the conflict policy USE_EXISTING, so when an
+   * incident with that id is running, the alert is delivered to it and nothing new starts,
+   * however many deliveries race. (A key whose incident has finished starts a new run.)
+   */
+  dedupe?: { key: string; alert: AlertNotice };
 }
 
-export async function startIncident(client: Client, draft: unknown, o: StartOptions): Promise<{ id: string; input: IncidentInput; handle: WorkflowHandle<typeof incident> }> {
+export interface StartedIncident {
+  id: string;
+  input: IncidentInput;
+  handle: WorkflowHandle<typeof incident>;
+  /** The run that was started, or, with `dedupe`, the run that was signaled (new or existing). */
+  runId: string | undefined;
+}
+
+export async function startIncident(client: Client, draft: unknown, o: StartOptions): Promise<StartedIncident> {
   const input = parseIncident(draft);
-  const id = o.id ?? incidentId(input);
+  const id = o.id ?? (o.dedupe ? dedupedIncidentId(input, o.dedupe.key) : incidentId(input));
   const searchable = await supportsSearchAttributes(client);
-  const handle = await client.workflow.start<typeof incident>(WORKFLOW_TYPE, {
+  const options = {
     taskQueue: o.taskQueue,
     workflowId: id,
-    args: [input],
+    args: [input] as [IncidentInput],
     staticSummary: `${input.severity} ${input.class}: ${input.title}`,
     staticDetails: input.steps.map((s, i) => `${i + 1}. [${phaseOf(s)}] ${s.id}: ${s.action}${s.approval?.required ? ' (needs approval)' : ''}`).join('\n'),
     ...(searchable
@@ -80,8 +111,18 @@ export async function startIncident(client: Client, draft: unknown, o: StartOpti
           ]),
         }
       : {}),
-  });
-  return { id, input, handle };
+  };
+  if (o.dedupe) {
+    const handle = await client.workflow.signalWithStart<typeof incident, [AlertNotice]>(WORKFLOW_TYPE, {
+      ...options,
+      signal: alertSignal,
+      signalArgs: [o.dedupe.alert],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    return { id, input, handle, runId: handle.signaledRunId };
+  }
+  const handle = await client.workflow.start<typeof incident>(WORKFLOW_TYPE, options);
+  return { id, input, handle, runId: handle.firstExecutionRunId };
 }
 
 export async function getProgress(client: Client, id: string): Promise<IncidentProgress> {

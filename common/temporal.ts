@@ -22,12 +22,17 @@ function unreachable(server: Config['server'], err: unknown): CliError {
   return new CliError('ServerUnreachable', `Temporal server unreachable at ${server.address} (${(err as Error).message.split('\n')[0]}): ${hint}`);
 }
 
-export async function connectClient(config: Config): Promise<Client> {
+/**
+ * A client of the configured server. `lazy`: connect on first use instead of now, for a
+ * long-running process (the intake) that must start, and answer 503, while the server is down.
+ */
+export async function connectClient(config: Config, { lazy = false }: { lazy?: boolean } = {}): Promise<Client> {
   const { server } = config;
   const options: ConnectionOptions = { address: server.address, connectTimeout: 5_000 };
   const tls = tlsOptions(server);
   if (tls) options.tls = tls;
   if (server.apiKey) options.apiKey = server.apiKey.reveal();
+  if (lazy) return new Client({ connection: Connection.lazy(options), namespace: server.namespace });
   try {
     const connection = await Connection.connect(options);
     return new Client({ connection, namespace: server.namespace });

@@ -9,6 +9,7 @@
 import { ActivityFailure, ApplicationFailure, condition, log, patched, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { RetryState, type Duration } from '@temporalio/common';
 import {
+  alertSignal,
   approveSignal,
   controlSignal,
   denySignal,
@@ -68,6 +69,7 @@ export async function incident(draft: IncidentInputDraft): Promise<IncidentProgr
   setHandler(denySignal, (d) => void (tracker.receive('deny', d) && publish()), { description: DESCRIPTIONS.deny });
   setHandler(operatorSignal, (d) => void (tracker.receiveOperator(d) && publish()), { description: DESCRIPTIONS.operator });
   setHandler(controlSignal, (d) => void (tracker.receiveControl(d) && publish()), { description: DESCRIPTIONS.control });
+  setHandler(alertSignal, (a) => void tracker.receiveAlert(a), { description: DESCRIPTIONS.alert });
   publish();
 
   try {

@@ -3,6 +3,7 @@
  * tests drive it directly, and the `progress` query returns its snapshot.
  */
 import {
+  alertNotice,
   approvalDecision,
   controlRecord,
   denyDecision,
@@ -224,6 +225,21 @@ export class IncidentTracker {
   violation(step: Step): string | undefined {
     if (!this.input.playbook || !step.effects) return undefined;
     return ruleViolation(step, this.done);
+  }
+
+  /**
+   * Take an `alert` payload: a repeat or a resolution of the alert this incident was started
+   * for. Recorded, never acted on: a resolved alert does not close the incident.
+   */
+  receiveAlert(raw: unknown): boolean {
+    const parsed = alertNotice.safeParse(raw);
+    if (!parsed.success) {
+      this.ignore(undefined, undefined, `alert ignored: ${formatIssues(parsed.error).join('; ')}`);
+      return false;
+    }
+    const a = parsed.data;
+    this.log({ kind: 'alert', by: a.source, message: `${a.status} from ${a.source} (received ${a.receivedAt}): ${a.summary}` });
+    return true;
   }
 
   started(id: string): void {

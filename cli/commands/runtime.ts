@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { loadConfig } from '../../common/config';
 import { createLogger, installRuntimeLogger } from '../../common/logger';
-import { connectWorker } from '../../common/temporal';
+import { connectClient, connectWorker } from '../../common/temporal';
+import { loadIntakeConfig, startIntake, type RunningIntake } from '../../intake';
 import { startStack } from '../../server/stack';
 import { ensureTemporalCli } from '../../server/temporal-cli';
 import { createWorker } from '../../worker/create';
@@ -13,7 +14,7 @@ import { action, print } from '../command';
 export function registerRuntimeCommands(program: Command): void {
   program
     .command('dev')
-    .description('Run the embedded Temporal dev server (Web UI on :8233) and a worker in the foreground; Ctrl-C stops both')
+    .description('Run the embedded Temporal dev server (Web UI on :8233) and a worker in the foreground, and the alert intake when TOURNIQUET_INTAKE_ROUTES is set; Ctrl-C stops them')
     .action(
       action(z.object({}), async () => {
         const config = loadConfig();
@@ -22,12 +23,18 @@ export function registerRuntimeCommands(program: Command): void {
         const stack = await startStack(config, logger);
         const address = stack.address;
         const connection = await connectWorker({ ...config, server: { ...config.server, address } });
+        // With a routes file configured, the alert intake runs too (same server, same task queue).
+        const client = process.env.TOURNIQUET_INTAKE_ROUTES ? await connectClient({ ...config, server: { ...config.server, address } }, { lazy: true }) : undefined;
+        let intake: RunningIntake | undefined;
         try {
           const worker = await createWorker({ connection, namespace: config.server.namespace, taskQueue: config.taskQueue, home: config.home, logger });
-          print(`Temporal server ${address}${stack.uiUrl ? `, Web UI ${stack.uiUrl}` : ''}; worker on task queue "${config.taskQueue}". Ctrl-C to stop.`);
+          intake = client ? await startIntake({ config: loadIntakeConfig(), client, taskQueue: config.taskQueue, logger }) : undefined;
+          print(`Temporal server ${address}${stack.uiUrl ? `, Web UI ${stack.uiUrl}` : ''}; worker on task queue "${config.taskQueue}"${intake ? `; alert intake ${intake.url}` : ''}. Ctrl-C to stop.`);
           // The SDK turns SIGINT/SIGTERM into a graceful worker shutdown; run() returns after it.
           await worker.run();
         } finally {
+          await intake?.close();
+          await client?.connection.close();
           await connection.close();
           await stack.stop();
           print('stopped; incidents are kept in the server database and resume on the next start');

@@ -143,4 +143,18 @@ describe('IncidentTracker', () => {
     const free = tracker({ effects: true });
     assert.equal(free.violation(free.steps[1]!), undefined, 'raw incidents are not guarded');
   });
+
+  it('records alert notifications, and a resolved one changes nothing else', () => {
+    const tr = tracker();
+    const notice = { source: 'alertmanager', status: 'firing', fingerprint: '{}:{alertname="KeyLeak"}', summary: '[firing:1] KeyLeak', receivedAt: '2026-11-22T03:00:00.000Z' };
+    assert.equal(tr.receiveAlert(notice), true);
+    assert.equal(tr.receiveAlert({ ...notice, status: 'resolved', summary: '[resolved] KeyLeak' }), true);
+    assert.equal(tr.receiveAlert({ ...notice, status: 'gone' }), false);
+    const alerts = tr.progress.timeline.filter((e) => e.kind === 'alert');
+    assert.deepEqual(alerts.map((e) => e.by), ['alertmanager', 'alertmanager']);
+    assert.match(alerts[1]!.message, /^resolved from alertmanager .*\[resolved\] KeyLeak$/);
+    assert.match(tr.progress.timeline.at(-1)!.message, /^alert ignored: status: /);
+    assert.equal(tr.progress.state, 'running');
+    assert.equal(tr.progress.endedAt, undefined);
+  });
 });

@@ -54,6 +54,24 @@ export const controlRecord = z.object({
 });
 export type ControlInput = z.infer<typeof controlRecord>;
 
+/**
+ * Payload of `alert`: one notification from an alerting system (Alertmanager, Grafana,
+ * PagerDuty, a script) about the alert group this incident was started for. The intake sends
+ * it with the start and with every repeat; it is recorded in the timeline, nothing more: a
+ * `resolved` notification never closes an incident, the playbook decides that.
+ * `{"source": "alertmanager", "status": "resolved", "fingerprint": "{}:{alertname=\"KeyLeak\"}", "summary": "...", "receivedAt": "2026-11-22T03:12:09.120Z"}`
+ */
+export const alertNotice = z.object({
+  source: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'name the sender, e.g. "alertmanager"'),
+  status: z.enum(['firing', 'resolved']),
+  /** The sender's stable key for the alert group (group key, fingerprint, incident id). */
+  fingerprint: z.string().min(1).max(300),
+  summary: z.string().max(500),
+  /** When the intake received the notification (ISO 8601). */
+  receivedAt: z.iso.datetime({ offset: true }),
+});
+export type AlertNotice = z.infer<typeof alertNotice>;
+
 /** Approve a step that waits for approval. */
 export const approveSignal = defineSignal<[ApprovalDecision]>('approve');
 /** Deny a step that waits for approval. */
@@ -62,12 +80,16 @@ export const denySignal = defineSignal<[DenyDecision]>('deny');
 export const operatorSignal = defineSignal<[OperatorDecision]>('operator');
 /** Record a durable control on the incident. */
 export const controlSignal = defineSignal<[ControlInput]>('control');
+/** Record an alert notification (a repeat, or the resolution) in the timeline. */
+export const alertSignal = defineSignal<[AlertNotice]>('alert');
 /** The incident's full progress: steps, approvals waiting, timeline. */
 export const progressQuery = defineQuery<IncidentProgress>('progress');
 
 export const DESCRIPTIONS = {
   approve: 'Approve a waiting step. Payload: {"step": "<step id>", "by": "<name>", "comment": "<optional>"}',
   deny: 'Deny a waiting step (aborts or skips per the step). Payload: {"step": "<step id>", "by": "<name>", "reason": "<why>"}',
+  alert:
+    'Record an alert notification in the timeline (a resolved alert never closes the incident). Payload: {"source": "<sender>", "status": "firing"|"resolved", "fingerprint": "<group key>", "summary": "<text>", "receivedAt": "<ISO time>"}',
   progress: 'Incident progress: phase, every step with status and attempts, pending approvals, timeline.',
   operator: 'Answer a failed step that asks the operator. Payload: {"step": "<step id>", "by": "<name>", "decision": "retry" | "skip" | "abort"}',
   control:

@@ -63,6 +63,7 @@ export type TimelineKind =
   | 'control-recorded'
   | 'rule-violation'
   | 'drill-note'
+  | 'alert'
   | 'incident-finished';
 
 export interface TimelineEvent {

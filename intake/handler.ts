@@ -1,0 +1,89 @@
+/**
+ * One delivery, from raw bytes to an answer: authenticate the raw body, parse it, read the
+ * sender's format, route it, resolve the incident, deliver it. Every failure is an
+ * `IntakeError` whose kind decides the status; nothing is started unless every step passed.
+ */
+import type { Logger } from 'pino';
+import { CliError } from '../common/errors';
+import { authenticate, type AuthSettings, type Headers } from './auth';
+import { enabledSources, type IntakeConfig } from './config';
+import type { DeliverAlert, DeliveryOutcome } from './dedupe';
+import { IntakeError } from './errors';
+import type { Outcome } from './metrics';
+import type { ResolveIncident } from './resolve';
+import { buildRequest, matchRoute, type Route } from './routes';
+import { isSourceName, SOURCE_NAMES, SOURCES, type SourceName } from './sources';
+
+export interface HandlerDeps {
+  config: Pick<IntakeConfig, 'insecure' | 'auth'> & AuthSettings;
+  routes: Route[];
+  resolve: ResolveIncident;
+  deliver: DeliverAlert;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export type Answer =
+  | { matched: false; reason: string }
+  | { matched: true; route: string; incidentId: string; outcome: DeliveryOutcome['outcome'] };
+
+export interface Handled {
+  answer: Answer;
+  outcome: Outcome;
+  class?: string;
+}
+
+/** The source named in the URL, if it is one the intake knows and has enabled. */
+export function sourceFor(deps: Pick<HandlerDeps, 'config'>, name: string): SourceName {
+  if (!isSourceName(name)) throw new IntakeError('UnknownSource', `no sender "${name.slice(0, 40)}": POST to /alerts/${SOURCE_NAMES.join(', /alerts/')}`);
+  if (!enabledSources(deps.config).includes(name)) {
+    const upper = name.toUpperCase();
+    const hmac = name === 'alertmanager' ? '' : ` or TOURNIQUET_INTAKE_${upper}_HMAC_SECRET`;
+    throw new IntakeError('UnknownSource', `sender "${name}" is not enabled on this intake: set TOURNIQUET_INTAKE_${upper}_TOKEN${hmac}`);
+  }
+  return name;
+}
+
+export async function handleDelivery(deps: HandlerDeps, name: string, headers: Headers, body: Buffer): Promise<Handled> {
+  const source = sourceFor(deps, name);
+  const receivedAt = deps.now?.() ?? new Date();
+  if (!deps.config.insecure) authenticate(source, deps.config.auth[source], deps.config, { headers, body, now: Math.floor(receivedAt.getTime() / 1000) });
+
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new IntakeError('MalformedJson', `the body is not JSON: ${(err as Error).message}`);
+  }
+  const read = SOURCES[source].read(json);
+  if (read.kind === 'ignored') {
+    deps.logger.info({ source, reason: read.reason }, 'delivery ignored');
+    return { answer: { matched: false, reason: read.reason }, outcome: 'ignored' };
+  }
+  const delivery = read.delivery;
+  const match = matchRoute(deps.routes, delivery);
+  if (!match) {
+    // Answered and logged, never dropped in silence: the log line says what came and from whom.
+    const labels = delivery.alerts[0]!.labels;
+    deps.logger.warn({ source, key: delivery.key, status: delivery.status, summary: delivery.summary, labels }, 'alert matched no route');
+    return { answer: { matched: false, reason: `no route matches this ${source} alert (${delivery.summary})` }, outcome: 'unmatched' };
+  }
+  const request = buildRequest(match, delivery);
+  let draft;
+  try {
+    draft = await deps.resolve(request);
+  } catch (err) {
+    if (err instanceof CliError && err.kind === 'InvalidInput') throw new IntakeError('InvalidIncident', err.message.replace(/\n\s*/g, ' '));
+    throw new IntakeError('ResolveFailed', `route "${match.route.name}": cannot build the incident for playbook "${request.playbook}": ${(err as Error).message}`);
+  }
+  const delivered = await deps.deliver(draft, delivery, receivedAt);
+  deps.logger.info(
+    { source, route: match.route.name, playbook: request.playbook, incidentId: delivered.incidentId, outcome: delivered.outcome, status: delivery.status },
+    'alert delivered',
+  );
+  return {
+    answer: { matched: true, route: match.route.name, incidentId: delivered.incidentId, outcome: delivered.outcome },
+    outcome: delivered.outcome,
+    class: delivered.class,
+  };
+}

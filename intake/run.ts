@@ -1,0 +1,91 @@
+/**
+ * Start the intake from its config: load and cross-check the routes and the incident
+ * templates (every problem is reported before anything listens), then listen.
+ * `tourniquet intake`, `tourniquet dev`, the benchmark and the tests all start it here.
+ */
+import { dirname, join } from 'node:path';
+import type { Client } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { CliError } from '../common/errors';
+import { enabledSources, type IntakeConfig } from './config';
+import { temporalDelivery } from './dedupe';
+import type { IntakeMetrics } from './metrics';
+import type { ResolveIncident } from './resolve';
+import { loadRoutes, type Route } from './routes';
+import { buildIntakeServer } from './server';
+import { templateResolver } from './templates';
+
+export interface RunningIntake {
+  /** `http://127.0.0.1:9095` */
+  url: string;
+  app: FastifyInstance;
+  metrics: IntakeMetrics;
+  /** Stop listening, then wait for Temporal calls still in flight; the caller closes the client after. */
+  close(): Promise<void>;
+}
+
+export interface StartIntakeOptions {
+  config: IntakeConfig;
+  client: Client;
+  taskQueue: string;
+  logger: Logger;
+  /** Replaces the template resolver (the playbook compiler, when it lands). */
+  resolve?: ResolveIncident;
+  /** How long a delivery waits for Temporal before answering 503. */
+  temporalTimeoutMs?: number;
+}
+
+/** The default resolver, checked against the routes: each playbook has a template and gets the parameters it uses. */
+function templatesFor(config: IntakeConfig, routesFile: string, routes: Route[]): ResolveIncident {
+  const dir = config.templatesDir ?? join(dirname(routesFile), 'templates');
+  const templates = templateResolver(dir);
+  const problems: string[] = [];
+  for (const route of routes) {
+    const needed = templates.parametersOf(route.playbook);
+    if (!needed) {
+      problems.push(`route "${route.name}": no incident template "${route.playbook}" in ${dir} (templates: ${templates.playbooks.join(', ') || 'none'})`);
+      continue;
+    }
+    const missing = needed.filter((p) => !Object.hasOwn(route.params, p));
+    if (missing.length) problems.push(`route "${route.name}": template "${route.playbook}" uses ${missing.map((m) => `{{${m}}}`).join(', ')}, which the route's params do not give`);
+  }
+  if (problems.length) throw new CliError('InvalidInput', `routes and templates disagree:\n  ${problems.join('\n  ')}`);
+  return templates.resolve;
+}
+
+export async function startIntake(o: StartIntakeOptions): Promise<RunningIntake> {
+  const { config, logger } = o;
+  if (!config.routesFile) throw new CliError('InvalidInput', 'the intake needs a routes file: pass --routes <file> or set TOURNIQUET_INTAKE_ROUTES');
+  const routes = loadRoutes(config.routesFile);
+  const resolve = o.resolve ?? templatesFor(config, config.routesFile, routes);
+  const deliver = temporalDelivery(o.client, { taskQueue: o.taskQueue, ...(o.temporalTimeoutMs ? { timeoutMs: o.temporalTimeoutMs } : {}) });
+  const { app, metrics } = buildIntakeServer({
+    config,
+    routes,
+    resolve,
+    deliver,
+    logger: logger.child({ component: 'intake' }),
+    bodyLimit: config.bodyLimit,
+  });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    throw new CliError('StartupFailed', `the intake cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`);
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  if (config.insecure) logger.warn({ url }, 'intake running WITHOUT authentication (--insecure, loopback only)');
+  logger.info({ url, sources: enabledSources(config), routes: routes.length, bodyLimit: config.bodyLimit }, 'intake listening');
+  return {
+    url,
+    app,
+    metrics,
+    async close() {
+      await app.close();
+      await deliver.drain();
+    },
+  };
+}
