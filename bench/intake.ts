@@ -249,7 +249,7 @@ async function main(): Promise<void> {
     const worker = await startWorkerProcess(client, server.address, taskQueue, join(dir, 'home'), join(dir, 'worker.log'));
     const token = randomBytes(24).toString('hex');
     const intake = await startIntake({
-      config: loadIntakeConfig({ TOURNIQUET_INTAKE_GENERIC_TOKEN: token }, { port: 0, routes: join(dir, 'routes.yaml') }),
+      config: loadIntakeConfig({ TOURNIQUET_INTAKE_GENERIC_TOKEN: token }, { port: 0, routes: join(dir, 'routes.yaml'), templates: join(dir, 'templates') }),
       client,
       taskQueue,
       logger,

@@ -3,7 +3,7 @@
  * templates (every problem is reported before anything listens), then listen.
  * `tourniquet intake`, `tourniquet dev`, the benchmark and the tests all start it here.
  */
-import { dirname, join } from 'node:path';
+import { loadConfig } from '../common/config';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -14,7 +14,13 @@ import type { IntakeMetrics } from './metrics';
 import type { ResolveIncident } from './resolve';
 import { loadRoutes, type Route } from './routes';
 import { buildIntakeServer } from './server';
+import { playbookResolver, type PlaybookResolverOptions } from './playbooks';
 import { templateResolver } from './templates';
+
+function defaultPlaybookOptions(): PlaybookResolverOptions {
+  const c = loadConfig();
+  return { inventoryFile: c.inventoryFile, playbooksDir: c.playbooksDir, home: c.home };
+}
 
 export interface RunningIntake {
   /** `http://127.0.0.1:9095` */
@@ -30,15 +36,16 @@ export interface StartIntakeOptions {
   client: Client;
   taskQueue: string;
   logger: Logger;
-  /** Replaces the template resolver (the playbook compiler, when it lands). */
+  /** Replaces the configured resolver (tests). */
   resolve?: ResolveIncident;
+  /** The playbook resolver's inventory, playbook folder and home (from the main config). */
+  playbooks?: PlaybookResolverOptions;
   /** How long a delivery waits for Temporal before answering 503. */
   temporalTimeoutMs?: number;
 }
 
-/** The default resolver, checked against the routes: each playbook has a template and gets the parameters it uses. */
-function templatesFor(config: IntakeConfig, routesFile: string, routes: Route[]): ResolveIncident {
-  const dir = config.templatesDir ?? join(dirname(routesFile), 'templates');
+/** The template resolver, checked against the routes: each playbook has a template and gets the parameters it uses. */
+function templatesFor(dir: string, routes: Route[]): ResolveIncident {
   const templates = templateResolver(dir);
   const problems: string[] = [];
   for (const route of routes) {
@@ -58,7 +65,10 @@ export async function startIntake(o: StartIntakeOptions): Promise<RunningIntake>
   const { config, logger } = o;
   if (!config.routesFile) throw new CliError('InvalidInput', 'the intake needs a routes file: pass --routes <file> or set TOURNIQUET_INTAKE_ROUTES');
   const routes = loadRoutes(config.routesFile);
-  const resolve = o.resolve ?? templatesFor(config, config.routesFile, routes);
+  // Playbooks (with the inventory) by default; raw incident templates when a folder is configured.
+  const resolve =
+    o.resolve ??
+    (config.templatesDir ? templatesFor(config.templatesDir, routes) : playbookResolver(o.playbooks ?? defaultPlaybookOptions(), routes));
   const deliver = temporalDelivery(o.client, { taskQueue: o.taskQueue, ...(o.temporalTimeoutMs ? { timeoutMs: o.temporalTimeoutMs } : {}) });
   const { app, metrics } = buildIntakeServer({
     config,

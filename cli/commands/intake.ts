@@ -18,7 +18,7 @@ export function registerIntakeCommand(program: Command): void {
     .command('intake')
     .description('Receive alert webhooks (Alertmanager, Grafana, PagerDuty, generic JSON) and start incidents')
     .option('--routes <file>', 'routes file (default: $TOURNIQUET_INTAKE_ROUTES)')
-    .option('--templates <dir>', 'incident templates folder (default: templates/ beside the routes file)')
+    .option('--templates <dir>', 'route to raw incident templates in this folder instead of playbooks (default: playbooks, with the inventory)')
     .option('--host <address>', 'address to listen on (default 127.0.0.1)')
     .option('--port <port>', 'port to listen on (default 9095)')
     .option('--insecure', 'accept deliveries without any secret; only on a loopback address')

@@ -50,7 +50,7 @@ before(async () => {
   - { name: key-leak, sources: [alertmanager], match: { labels.alertname: SecretInLogs }, playbook: key-leak, severity: S1, targets: [gateway] }
 `,
   );
-  intake = await startIntake({ config: intakeConfig({}, { routes: join(dir, 'routes.yaml') }), client: env.client, taskQueue, logger: quietLogger });
+  intake = await startIntake({ config: intakeConfig({}, { routes: join(dir, 'routes.yaml'), templates: join(dir, 'templates') }), client: env.client, taskQueue, logger: quietLogger });
 });
 
 after(async () => {
