@@ -14,26 +14,19 @@ const absPath = z.string().regex(/^\//, 'must be an absolute path');
 const address = z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'must be an IPv4 or IPv6 address or prefix');
 const envRefSpec = z.object({ envFile: absPath, key: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an env variable name') });
 
+/** Where a rotated value is written, and which services read it. */
+const envTarget = {
+  description: z.string().optional(),
+  key: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an env variable name'),
+  envFile: absPath.optional(),
+  envFiles: z.array(absPath).default([]),
+  restart: z.array(entryName).default([]),
+};
+
 /** A credential and how to rotate it (the rotateKey methods); `restart` names services. */
 const credentialSpec = z.discriminatedUnion('method', [
-  z.object({
-    method: z.literal('env-file'),
-    description: z.string().optional(),
-    key: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an env variable name'),
-    envFile: absPath.optional(),
-    envFiles: z.array(absPath).default([]),
-    restart: z.array(entryName).default([]),
-  }),
-  z.object({
-    method: z.literal('command'),
-    description: z.string().optional(),
-    argv: z.array(z.string()).min(1),
-    outputPattern: z.string().optional(),
-    key: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an env variable name'),
-    envFile: absPath.optional(),
-    envFiles: z.array(absPath).default([]),
-    restart: z.array(entryName).default([]),
-  }),
+  z.object({ method: z.literal('env-file'), ...envTarget }),
+  z.object({ method: z.literal('command'), argv: z.array(z.string()).min(1), outputPattern: z.string().optional(), ...envTarget }),
   z.object({
     method: z.literal('http-revoke'),
     description: z.string().optional(),
