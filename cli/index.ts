@@ -4,10 +4,11 @@
  */
 import { Command } from 'commander';
 import { registerDecisionCommands } from './commands/decide';
-import { registerIncidentCommands } from './commands/incident';
+import { registerFollowCommands, registerIncidentCommands } from './commands/incident';
 import { registerPlaybookCommands } from './commands/playbook';
 import { registerStartCommand } from './commands/start';
 import { registerRuntimeCommands } from './commands/runtime';
+import { registerSteerCommands } from './commands/steer';
 import { fail } from './command';
 
 export function buildProgram(): Command {
@@ -18,7 +19,9 @@ export function buildProgram(): Command {
   registerRuntimeCommands(program);
   registerStartCommand(program);
   registerIncidentCommands(program);
+  registerFollowCommands(program);
   registerDecisionCommands(program);
+  registerSteerCommands(program);
   registerPlaybookCommands(program);
   return program;
 }

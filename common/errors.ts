@@ -15,6 +15,11 @@ export const CLI_ERROR_KINDS = {
   TemporalCliNotFound: 6,
   /** The embedded server or a sandbox process did not come up. */
   StartupFailed: 7,
+  /**
+   * The incident refused the request, and says why: an approver who may not decide the step
+   * or already approved it, a close the ordering rules do not allow yet.
+   */
+  Refused: 8,
 } as const;
 
 export type CliErrorKind = keyof typeof CLI_ERROR_KINDS;

@@ -15,7 +15,8 @@ import { compilePlaybook, findPlaybook, listPlaybooks, loadInventory, YamlSource
 import { answerOperator, approve, deny, getProgress, recordControl, startIncident } from '../../common/incidents';
 import { createSandbox, gatewayStarts, SANDBOX_PARAMS, stopGateway, type Sandbox } from '../../demo/sandbox';
 import { createWorker } from '../../worker/create';
-import type { IncidentProgress } from '../../workflows/contract';
+import type { CliError } from '../../common/errors';
+import { approveSignal, type IncidentProgress } from '../../workflows/contract';
 import { tempDir } from '../helpers/activity';
 import { fileState } from '../helpers/sandbox';
 import { quietLogger, startTestServer, waitFor, workflowBundle, type TestServer } from '../helpers/temporal';
@@ -180,8 +181,12 @@ describe('run-time guards and human answers', () => {
 `);
     const { id, handle } = await startIncident(env.client, compile('custom', { source, params: {} }), { taskQueue });
     await until(id, 'the two-person gate', (p) => p.pendingApprovals[0]?.step === 'two-person');
-    await assert.rejects(approve(env.client, id, { step: 'two-person', by: 'mallory' }).then(() => until(id, 'ignored', (p) => p.timeline.some((e) => e.kind === 'signal-ignored'))).then(() => { throw new Error('ignored as expected'); }), /ignored as expected/);
+    // Through the update the caller hears why; the same through a signal lands in the timeline.
+    await assert.rejects(approve(env.client, id, { step: 'two-person', by: 'mallory' }), (e: CliError) => e.kind === 'Refused' && /mallory may not decide step "two-person" \(allowed: alice, bob, carol\)/.test(e.message));
+    await env.client.workflow.getHandle(id).signal(approveSignal, { step: 'two-person', by: 'mallory' });
+    await until(id, 'ignored', (p) => p.timeline.some((e) => e.kind === 'signal-ignored'));
     await approve(env.client, id, { step: 'two-person', by: 'alice' });
+    await assert.rejects(approve(env.client, id, { step: 'two-person', by: 'alice' }), (e: CliError) => e.kind === 'Refused' && /alice already approved step "two-person"; it needs 2 different people/.test(e.message));
     const one = await until(id, 'the first approval', (p) => p.steps[0]!.approvedBy?.length === 1);
     assert.equal(one.steps[0]!.status, 'awaiting-approval', 'one approval is not enough');
     assert.equal(one.pendingApprovals[0]!.needed, 1);
