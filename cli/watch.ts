@@ -71,7 +71,12 @@ export async function watchIncident(client: Client, id: string, o: WatchOptions)
   let drawn = 0;
   let tick = 0;
   const draw = () => {
-    const frame = renderFrame(progress, Date.now(), tick++);
+    // A line wider than the terminal wraps and breaks the count of lines to go back up: cut it.
+    const width = Math.max(20, (o.out.columns || 100) - 1);
+    const frame = renderFrame(progress, Date.now(), tick++)
+      .split('\n')
+      .map((l) => truncate(l, width))
+      .join('\n');
     // Up to the first line of the last frame, clear from there down, draw the new one.
     o.out.write(`${drawn ? `\x1b[${drawn}F` : ''}\x1b[0J${frame}\n`);
     drawn = frame.split('\n').length;
