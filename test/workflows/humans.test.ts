@@ -10,44 +10,30 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
-import type { Worker } from '@temporalio/worker';
 import { execa } from 'execa';
 import { sha256 } from '../../activities/hash';
 import { isAlive, readPidfile } from '../../activities/process';
 import { readEnvValue, replaceEnvValue } from '../../activities/rotate';
-import { compilePlaybook, findPlaybook, loadInventory, YamlSource, type Inventory } from '../../compiler';
+import { compilePlaybook, findPlaybook, YamlSource, type Inventory } from '../../compiler';
 import type { CliError } from '../../common/errors';
 import { approve, cancelIncident, deny, getProgress, pauseIncident, recordControl, resumeIncident, startIncident } from '../../common/incidents';
 import { closeIncident, incidentReport } from '../../common/report';
-import { createSandbox, SANDBOX_PARAMS, stopGateway, type Sandbox } from '../../demo/sandbox';
-import { createWorker } from '../../worker/create';
+import { SANDBOX_PARAMS, type Sandbox } from '../../demo/sandbox';
 import type { IncidentInputDraft, IncidentProgress } from '../../workflows/contract';
 import { tempDir } from '../helpers/activity';
-import { quietLogger, startTestServer, waitFor, workflowBundle, type TestServer } from '../helpers/temporal';
+import { startSandboxWorld } from '../helpers/world';
+import { waitFor, type TestServer } from '../helpers/temporal';
 
 let env: TestServer;
-let worker: Worker;
-let running: Promise<void>;
 let sb: Sandbox;
 let inventory: Inventory;
 const home = tempDir('tourniquet-humans-home-');
 const taskQueue = `humans-${randomUUID()}`;
 const root = new URL('../..', import.meta.url).pathname;
 
-before(async () => {
-  env = await startTestServer();
-  sb = await createSandbox(tempDir('tourniquet-humans-sandbox-'));
-  inventory = loadInventory(sb.inventoryFile);
-  worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, home, logger: quietLogger, workflowBundle: await workflowBundle() });
-  running = worker.run();
-});
-
-after(async () => {
-  worker.shutdown();
-  await running;
-  await stopGateway(sb);
-  await env.stop();
-});
+let stop: () => Promise<void>;
+before(async () => void ({ env, sb, inventory, stop } = await startSandboxWorld({ home, taskQueue })));
+after(() => stop());
 
 const start = (draft: IncidentInputDraft) => startIncident(env.client, draft, { taskQueue });
 const until = (id: string, what: string, check: (p: IncidentProgress) => boolean, timeoutMs?: number) =>
