@@ -36,3 +36,13 @@ export function renderDetails(p: IncidentProgress): string {
   }
   return lines.join('\n');
 }
+
+/** The one line a status update says, even when nothing changed. */
+export function renderStatus(p: IncidentProgress): string {
+  const done = p.steps.filter((s) => s.status === 'succeeded' || s.status === 'skipped').length;
+  const running = p.steps.find((s) => s.status === 'running');
+  const waits = p.pendingApprovals.map((a) => `approval of ${a.step} (${a.needed} more${a.approvers.length ? ` from ${a.approvers.join(', ')}` : ''})`);
+  if (p.pendingOperator) waits.push(`an operator for ${p.pendingOperator.step}`);
+  if (p.state === 'awaiting-control') waits.push('a durable control');
+  return `status: ${p.severity} ${p.class} is ${p.state} in phase ${p.phase}; ${done}/${p.steps.length} steps done${running ? `, running ${running.id}` : ''}${waits.length ? `; waiting for ${waits.join(', ')}` : ''}${p.paused ? `; paused by ${p.paused.by}` : ''}`;
+}

@@ -26,7 +26,7 @@ import {
   type TimelineEvent,
   type UndoRecord,
 } from './contract';
-import { renderDetails } from './details';
+import { renderDetails, renderStatus } from './details';
 import { ruleViolation } from './rules';
 
 export type { Decision } from './approvals';
@@ -214,14 +214,8 @@ export class IncidentTracker {
 
   /** One status update: a line anyone can read, recorded in the timeline; returns it. */
   statusUpdate(): string {
-    const p = this.progress;
-    const done = p.steps.filter((s) => s.status === 'succeeded' || s.status === 'skipped').length;
-    const running = p.steps.find((s) => s.status === 'running');
-    const waits = p.pendingApprovals.map((a) => `approval of ${a.step} (${a.needed} more${a.approvers.length ? ` from ${a.approvers.join(', ')}` : ''})`);
-    if (p.pendingOperator) waits.push(`an operator for ${p.pendingOperator.step}`);
-    if (p.state === 'awaiting-control') waits.push('a durable control');
-    const text = `status: ${p.severity} ${p.class} is ${p.state} in phase ${p.phase}; ${done}/${p.steps.length} steps done${running ? `, running ${running.id}` : ''}${waits.length ? `; waiting for ${waits.join(', ')}` : ''}${p.paused ? `; paused by ${p.paused.by}` : ''}`;
-    p.statusUpdates = (p.statusUpdates ?? 0) + 1;
+    const text = renderStatus(this.progress);
+    this.progress.statusUpdates = (this.progress.statusUpdates ?? 0) + 1;
     this.log({ kind: 'status-update', message: text });
     return text;
   }
