@@ -1,14 +1,7 @@
 /** Plain-text rendering of an incident's progress for terminals and logs. */
 import type { IncidentProgress, StepProgress } from '../workflows/contract';
+import { STATUS_MARK as MARK } from '../workflows/details';
 
-const MARK: Record<StepProgress['status'], string> = {
-  pending: '·',
-  'awaiting-approval': '⏸',
-  running: '▶',
-  succeeded: '✔',
-  failed: '✘',
-  skipped: '↷',
-};
 
 function time(iso: string | undefined): string {
   return iso ? iso.slice(11, 19) : '';
@@ -42,7 +35,12 @@ export function renderProgress(p: IncidentProgress): string {
     line(header),
     ...rows.map(line),
   ];
-  if (p.pendingApprovals.length) out.push('', `waiting for approval: ${p.pendingApprovals.map((a) => `${a.step} (since ${time(a.since)})`).join(', ')}`);
+  for (const a of p.pendingApprovals) {
+    const from = a.approvers.length ? ` from ${a.approvers.join(', ')}` : '';
+    out.push('', `waiting for ${a.needed} approval(s) of ${a.step}${from}${a.excluded?.length ? ` (not ${a.excluded.join(', ')})` : ''} since ${time(a.since)}`);
+  }
+  if (p.paused) out.push('', `paused by ${p.paused.by} at ${time(p.paused.at)}${p.paused.reason ? `: ${p.paused.reason}` : ''}`);
+  for (const u of p.undo ?? []) out.push(`undo of ${u.step}: ${u.status}: ${u.message}`);
   return out.join('\n');
 }
 

@@ -5,11 +5,12 @@
 import { Command } from 'commander';
 import { registerDecisionCommands } from './commands/decide';
 import { registerEvidenceCommands } from './commands/evidence';
-import { registerIncidentCommands } from './commands/incident';
+import { registerFollowCommands, registerIncidentCommands } from './commands/incident';
 import { registerPlaybookCommands } from './commands/playbook';
 import { registerStartCommand } from './commands/start';
 import { registerIntakeCommand } from './commands/intake';
 import { registerRuntimeCommands } from './commands/runtime';
+import { registerSteerCommands } from './commands/steer';
 import { fail } from './command';
 
 export function buildProgram(): Command {
@@ -20,7 +21,9 @@ export function buildProgram(): Command {
   registerRuntimeCommands(program);
   registerStartCommand(program);
   registerIncidentCommands(program);
+  registerFollowCommands(program);
   registerDecisionCommands(program);
+  registerSteerCommands(program);
   registerPlaybookCommands(program);
   registerEvidenceCommands(program);
   registerIntakeCommand(program);

@@ -1,4 +1,5 @@
 /** Option parsing shared by several commands. */
+import { userInfo } from 'node:os';
 import { CliError } from '../common/errors';
 
 /** `--param key=value` (repeatable) into an object; the playbook types the values. */
@@ -10,4 +11,13 @@ export function parseParams(list: string[] | undefined): Record<string, string> 
     out[item.slice(0, eq)] = item.slice(eq + 1);
   }
   return out;
+}
+
+/** Who runs this command when `--by` is not given: the OS user (recorded as the requester). */
+export function currentUser(env: NodeJS.ProcessEnv = process.env): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return env.USER ?? env.LOGNAME ?? 'unknown';
+  }
 }

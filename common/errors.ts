@@ -17,6 +17,11 @@ export const CLI_ERROR_KINDS = {
   StartupFailed: 7,
   /** A check found a problem: evidence that no longer matches its manifest or history. */
   VerificationFailed: 8,
+  /**
+   * The incident refused the request, and says why: an approver who may not decide the step
+   * or already approved it, a close the ordering rules do not allow yet.
+   */
+  Refused: 9,
 } as const;
 
 export type CliErrorKind = keyof typeof CLI_ERROR_KINDS;

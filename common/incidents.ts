@@ -3,15 +3,21 @@
  * validate and start, read progress, send decisions. Errors are `CliError`s that say what to fix.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { TypedSearchAttributes } from '@temporalio/common';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
 import {
   alertSignal,
-  approveSignal,
   controlSignal,
-  denySignal,
+  decideUpdate,
   FINAL_STATES,
   operatorSignal,
+  pauseSignal,
+  resumeSignal,
+  type DecideRequest,
+  type DecideResult,
+  type DecisionRejection,
+  type PauseRequest,
+  type ResumeRequest,
   type ControlInput,
   type OperatorDecision,
   formatIssues,
@@ -28,7 +34,7 @@ import {
 import type { incident } from '../workflows';
 import { INCIDENT_CLASS_KEY, INCIDENT_PHASE_KEY, INCIDENT_SEVERITY_KEY } from '../workflows/search-attributes';
 import { phaseOf } from '../workflows/tracker';
-import { CliError } from './errors';
+import { CliError, type CliErrorKind } from './errors';
 
 /** Parse a draft into workflow input; a bad field is reported with its path. */
 export function parseIncident(draft: unknown): IncidentInput {
@@ -100,8 +106,8 @@ export async function startIncident(client: Client, draft: unknown, o: StartOpti
     taskQueue: o.taskQueue,
     workflowId: id,
     args: [input] as [IncidentInput],
-    staticSummary: `${input.severity} ${input.class}: ${input.title}`,
-    staticDetails: input.steps.map((s, i) => `${i + 1}. [${phaseOf(s)}] ${s.id}: ${s.action}${s.approval?.required ? ' (needs approval)' : ''}`).join('\n'),
+    staticSummary: incidentSummary(input),
+    staticDetails: incidentDetails(input),
     ...(searchable
       ? {
           typedSearchAttributes: new TypedSearchAttributes([
@@ -140,29 +146,64 @@ function notFound(err: unknown, id: string): CliError | undefined {
   return undefined;
 }
 
-/** Check that a decision can apply before sending it, so the operator hears why not. */
-function checkWaiting(progress: IncidentProgress, step: string): void {
-  const found = progress.steps.find((s) => s.id === step);
-  if (!found) {
-    throw new CliError('UnknownStep', `incident ${progress.incidentId} has no step "${step}"; its steps are: ${progress.steps.map((s) => s.id).join(', ')}`);
-  }
-  if (found.status !== 'awaiting-approval') {
-    const waiting = progress.pendingApprovals.map((p) => p.step);
-    throw new CliError(
-      'UnknownStep',
-      `step "${step}" of ${progress.incidentId} is not waiting for approval (it is ${found.status})${waiting.length ? `; waiting: ${waiting.join(', ')}` : ''}`,
-    );
+/** Where a refused decision lands in the CLI's exit codes. */
+const REJECTION_KIND: Record<DecisionRejection, CliErrorKind> = {
+  InvalidDecision: 'InvalidInput',
+  UnknownStep: 'UnknownStep',
+  StepNotWaiting: 'UnknownStep',
+  DuplicateApprover: 'Refused',
+  ApproverNotAllowed: 'Refused',
+};
+
+/**
+ * Approve or deny through the `decide` update: the workflow checks the decision and answers
+ * with the outcome, or with why it refused (unknown step, not waiting, duplicate or
+ * not-allowed approver) as a `CliError` of the matching kind.
+ */
+export async function decide(client: Client, id: string, request: DecideRequest): Promise<DecideResult> {
+  try {
+    return await client.workflow.getHandle(id).executeUpdate(decideUpdate, { args: [request] });
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+      const type = err.cause.type as DecisionRejection;
+      const kind = REJECTION_KIND[type] ?? 'Refused';
+      throw new CliError(kind, `${request.decision} of step "${request.step}" on ${id} refused: ${err.cause.message}`);
+    }
+    throw (await whyNot(client, id, err)) ?? err;
   }
 }
 
-export async function approve(client: Client, id: string, decision: ApprovalDecision): Promise<void> {
-  checkWaiting(await getProgress(client, id), decision.step);
-  await client.workflow.getHandle(id).signal(approveSignal, decision);
+/** Approve a waiting step (the `decide` update). */
+export function approve(client: Client, id: string, decision: ApprovalDecision): Promise<DecideResult> {
+  return decide(client, id, { decision: 'approve', ...decision });
+}
+
+/** Deny a waiting step (the `decide` update); the step's onDeny decides what happens next. */
+export function deny(client: Client, id: string, decision: DenyDecision): Promise<DecideResult> {
+  return decide(client, id, { decision: 'deny', ...decision });
+}
+
+/** An unknown incident, or one that has ended, said plainly; undefined for anything else. */
+async function whyNot(client: Client, id: string, err: unknown): Promise<CliError | undefined> {
+  const missing = notFound(err, id);
+  try {
+    const description = await client.workflow.getHandle(id).describe();
+    if (description.status.name !== 'RUNNING') return new CliError('UnknownStep', `incident ${id} has ended (${description.status.name.toLowerCase()}); nothing is waiting on it`);
+  } catch (describeErr) {
+    return notFound(describeErr, id) ?? missing;
+  }
+  return missing;
+}
+
+/** An open incident's progress, or a CliError saying it has ended. */
+async function openProgress(client: Client, id: string, what: string): Promise<IncidentProgress> {
+  const progress = await getProgress(client, id);
+  if (FINAL_STATES.has(progress.state)) throw new CliError('UnknownStep', `incident ${id} has ended (${progress.state}); ${what}`);
+  return progress;
 }
 
 export async function recordControl(client: Client, id: string, control: ControlInput): Promise<void> {
-  const progress = await getProgress(client, id);
-  if (FINAL_STATES.has(progress.state)) throw new CliError('UnknownStep', `incident ${id} has ended (${progress.state}); controls are recorded while it is open`);
+  await openProgress(client, id, 'controls are recorded while it is open');
   await client.workflow.getHandle(id).signal(controlSignal, control);
 }
 
@@ -175,7 +216,47 @@ export async function answerOperator(client: Client, id: string, decision: Opera
   await client.workflow.getHandle(id).signal(operatorSignal, decision);
 }
 
-export async function deny(client: Client, id: string, decision: DenyDecision): Promise<void> {
-  checkWaiting(await getProgress(client, id), decision.step);
-  await client.workflow.getHandle(id).signal(denySignal, decision);
+/** Hold the incident: the running step finishes, no new step starts until `resume`. */
+export async function pauseIncident(client: Client, id: string, request: PauseRequest): Promise<void> {
+  const progress = await openProgress(client, id, 'there is nothing to pause');
+  if (progress.paused) throw new CliError('UnknownStep', `incident ${id} is already paused (by ${progress.paused.by} at ${progress.paused.at})`);
+  await client.workflow.getHandle(id).signal(pauseSignal, request);
+}
+
+/** Let a paused incident go on. */
+export async function resumeIncident(client: Client, id: string, request: ResumeRequest): Promise<void> {
+  const progress = await openProgress(client, id, 'there is nothing to resume');
+  if (!progress.paused) throw new CliError('UnknownStep', `incident ${id} is not paused (it is ${progress.state})`);
+  await client.workflow.getHandle(id).signal(resumeSignal, request);
+}
+
+/**
+ * Cancel an open incident: the workflow stops where it is and undoes each change made so far,
+ * newest first (see workflows/saga.ts). Returns once the cancellation is requested.
+ */
+export async function cancelIncident(client: Client, id: string): Promise<void> {
+  await openProgress(client, id, 'there is nothing to cancel');
+  await client.workflow.getHandle(id).cancel();
+}
+
+/** The workflow's summary in the Temporal UI: what the incident is, in one line. */
+export function incidentSummary(input: IncidentInput): string {
+  return `${input.mode === 'drill' ? 'DRILL ' : ''}${input.severity} ${input.class}: ${input.title}`;
+}
+
+/** The workflow's details in the Temporal UI: who started it, from which playbook, every step. */
+export function incidentDetails(input: IncidentInput): string {
+  const about = [
+    `**${incidentSummary(input)}**`,
+    [input.requestedBy ? `started by ${input.requestedBy}` : undefined, input.playbook ? `playbook ${input.playbook.name}` : 'raw incident', input.targets.length ? `targets: ${input.targets.join(', ')}` : undefined]
+      .filter(Boolean)
+      .join('; '),
+    '',
+  ];
+  const steps = input.steps.map((s, i) => {
+    const a = s.approval?.required ? s.approval : undefined;
+    const gate = a ? ` (needs ${a.quorum > 1 ? `${a.quorum} approvals` : 'approval'}${a.approvers?.length ? ` from ${a.approvers.join(', ')}` : ''})` : '';
+    return `${i + 1}. [${phaseOf(s)}] ${s.id}: ${s.action}${gate}`;
+  });
+  return [...about, ...steps, '', 'Approve with the signal `approve` and the input `{"step": "<step id>", "by": "<your name>"}`.'].join('\n');
 }

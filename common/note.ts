@@ -1,14 +1,24 @@
 /**
- * The incident note the runbook asks for, as markdown, from the incident's own record.
- * Sanitized by construction: progress holds summaries, ids and fingerprints, never secrets.
+ * The incident note the runbook asks for, as markdown, from the incident's own record (and,
+ * for `tourniquet report`, its Temporal history). Sanitized by construction: progress holds
+ * summaries, ids and fingerprints, never secrets; a redaction pass for well-known token
+ * formats runs over the whole note anyway, for what people typed into comments and notes.
  */
-import { CONTROL_DESCRIPTIONS, type IncidentProgress } from '../workflows/contract';
+import { CONTROL_DESCRIPTIONS, type IncidentProgress, type StepProgress } from '../workflows/contract';
+import type { HistoryLine } from './history';
+import { redactSecrets } from './redact';
 
-export function renderNote(p: IncidentProgress, writtenAt: string): string {
+export interface NoteExtras {
+  /** The timeline from the workflow history (`tourniquet report`). */
+  history?: HistoryLine[];
+}
+
+const bullet = (items: string[], empty: string) => (items.length ? items.map((i) => `- ${i}`).join('\n') : `- ${empty}`);
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+export function renderNote(p: IncidentProgress, writtenAt: string, extras: NoteExtras = {}): string {
   const done = p.steps.filter((s) => s.status === 'succeeded');
   const byAction = (...actions: string[]) => done.filter((s) => actions.includes(s.action));
-  const bullet = (items: string[], empty: string) => (items.length ? items.map((i) => `- ${i}`).join('\n') : `- ${empty}`);
-  const evidence = byAction('captureEvidence').map((s) => `${s.id}: ${String(s.result?.folder)} (manifest sha256 ${String(s.result?.manifestSha256)})`);
   const lines = [
     `# Incident ${p.incidentId}${p.mode === 'drill' ? ' (drill)' : ''}`,
     '',
@@ -17,19 +27,27 @@ export function renderNote(p: IncidentProgress, writtenAt: string): string {
     '## What happened',
     p.title,
     '',
+    `Outcome: ${outcome(p)}`,
+    '',
     '## When',
     `- started: ${p.startedAt}`,
+    `- stopped: ${p.endedAt ?? `still open (${p.state})`}`,
     `- note written: ${writtenAt}`,
     '',
     '## Actors and targets',
-    bullet(p.targets, 'none named'),
-    ...(p.playbook ? ['', `Playbook: ${p.playbook}`] : []),
+    ...(p.requestedBy ? [`- started by: ${p.requestedBy}`] : []),
+    `- people who acted: ${actors(p).join(', ') || 'none recorded'}`,
+    `- targets: ${p.targets.join(', ') || 'none named'}`,
+    ...(p.playbook ? [`- playbook: ${p.playbook}`] : []),
     '',
     '## Frozen, rotated, restored, removed',
     bullet(
       byAction('stopService', 'rotateKey', 'restoreBackup', 'quarantine', 'lockNetwork').map((s) => `${s.id}: ${s.summary ?? ''}`),
       'nothing',
     ),
+    '',
+    '## Decisions',
+    bullet(decisions(p.steps), 'no step needed a decision'),
     '',
     '## Durable controls',
     bullet(
@@ -42,18 +60,54 @@ export function renderNote(p: IncidentProgress, writtenAt: string): string {
       done.filter((s) => s.phase === 'verify').map((s) => `${s.id}: ${s.summary ?? ''}`),
       'no verify step succeeded',
     ),
+    ...(p.undo?.length ? ['', '## Undone after cancellation (newest change first)', bullet(p.undo.map((u) => `${u.step}: ${u.status}: ${u.message}`), '')] : []),
     '',
     '## Evidence',
-    bullet(evidence, 'no evidence captured'),
+    ...evidence(byAction('captureEvidence')),
     '',
     '## Steps',
     '| step | phase | action | status | result |',
     '| --- | --- | --- | --- | --- |',
-    ...p.steps.map((s) => `| ${s.id} | ${s.phase} | ${s.action} | ${s.status} | ${(s.error ?? s.summary ?? '').replace(/\|/g, '\\|')} |`),
+    ...p.steps.map((s) => `| ${s.id} | ${s.phase} | ${s.action} | ${s.status} | ${cell(s.error ?? s.summary ?? '')} |`),
     '',
     '## Timeline',
     ...p.timeline.map((e) => `- ${e.at} ${e.kind}${e.step ? ` [${e.step}]` : ''}${e.by ? ` (${e.by})` : ''}: ${e.message}`),
+    ...(extras.history ? ['', '## Workflow history', ...extras.history.map((h) => `- ${h.at} ${h.what}`)] : []),
     '',
   ];
-  return lines.join('\n');
+  return redactSecrets(lines.join('\n')).text;
+}
+
+function outcome(p: IncidentProgress): string {
+  const finished = p.timeline.filter((e) => e.kind === 'incident-finished').at(-1);
+  return finished ? `${p.state}: ${finished.message}` : `still ${p.state}, in phase ${p.phase}`;
+}
+
+/** Everyone recorded as acting on the incident: approvers, deciders, operators. */
+function actors(p: IncidentProgress): string[] {
+  const names = new Set<string>();
+  for (const e of p.timeline) if (e.by && e.kind !== 'signal-ignored') names.add(e.by);
+  for (const c of p.controls) names.add(c.by);
+  return [...names];
+}
+
+function decisions(steps: StepProgress[]): string[] {
+  return steps.flatMap((s) => (s.decisions ?? []).map((d) => `${s.id}: ${d.kind === 'approve' ? 'approved' : 'denied'} by ${d.by} at ${d.at}${d.why ? `: ${d.why}` : ''}`));
+}
+
+/** Each capture with its manifest: folder, manifest hash, and the files with their hashes. */
+function evidence(captures: StepProgress[]): string[] {
+  if (!captures.length) return ['- no evidence captured'];
+  return captures.flatMap((s) => {
+    const r = s.result ?? {};
+    const entries = Array.isArray(r.entries) ? (r.entries as { path: string; sha256: string; bytes: number }[]) : [];
+    const missing = Array.isArray(r.missing) ? (r.missing as string[]) : [];
+    return [
+      `### ${s.id}`,
+      `- folder: ${String(r.folder)}`,
+      `- manifest: manifest.json, sha256 ${String(r.manifestSha256)}, ${String(r.files ?? entries.length)} file(s)${missing.length ? `; missing: ${missing.join(', ')}` : ''}`,
+      ...(entries.length ? ['', '| file | sha256 | bytes |', '| --- | --- | --- |', ...entries.map((e) => `| ${cell(e.path)} | ${e.sha256} | ${e.bytes} |`)] : []),
+      '',
+    ];
+  });
 }

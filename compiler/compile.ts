@@ -7,6 +7,7 @@ import { relative, resolve, sep } from 'node:path';
 import { CliError } from '../common/errors';
 import { formatIssues, incidentInputSchema, PHASES, stepEffects, type IncidentInput, type IncidentInputDraft, type Phase, type Step } from '../workflows/contract';
 import { checkOrder } from '../workflows/rules';
+import { isDestructive, resolveApproval } from './approval';
 import type { Inventory } from './inventory';
 import { playbookSchema, type ParameterSpec, type Playbook } from './playbook';
 import { RESOLVERS, type ParamValue, type ResolveContext } from './resolve';
@@ -21,6 +22,8 @@ export interface CompileOptions {
   severity?: string;
   title?: string;
   mode?: 'live' | 'drill';
+  /** Who starts the incident (the CLI's `--by` or the OS user): see `approval.allowRequester`. */
+  requestedBy?: string;
   /** The tourniquet home: rule 8 refuses steps that would change anything inside it. */
   home?: string;
   /**
@@ -44,6 +47,9 @@ export function checkPlaybook(source: YamlSource, o: CompileOptions = {}): Compi
   const problem = (path: (string | number)[], message: string) => problems.push(source.problem(path, message));
 
   const params = typedParams(pb.parameters, o.params ?? {}, problem);
+  const severity = o.severity === undefined ? pb.severity : SEVERITY_ALIASES[o.severity.trim().toLowerCase()];
+  if (!severity) problem([], `unknown severity "${o.severity}": use S1, S2, S3 (or Critical, High, Medium, Low)`);
+  const approvalCtx = { severity: severity ?? pb.severity, inventory: o.inventory, problem };
   const symbolic = o.symbolic === true || !o.inventory;
   const ctx: ResolveContext = { inventory: o.inventory, params, specs: pb.parameters, problem, symbolic };
   const steps: IncidentInputDraft['steps'] = [];
@@ -54,6 +60,7 @@ export function checkPlaybook(source: YamlSource, o: CompileOptions = {}): Compi
       where.set(step.id, at);
       const resolved = RESOLVERS[step.action](ctx, step.args as never, [...at, 'args']);
       if (!resolved) return;
+      const approval = resolveApproval(step.approval, isDestructive(step.action, resolved.effects), at, approvalCtx);
       steps.push({
         id: step.id,
         action: step.action,
@@ -61,7 +68,7 @@ export function checkPlaybook(source: YamlSource, o: CompileOptions = {}): Compi
         ...(step.summary ? { summary: step.summary } : {}),
         ...(step.retry ? { retry: step.retry } : {}),
         ...(step.timeouts ? { timeouts: step.timeouts } : {}),
-        ...(step.approval?.required ? { approval: { ...step.approval, approvers: expandApprovers(step.approval.approvers, o.inventory) } } : {}),
+        ...(approval ? { approval } : {}),
         onFailure: step.onFailure,
         args: resolved.args,
         effects: resolved.effects,
@@ -76,12 +83,11 @@ export function checkPlaybook(source: YamlSource, o: CompileOptions = {}): Compi
     return { playbook: pb, problems, input: undefined };
   }
 
-  const severity = o.severity === undefined ? pb.severity : SEVERITY_ALIASES[o.severity.trim().toLowerCase()];
-  if (!severity) problem([], `unknown severity "${o.severity}": use S1, S2, S3 (or Critical, High, Medium, Low)`);
   const draft: IncidentInputDraft = {
     class: pb.class,
     severity: severity ?? 'S1',
     title: o.title ?? fillTitle(pb.title ?? pb.description.split('\n')[0]!, params),
+    ...(o.requestedBy ? { requestedBy: o.requestedBy } : {}),
     targets: [...new Set(steps.flatMap((s) => Object.values(s.effects ?? {}).flat()))],
     mode: o.mode ?? 'live',
     playbook: { name: pb.name, file: source.file },
@@ -134,10 +140,6 @@ function typedParams(specs: Record<string, ParameterSpec>, given: Record<string,
 
 function fillTitle(template: string, params: Record<string, ParamValue>): string {
   return template.replace(/\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}/g, (m, name: string) => (params[name] === undefined ? m : String(params[name])));
-}
-
-function expandApprovers(names: string[], inventory: Inventory | undefined): string[] {
-  return [...new Set(names.flatMap((n) => inventory?.approvers[n] ?? [n]))];
 }
 
 /** Rule 8: no step may restore over, or run a changing command inside, the evidence store. */

@@ -3,7 +3,7 @@
  * is the single source of truth; `npm run schemas` writes the JSON Schema editors use.
  */
 import { z } from 'zod';
-import { actionArgs, ACTION_NAMES, incidentClass, PHASES, retrySpec, timeoutSpec, type ActionName } from '../workflows/contract';
+import { actionArgs, ACTION_NAMES, duration, incidentClass, PHASES, retrySpec, timeoutSpec, type ActionName } from '../workflows/contract';
 import { entryName } from './inventory';
 import { severityInput } from './severity';
 
@@ -20,16 +20,33 @@ export const parameterSpec = z.strictObject({
 });
 export type ParameterSpec = z.infer<typeof parameterSpec>;
 
+/** A value that may differ per severity: `15m`, or `{S1: 15m, S2: 1h}` (a severity left out: none). */
+function perSeverity<T extends z.ZodType>(value: T) {
+  return z.union([value, z.strictObject({ S1: value.optional(), S2: value.optional(), S3: value.optional() })]);
+}
+
+export const ON_TIMEOUT = ['abort', 'skip', 'proceed', 'escalate'] as const;
+
 export const playbookApproval = z.strictObject({
   required: z.boolean().default(true),
   /** People or approver groups from the inventory; empty: anyone. */
   approvers: z.array(z.string().min(1)).default([]),
-  /** Distinct approvers needed. */
-  quorum: z.number().int().min(1).max(10).default(1),
-  timeout: timeoutSpec.shape.startToClose,
-  onTimeout: z.enum(['abort', 'skip', 'proceed']).default('abort'),
+  /**
+   * Distinct approvers needed. Absent: 1, except for a destructive step (restoreBackup, or one
+   * that restores or changes a target) in an S1 incident: 2 (the two-person rule).
+   */
+  quorum: z.number().int().min(1).max(10).optional(),
+  /** May the person who started the incident approve? Absent: not in S1 incidents, yes otherwise. */
+  allowRequester: z.boolean().optional(),
+  /** How long to wait for a decision, for every severity or per severity (`{S1: 15m, S2: 1h}`). */
+  timeout: perSeverity(duration).optional(),
+  /** What a timeout does (per severity, like `timeout`): abort, skip, proceed, or escalate to `escalateTo`. */
+  onTimeout: perSeverity(z.enum(ON_TIMEOUT)).default('abort'),
+  /** Approver groups of the inventory asked in turn when the gate escalates (one or a list). */
+  escalateTo: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
   onDeny: z.enum(['abort', 'skip']).default('abort'),
 });
+export type PlaybookApproval = z.infer<typeof playbookApproval>;
 
 const ref = z.string().min(1, 'name an inventory entry or "{{parameter}}"');
 const refs = z.array(ref).default([]);

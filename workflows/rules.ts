@@ -3,7 +3,7 @@
  * a playbook is loaded (`checkOrder`) and guarded again before each step runs
  * (`ruleViolation`). Pure: the workflow imports this module.
  */
-import { DEFAULT_PHASE, MUTATING_ACTIONS, PHASES, type IncidentClass, type Step } from './contract';
+import { DEFAULT_PHASE, MUTATING_ACTIONS, PHASES, type IncidentClass, type IncidentProgress, type Step } from './contract';
 
 export const RULES = {
   1: 'freeze first',
@@ -111,4 +111,27 @@ export function ruleViolation(step: Step, done: { captured: ReadonlySet<string>;
   const missingCapture = fx.changes.find((t) => !done.captured.has(t));
   if (missingCapture) return violation(2, step.id, `would change "${missingCapture}" but no capture or snapshot of it has succeeded in this incident`).message;
   return undefined;
+}
+
+/**
+ * What still keeps an incident from closing (rule 7 and the runbook's "if the fix is only a
+ * prompt, the incident is not closed"): empty when it may be called closed. An incident from a
+ * playbook closes itself: after a control is recorded it writes the note and resolves; this is
+ * the check `tourniquet close` reports.
+ */
+export function closureProblems(p: IncidentProgress): string[] {
+  const out: string[] = [];
+  if (p.mode === 'drill') return ['a drill changes nothing and never closes: start the incident for real'];
+  if (!p.controls.length) {
+    out.push('no durable control is recorded (rule 7): record one with `tourniquet control <id> --kind <kind> --note <text> --by <name>` (or the `control` signal); a prompt change is never one');
+  }
+  const note = p.steps.find((s) => s.action === 'writeNote');
+  if (!note) out.push('the incident has no writeNote step, so no incident note was written by it');
+  else if (note.status !== 'succeeded') out.push(`the incident note is not written yet (step "${note.id}" is ${note.status}${p.controls.length ? '' : '; it runs once a control is recorded'})`);
+  if (p.state !== 'resolved') {
+    const open = p.steps.filter((s) => s.status === 'pending' || s.status === 'running' || s.status === 'awaiting-approval').map((s) => s.id);
+    const ended = p.state === 'aborted' || p.state === 'failed' || p.state === 'cancelled';
+    out.push(ended ? `the incident ended ${p.state}, not resolved: write the note with \`tourniquet report\` and follow up in a new incident` : `the incident is still ${p.state}${open.length ? `; steps still to run: ${open.join(', ')}` : ''}`);
+  }
+  return out;
 }

@@ -2,15 +2,20 @@
  * The incident's progress as plain state. No Temporal import: the workflow drives it, unit
  * tests drive it directly, and the `progress` query returns its snapshot.
  */
+import { ApprovalDesk, type Checked, type Decision } from './approvals';
 import {
   alertNotice,
-  approvalDecision,
   controlRecord,
-  denyDecision,
   DEFAULT_PHASE,
+  FINAL_STATES,
   formatIssues,
   operatorDecision,
+  pauseRequest,
+  resumeRequest,
+  type ActionName,
   type ControlKind,
+  type DecideResult,
+  type EscalationLevel,
   type IncidentInput,
   type IncidentProgress,
   type IncidentState,
@@ -20,18 +25,16 @@ import {
   type StepProgress,
   type StepResult,
   type TimelineEvent,
+  type UndoRecord,
 } from './contract';
+import { renderDetails, renderStatus } from './details';
 import { ruleViolation } from './rules';
 
-export type Decision =
-  | { kind: 'approve'; by: string; comment?: string }
-  | { kind: 'deny'; by: string; reason: string };
+export type { Decision } from './approvals';
 
 export class IncidentTracker {
   readonly progress: IncidentProgress;
-  private readonly decisions = new Map<string, Decision>();
-  private readonly approvals = new Map<string, { by: string; comment?: string }[]>();
-  private readonly gates = new Map<string, { approvers: string[]; quorum: number }>();
+  private readonly approvals: ApprovalDesk;
   private operatorAnswer: OperatorDecision | undefined;
   /** Inventory targets with evidence captured / snapshotted by steps that succeeded. */
   private readonly done = { captured: new Set<string>(), snapshotted: new Set<string>() };
@@ -48,6 +51,7 @@ export class IncidentTracker {
       title: input.title,
       mode: input.mode,
       targets: input.targets,
+      ...(input.requestedBy ? { requestedBy: input.requestedBy } : {}),
       phase: input.steps[0] ? phaseOf(input.steps[0]) : 'freeze',
       state: 'running',
       startedAt: now(),
@@ -64,7 +68,8 @@ export class IncidentTracker {
       ...(input.playbook ? { playbook: input.playbook.name } : {}),
       timeline: [],
     };
-    this.log({ kind: 'incident-started', message: `${input.mode === 'drill' ? 'DRILL ' : ''}${input.severity} ${input.class}: ${input.title}` });
+    this.approvals = new ApprovalDesk(this.progress, input.severity, now, (e) => this.log(e));
+    this.log({ kind: 'incident-started', ...(input.requestedBy ? { by: input.requestedBy } : {}), message: `${input.mode === 'drill' ? 'DRILL ' : ''}${input.severity} ${input.class}: ${input.title}` });
   }
 
   step(id: string): StepProgress {
@@ -77,94 +82,52 @@ export class IncidentTracker {
     this.progress.phase = phaseOf(step);
   }
 
-  // --- approvals -------------------------------------------------------------------------
+  // --- approvals (the desk holds the gates; see approvals.ts) ------------------------------
 
   requestApproval(step: Step): void {
-    const progress = this.step(step.id);
-    const approvers = step.approval?.approvers ?? [];
-    const quorum = step.approval?.quorum ?? 1;
-    this.gates.set(step.id, { approvers, quorum });
-    progress.status = 'awaiting-approval';
-    progress.approvalsNeeded = quorum;
-    this.progress.state = 'awaiting-approval';
-    this.progress.pendingApprovals.push({ step: step.id, since: this.now(), approvers, needed: quorum });
-    const who = approvers.length ? ` by ${quorum === 1 ? 'one of' : `${quorum} of`} ${approvers.join(', ')}` : quorum > 1 ? ` by ${quorum} people` : '';
-    this.log({ kind: 'approval-requested', step: step.id, message: `step "${step.id}" waits for approval${who}` });
+    this.approvals.request(step);
   }
 
   decisionFor(id: string): Decision | undefined {
-    return this.decisions.get(id);
+    return this.approvals.decisionFor(id);
+  }
+
+  /** Can this decision apply? Changes nothing: the `decide` update's validator. */
+  checkDecision(kind: Decision['kind'], raw: unknown): Checked {
+    return this.approvals.check(kind, raw);
+  }
+
+  /** Apply a checked decision (the `decide` update's handler); throws if it no longer applies. */
+  applyDecision(checked: Extract<Checked, { ok: true }>): DecideResult {
+    return this.approvals.apply(checked);
   }
 
   /**
-   * Take an `approve` or `deny` payload. Anything that cannot apply (bad shape, unknown step,
+   * Take an `approve` or `deny` signal. Anything that cannot apply (bad shape, unknown step,
    * a step not waiting, a step already decided, an approver not allowed or counted already)
    * is recorded in the timeline as ignored, with the reason: a signal cannot answer its
    * sender, so the timeline is where they look.
    */
   receive(kind: Decision['kind'], raw: unknown): boolean {
-    const schema = kind === 'approve' ? approvalDecision : denyDecision;
-    const parsed = schema.safeParse(raw);
-    if (!parsed.success) return this.ignore(undefined, undefined, `${kind} ignored: ${formatIssues(parsed.error).join('; ')}`);
-    const payload = parsed.data;
-    const step = this.progress.steps.find((s) => s.id === payload.step);
-    if (!step) {
-      const known = this.progress.steps.map((s) => s.id).join(', ');
-      return this.ignore(payload.step, payload.by, `${kind} ignored: no step "${payload.step}" (steps: ${known})`);
-    }
-    const gate = this.gates.get(step.id);
-    if (step.status !== 'awaiting-approval' || !gate || this.decisions.has(step.id)) {
-      return this.ignore(step.id, payload.by, `${kind} ignored: step "${step.id}" is not waiting for approval (it is ${step.status})`);
-    }
-    if (gate.approvers.length && !gate.approvers.includes(payload.by)) {
-      return this.ignore(step.id, payload.by, `${kind} ignored: ${payload.by} may not decide step "${step.id}" (allowed: ${gate.approvers.join(', ')})`);
-    }
-    if ('reason' in payload) {
-      this.decide(step.id, { kind: 'deny', by: payload.by, reason: payload.reason });
-      this.log({ kind: 'denied', step: step.id, by: payload.by, message: `denied by ${payload.by}: ${payload.reason}` });
-      return true;
-    }
-    const given = this.approvals.get(step.id) ?? [];
-    if (given.some((a) => a.by === payload.by)) {
-      return this.ignore(step.id, payload.by, `approve ignored: ${payload.by} already approved step "${step.id}"; it needs ${gate.quorum} different people`);
-    }
-    given.push({ by: payload.by, ...(payload.comment ? { comment: payload.comment } : {}) });
-    this.approvals.set(step.id, given);
-    step.approvedBy = given.map((a) => a.by);
-    const needed = gate.quorum - given.length;
-    step.approvalsNeeded = Math.max(needed, 0);
-    const pending = this.progress.pendingApprovals.find((p) => p.step === step.id);
-    if (pending) pending.needed = Math.max(needed, 0);
-    this.log({
-      kind: 'approved',
-      step: step.id,
-      by: payload.by,
-      message: `approved by ${payload.by}${payload.comment ? `: ${payload.comment}` : ''}${needed > 0 ? ` (${needed} more needed)` : ''}`,
-    });
-    if (needed <= 0) this.decide(step.id, { kind: 'approve', by: given.map((a) => a.by).join(', '), ...(payload.comment ? { comment: payload.comment } : {}) });
+    const checked = this.approvals.check(kind, raw);
+    if (!checked.ok) return this.ignore(checked.rejection.step, checked.rejection.by, `${kind} ignored: ${checked.rejection.message}`);
+    this.approvals.apply(checked);
     return true;
   }
 
-  /** The gate's timeout passed with no decision; `outcome` is the step's onTimeout. */
+  /** Widen a timed-out gate to the next group; returns the announcement. */
+  escalate(id: string, level: EscalationLevel): string {
+    return this.approvals.escalate(id, level);
+  }
+
+  /** The gate's timeout passed with no decision; `outcome` is what happens now. */
   approvalTimedOut(id: string, outcome: 'abort' | 'skip' | 'proceed'): void {
-    this.clearGate(id);
-    this.log({ kind: 'approval-timed-out', step: id, message: `no decision on step "${id}" in time: ${outcome}` });
+    this.approvals.timedOut(id, outcome);
   }
 
   /** A drill does not wait at gates: it says who it would have waited for. */
   drillPassesGate(step: Step): void {
-    this.clearGate(step.id);
-    this.log({ kind: 'drill-note', step: step.id, message: `drill: would wait here for approval; not waiting` });
-  }
-
-  private decide(id: string, decision: Decision): void {
-    this.decisions.set(id, decision);
-    this.clearGate(id);
-  }
-
-  private clearGate(id: string): void {
-    this.progress.pendingApprovals = this.progress.pendingApprovals.filter((p) => p.step !== id);
-    if (this.progress.pendingApprovals.length === 0 && this.progress.state === 'awaiting-approval') this.progress.state = 'running';
+    this.approvals.drillPasses(step);
   }
 
   // --- operator answers for failed steps (onFailure: ask) ---------------------------------
@@ -214,6 +177,66 @@ export class IncidentTracker {
   awaitControl(id: string): void {
     this.progress.state = 'awaiting-control';
     this.log({ kind: 'rule-violation', step: id, message: 'rule 7 (no close without a durable control): waiting for a control; send the `control` signal or run `tourniquet control`' });
+  }
+
+  // --- pause and resume, status updates ----------------------------------------------------
+
+  receivePause(raw: unknown): boolean {
+    const parsed = pauseRequest.safeParse(raw);
+    if (!parsed.success) return this.ignore(undefined, undefined, `pause ignored: ${formatIssues(parsed.error).join('; ')}`);
+    const { by, reason } = parsed.data;
+    if (this.isFinal()) return this.ignore(undefined, by, `pause ignored: the incident has ended (${this.progress.state})`);
+    if (this.progress.paused) return this.ignore(undefined, by, `pause ignored: already paused by ${this.progress.paused.by}`);
+    this.progress.paused = { by, at: this.now(), ...(reason ? { reason } : {}) };
+    if (this.progress.state === 'running') this.progress.state = 'paused';
+    this.log({ kind: 'paused', by, message: `paused by ${by}${reason ? `: ${reason}` : ''}; no new step starts until resume` });
+    return true;
+  }
+
+  receiveResume(raw: unknown): boolean {
+    const parsed = resumeRequest.safeParse(raw);
+    if (!parsed.success) return this.ignore(undefined, undefined, `resume ignored: ${formatIssues(parsed.error).join('; ')}`);
+    const { by, comment } = parsed.data;
+    if (!this.progress.paused) return this.ignore(undefined, by, 'resume ignored: the incident is not paused');
+    delete this.progress.paused;
+    if (this.progress.state === 'paused') this.progress.state = 'running';
+    this.log({ kind: 'resumed', by, message: `resumed by ${by}${comment ? `: ${comment}` : ''}` });
+    return true;
+  }
+
+  isPaused(): boolean {
+    return this.progress.paused !== undefined;
+  }
+
+  /** The loop reached a point where a step would start, and the incident is paused. */
+  holding(): void {
+    this.progress.state = 'paused';
+  }
+
+  /** One status update: a line anyone can read, recorded in the timeline; returns it. */
+  statusUpdate(): string {
+    const text = renderStatus(this.progress);
+    this.progress.statusUpdates = (this.progress.statusUpdates ?? 0) + 1;
+    this.log({ kind: 'status-update', message: text });
+    return text;
+  }
+
+  // --- cancellation and undo (the saga) -------------------------------------------------
+
+  cancelRequested(): void {
+    delete this.progress.pendingOperator;
+    this.progress.pendingApprovals = [];
+    this.log({ kind: 'cancel-requested', message: 'cancel requested: undoing the changes made so far, newest first' });
+  }
+
+  undoStarted(step: string, action: ActionName): void {
+    this.log({ kind: 'undo-started', step, message: `undo of "${step}": ${action}` });
+  }
+
+  undone(step: string, action: ActionName | undefined, status: UndoRecord['status'], message: string): void {
+    (this.progress.undo ??= []).push({ step, ...(action ? { action } : {}), status, message, at: this.now() });
+    const kind = status === 'succeeded' ? 'undo-succeeded' : status === 'failed' ? 'undo-failed' : 'undo-impossible';
+    this.log({ kind, step, message });
   }
 
   // --- steps ------------------------------------------------------------------------------
@@ -287,30 +310,22 @@ export class IncidentTracker {
     this.log({ kind: 'step-skipped', step: id, message: why });
   }
 
-  finish(state: Extract<IncidentState, 'resolved' | 'aborted' | 'failed'>, message: string): void {
+  finish(state: Extract<IncidentState, 'resolved' | 'aborted' | 'failed' | 'cancelled'>, message: string): void {
     this.progress.state = state;
     this.progress.endedAt = this.now();
     delete this.progress.pendingOperator;
+    delete this.progress.paused;
     if (state === 'resolved') this.progress.phase = 'closed';
     this.log({ kind: 'incident-finished', message });
   }
 
   isFinal(): boolean {
-    return this.progress.state === 'resolved' || this.progress.state === 'aborted' || this.progress.state === 'failed';
+    return FINAL_STATES.has(this.progress.state);
   }
 
   /** Markdown for the Temporal UI's "current details" panel. */
   details(): string {
-    const p = this.progress;
-    const lines = [`**${p.mode === 'drill' ? 'DRILL ' : ''}${p.severity} ${p.class}**: ${p.title}`, `state: ${p.state}, phase: ${p.phase}`, ''];
-    for (const s of p.steps) lines.push(`- ${STATUS_MARK[s.status]} \`${s.id}\` ${s.action} (${s.status})`);
-    for (const a of p.pendingApprovals) {
-      lines.push('', `Waiting for ${a.needed} approval(s) of \`${a.step}\`${a.approvers.length ? ` from ${a.approvers.join(', ')}` : ''}.`);
-      lines.push(`Send the signal \`approve\` with \`{"step": "${a.step}", "by": "<your name>"}\`.`);
-    }
-    if (p.pendingOperator) lines.push('', `Step \`${p.pendingOperator.step}\` failed: send \`operator\` with \`{"step": "${p.pendingOperator.step}", "by": "<name>", "decision": "retry"}\` (or skip, abort).`);
-    if (p.state === 'awaiting-control') lines.push('', 'Waiting for a durable control: send `control` with `{"kind": "approval-gate", "note": "...", "by": "<name>"}`.');
-    return lines.join('\n');
+    return renderDetails(this.progress);
   }
 
   private ignore(step: string | undefined, by: string | undefined, message: string): false {
@@ -322,15 +337,6 @@ export class IncidentTracker {
     this.progress.timeline.push({ at: this.now(), ...event });
   }
 }
-
-const STATUS_MARK: Record<StepProgress['status'], string> = {
-  pending: '·',
-  'awaiting-approval': '⏸',
-  running: '▶',
-  succeeded: '✔',
-  failed: '✘',
-  skipped: '↷',
-};
 
 export function phaseOf(step: Step): Phase {
   return step.phase ?? DEFAULT_PHASE[step.action];

@@ -23,11 +23,14 @@ export const TOKEN_RULES: readonly TokenRule[] = [
   rule('google-api-key', /\bAIza[0-9A-Za-z_-]{35}\b/g),
   rule('huggingface-token', /\bhf_[A-Za-z0-9]{30,}\b/g),
   rule('jwt', /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g),
+  // `Authorization: Bearer …` pasted from a curl command or a log line.
+  rule('bearer-token', /\bBearer\s+([A-Za-z0-9._~+/-]{20,}=*)/g, 1),
   rule('basic-auth-url', /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:([^\s@/]{3,})@/gi, 1),
-  // `API_TOKEN=…`, `password: …`: a value assigned to a name that says it is secret.
+  // `API_TOKEN=…`, `password: …`: a value assigned to a name that says it is secret (a
+  // `sha256:` fingerprint is not one: notes and results name secrets that way on purpose).
   rule(
     'secret-assignment',
-    /\b[A-Za-z0-9_.-]*(?:secret|token|passw(?:or)?d|api[_-]?key|private[_-]?key|access[_-]?key|credential|auth)[A-Za-z0-9_.-]*["']?\s*[:=]\s*["']?(?!\[redacted)([^\s"'#,;]{8,})/gi,
+    /\b[A-Za-z0-9_.-]*(?:secret|token|passw(?:or)?d|api[_-]?key|private[_-]?key|access[_-]?key|credential|auth)[A-Za-z0-9_.-]*["']?\s*[:=]\s*["']?(?!\[redacted)(?!sha256:)([^\s"'#,;]{8,})/gi,
     1,
   ),
 ];

@@ -1,11 +1,14 @@
-/** approve, deny, retry, skip, abort, control: the commands through which humans steer. */
+/**
+ * approve, deny, retry, skip, abort, control: the commands through which humans decide.
+ * approve and deny go through the `decide` update, so a refusal comes back with its reason.
+ */
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { loadConfig } from '../../common/config';
 import { answerOperator, approve, deny, recordControl } from '../../common/incidents';
 import { connectClient } from '../../common/temporal';
 import { CONTROL_KINDS, CONTROL_DESCRIPTIONS } from '../../workflows/contract';
-import { action, print } from '../command';
+import { action, print, printJson } from '../command';
 
 const client = () => connectClient(loadConfig());
 
@@ -17,10 +20,12 @@ export function registerDecisionCommands(program: Command): void {
     .argument('<step>', 'step id')
     .requiredOption('--by <name>', 'who approves')
     .option('--comment <text>', 'why')
+    .option('--json', 'print the update\'s answer as JSON')
     .action(
-      action(z.object({ by: z.string().min(1), comment: z.string().optional() }), async (o, id: string, step: string) => {
-        await approve(await client(), id, { step, by: o.by, ...(o.comment ? { comment: o.comment } : {}) });
-        print(`approved ${step} of ${id} as ${o.by}`);
+      action(z.object({ by: z.string().min(1), comment: z.string().optional(), json: z.boolean().optional() }), async (o, id: string, step: string) => {
+        const result = await approve(await client(), id, { step, by: o.by, ...(o.comment ? { comment: o.comment } : {}) });
+        if (o.json) return printJson(result);
+        print(`approved ${step} of ${id} as ${o.by}${result.decided ? ': the step goes on' : `: ${result.needed} more approval(s) needed (so far: ${result.approvedBy.join(', ')})`}`);
       }),
     );
 
@@ -31,9 +36,11 @@ export function registerDecisionCommands(program: Command): void {
     .argument('<step>', 'step id')
     .requiredOption('--by <name>', 'who denies')
     .requiredOption('--reason <text>', 'why')
+    .option('--json', 'print the update\'s answer as JSON')
     .action(
-      action(z.object({ by: z.string().min(1), reason: z.string().min(1) }), async (o, id: string, step: string) => {
-        await deny(await client(), id, { step, by: o.by, reason: o.reason });
+      action(z.object({ by: z.string().min(1), reason: z.string().min(1), json: z.boolean().optional() }), async (o, id: string, step: string) => {
+        const result = await deny(await client(), id, { step, by: o.by, reason: o.reason });
+        if (o.json) return printJson(result);
         print(`denied ${step} of ${id} as ${o.by}`);
       }),
     );
@@ -46,9 +53,11 @@ export function registerDecisionCommands(program: Command): void {
       .argument('<step>', 'the failed step')
       .requiredOption('--by <name>', 'who decides')
       .option('--comment <text>', 'why')
+      .option('--json', 'print JSON')
       .action(
-        action(z.object({ by: z.string().min(1), comment: z.string().optional() }), async (o, id: string, step: string) => {
+        action(z.object({ by: z.string().min(1), comment: z.string().optional(), json: z.boolean().optional() }), async (o, id: string, step: string) => {
           await answerOperator(await client(), id, { step, by: o.by, decision, ...(o.comment ? { comment: o.comment } : {}) });
+          if (o.json) return printJson({ id, step, decision, by: o.by });
           print(`${decision}: ${step} of ${id}, as ${o.by}`);
         }),
       );
@@ -61,9 +70,11 @@ export function registerDecisionCommands(program: Command): void {
     .requiredOption('--kind <kind>', CONTROL_KINDS.map((k) => `${k}: ${CONTROL_DESCRIPTIONS[k]}`).join('; '))
     .requiredOption('--note <text>', 'what now prevents a repeat')
     .requiredOption('--by <name>', 'who records it')
+    .option('--json', 'print JSON')
     .action(
-      action(z.object({ kind: z.enum(CONTROL_KINDS, { error: `--kind must be one of: ${CONTROL_KINDS.join(', ')} (a prompt change is never a control)` }), note: z.string().min(1), by: z.string().min(1) }), async (o, id: string) => {
+      action(z.object({ kind: z.enum(CONTROL_KINDS, { error: `--kind must be one of: ${CONTROL_KINDS.join(', ')} (a prompt change is never a control)` }), note: z.string().min(1), by: z.string().min(1), json: z.boolean().optional() }), async (o, id: string) => {
         await recordControl(await client(), id, { kind: o.kind, note: o.note, by: o.by });
+        if (o.json) return printJson({ id, kind: o.kind, note: o.note, by: o.by });
         print(`control ${o.kind} recorded on ${id}`);
       }),
     );

@@ -1,13 +1,17 @@
-/** status and list: reading incidents. */
+/** status, list, watch, report, close: reading incidents. */
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { loadConfig } from '../../common/config';
 import { getProgress } from '../../common/incidents';
+import { CLI_ERROR_KINDS } from '../../common/errors';
+import { checkClosure, closeIncident, incidentReport } from '../../common/report';
 import { connectClient } from '../../common/temporal';
-import { INCIDENT_CLASSES, WORKFLOW_TYPE } from '../../workflows/contract';
+import { INCIDENT_CLASSES, PHASES, WORKFLOW_TYPE } from '../../workflows/contract';
 import { INCIDENT_CLASS_KEY, INCIDENT_PHASE_KEY, INCIDENT_SEVERITY_KEY } from '../../workflows/search-attributes';
 import { action, print, printJson } from '../command';
 import { renderProgress, renderTimeline } from '../format';
+import { watchIncident } from '../watch';
 
 const client = () => connectClient(loadConfig());
 
@@ -33,6 +37,7 @@ export function registerIncidentCommands(program: Command): void {
     .option('--open', 'only incidents still running')
     .option('--class <class>', 'only this incident class')
     .option('--severity <severity>', 'only this severity')
+    .option('--phase <phase>', `only incidents in this phase: ${[...PHASES, 'closed'].join(', ')}`)
     .option('--limit <n>', 'at most this many', '20')
     .option('--json', 'print JSON')
     .action(
@@ -41,6 +46,7 @@ export function registerIncidentCommands(program: Command): void {
           open: z.boolean().optional(),
           class: z.enum(INCIDENT_CLASSES).optional(),
           severity: z.enum(['S1', 'S2', 'S3']).optional(),
+          phase: z.enum([...PHASES, 'closed']).optional(),
           limit: z.coerce.number().int().min(1).max(1000),
           json: z.boolean().optional(),
         }),
@@ -50,6 +56,7 @@ export function registerIncidentCommands(program: Command): void {
           if (o.open) clauses.push(`ExecutionStatus = 'Running'`);
           if (o.class) clauses.push(`IncidentClass = '${o.class}'`);
           if (o.severity) clauses.push(`IncidentSeverity = '${o.severity}'`);
+          if (o.phase) clauses.push(`IncidentPhase = '${o.phase}'`);
           const rows: { id: string; status: string; class?: string; severity?: string; phase?: string; started: string }[] = [];
           for await (const wf of c.workflow.list({ query: clauses.join(' AND '), pageSize: o.limit })) {
             const sa = wf.typedSearchAttributes;
@@ -68,6 +75,57 @@ export function registerIncidentCommands(program: Command): void {
           for (const r of rows) print([r.id.padEnd(44), r.status.padEnd(11), (r.severity ?? '').padEnd(3), (r.phase ?? '').padEnd(9), r.started.slice(0, 19)].join(' '));
         },
       ),
+    );
+}
+
+export function registerFollowCommands(program: Command): void {
+  program
+    .command('watch')
+    .description('Follow an incident live until it ends (exit 0 resolved, 1 otherwise); plain lines when stdout is not a terminal')
+    .argument('<id>', 'incident id')
+    .option('--json', 'one JSON object per new timeline event')
+    .option('--interval <ms>', 'how often to ask the incident', '1000')
+    .action(
+      action(z.object({ json: z.boolean().optional(), interval: z.coerce.number().int().min(100).max(60_000) }), async (o, id: string) => {
+        const live = Boolean(process.stdout.isTTY) && !o.json;
+        const progress = await watchIncident(await client(), id, { out: process.stdout, live, json: Boolean(o.json), pollMs: o.interval });
+        if (!live && !o.json) print(`${id} ended: ${progress.state}`);
+        process.exitCode = progress.state === 'resolved' ? 0 : 1;
+      }),
+    );
+
+  program
+    .command('report')
+    .description('Write the sanitized incident note (markdown) from the incident and its workflow history')
+    .argument('<id>', 'incident id')
+    .option('--out <file>', 'write it to this file (mode 0600) instead of stdout')
+    .option('--json', 'print JSON: {id, state, markdown, out}')
+    .action(
+      action(z.object({ out: z.string().min(1).optional(), json: z.boolean().optional() }), async (o, id: string) => {
+        const { progress, markdown } = await incidentReport(await client(), id);
+        if (o.out) writeFileSync(o.out, markdown, { mode: 0o600 });
+        if (o.json) return printJson({ id, state: progress.state, ...(o.out ? { out: o.out } : { markdown }) });
+        if (o.out) print(`incident note of ${id} written to ${o.out}`);
+        else process.stdout.write(markdown);
+      }),
+    );
+
+  program
+    .command('close')
+    .description('Close an incident: checks the ordering rules allow it (resolved, a durable control recorded, the note written); otherwise says what is missing (exit 9)')
+    .argument('<id>', 'incident id')
+    .option('--json', 'print JSON: {id, closed, state, missing, controls, note}')
+    .action(
+      action(z.object({ json: z.boolean().optional() }), async (o, id: string) => {
+        if (o.json) {
+          const closure = await checkClosure(await client(), id);
+          printJson(closure);
+          if (!closure.closed) process.exitCode = CLI_ERROR_KINDS.Refused;
+          return;
+        }
+        const closure = await closeIncident(await client(), id);
+        print(`incident ${id} is closed: ${closure.controls.join('; ')}${closure.note ? `; note: ${closure.note}` : ''}`);
+      }),
     );
 }
 

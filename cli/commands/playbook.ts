@@ -9,7 +9,7 @@ import { getProgress, startIncident } from '../../common/incidents';
 import { connectClient } from '../../common/temporal';
 import { action, print, printJson } from '../command';
 import { renderProgress, renderTimeline } from '../format';
-import { parseParams } from '../options';
+import { currentUser, parseParams } from '../options';
 
 export function registerPlaybookCommands(program: Command): void {
   const playbook = program.command('playbook').description('List, show and validate playbooks');
@@ -34,9 +34,15 @@ export function registerPlaybookCommands(program: Command): void {
     .command('show')
     .description('Print a playbook')
     .argument('<name>', 'playbook name or file')
+    .option('--json', 'print the parsed playbook as JSON')
     .action(
-      action(z.object({}), async (_o, name: string) => {
-        print(readFileSync(findPlaybook(name, loadConfig().playbooksDir), 'utf8').trimEnd());
+      action(z.object({ json: z.boolean().optional() }), async (o, name: string) => {
+        const file = findPlaybook(name, loadConfig().playbooksDir);
+        if (o.json) {
+          const result = checkPlaybook(YamlSource.read(file));
+          return printJson({ file, playbook: result.playbook ?? null, problems: result.problems });
+        }
+        print(readFileSync(file, 'utf8').trimEnd());
       }),
     );
 
@@ -46,21 +52,25 @@ export function registerPlaybookCommands(program: Command): void {
     .argument('<files...>', 'playbook files')
     .option('-i, --inventory <file>', 'also resolve against this inventory (default: tourniquet.yaml when present)')
     .option('--param <key=value...>', 'parameter values to resolve with')
+    .option('--json', 'print JSON: [{file, ok, problems}]')
     .action(
-      action(z.object({ inventory: z.string().optional(), param: z.array(z.string()).optional() }), async (o, files: string[]) => {
+      action(z.object({ inventory: z.string().optional(), param: z.array(z.string()).optional(), json: z.boolean().optional() }), async (o, files: string[]) => {
         const config = loadConfig();
         const inventoryFile = o.inventory ?? (existsSync(config.inventoryFile) ? config.inventoryFile : undefined);
         const inventory = inventoryFile ? loadInventory(inventoryFile) : undefined;
         let bad = 0;
+        const rows: { file: string; ok: boolean; problems: unknown[] }[] = [];
         for (const file of files) {
           const source = YamlSource.read(file);
           // Names are checked against the inventory; without --param values placeholders stay symbolic.
           const result = checkPlaybook(source, { ...(inventory ? { inventory } : {}), params: parseParams(o.param), home: config.home, symbolic: !o.param });
-          if (result.problems.length) {
-            bad++;
-            print(formatProblems(file, result.problems));
-          } else print(`${file}: ok${inventory ? ` (names checked against ${inventoryFile}${o.param ? ', parameters resolved' : ''})` : ''}`);
+          rows.push({ file, ok: !result.problems.length, problems: result.problems });
+          if (result.problems.length) bad++;
+          if (o.json) continue;
+          if (result.problems.length) print(formatProblems(file, result.problems));
+          else print(`${file}: ok${inventory ? ` (names checked against ${inventoryFile}${o.param ? ', parameters resolved' : ''})` : ''}`);
         }
+        if (o.json) printJson(rows);
         if (bad) throw new CliError('InvalidInput', `${bad} of ${files.length} playbook(s) have errors`);
       }),
     );
@@ -72,10 +82,11 @@ export function registerPlaybookCommands(program: Command): void {
     .option('-i, --inventory <file>', 'inventory (default: $TOURNIQUET_INVENTORY or ./tourniquet.yaml)')
     .option('--param <key=value...>', 'parameter values')
     .option('--severity <s>', 'S1, S2, S3 (or Critical, High, Medium, Low)')
+    .option('--by <name>', 'who runs the drill (default: the OS user)')
     .option('--json', 'print the progress as JSON')
     .action(
-      action(z.object({ inventory: z.string().optional(), param: z.array(z.string()).optional(), severity: z.string().optional(), json: z.boolean().optional() }), async (o, name: string) => {
-        const progress = await runPlaybook(name, { ...o, mode: 'drill' });
+      action(z.object({ inventory: z.string().optional(), param: z.array(z.string()).optional(), severity: z.string().optional(), by: z.string().optional(), json: z.boolean().optional() }), async (o, name: string) => {
+        const progress = await runPlaybook(name, { ...o, by: o.by ?? currentUser(), mode: 'drill' });
         if (o.json) return printJson(progress);
         print(renderDrill(progress));
         if (progress.state !== 'resolved') process.exitCode = 1;
@@ -89,6 +100,8 @@ export interface RunOptions {
   severity?: string | undefined;
   title?: string | undefined;
   id?: string | undefined;
+  /** Who starts it (the requester). */
+  by?: string | undefined;
   mode: 'live' | 'drill';
 }
 
@@ -104,6 +117,7 @@ export async function startPlaybook(name: string, o: RunOptions) {
     ...(o.title ? { title: o.title } : {}),
     mode: o.mode,
     home: config.home,
+    ...(o.by ? { requestedBy: o.by } : {}),
   });
   const client = await connectClient(config);
   const started = await startIncident(client, input, { taskQueue: config.taskQueue, ...(o.id ? { id: o.id } : {}) });

@@ -9,14 +9,15 @@ import { startStack } from '../../server/stack';
 import { ensureTemporalCli } from '../../server/temporal-cli';
 import { createWorker } from '../../worker/create';
 import { runWorker } from '../../worker/main';
-import { action, print } from '../command';
+import { action, print, printJson } from '../command';
 
 export function registerRuntimeCommands(program: Command): void {
   program
     .command('dev')
     .description('Run the embedded Temporal dev server (Web UI on :8233) and a worker in the foreground, and the alert intake when TOURNIQUET_INTAKE_ROUTES is set; Ctrl-C stops them')
+    .option('--json', 'print the addresses as one JSON line when ready')
     .action(
-      action(z.object({}), async () => {
+      action(z.object({ json: z.boolean().optional() }), async (o) => {
         const config = loadConfig();
         const logger = createLogger(config.logLevel, 'dev');
         installRuntimeLogger(logger);
@@ -29,7 +30,8 @@ export function registerRuntimeCommands(program: Command): void {
         try {
           const worker = await createWorker({ connection, namespace: config.server.namespace, taskQueue: config.taskQueue, home: config.home, logger });
           intake = client ? await startIntake({ config: loadIntakeConfig(), client, taskQueue: config.taskQueue, logger }) : undefined;
-          print(`Temporal server ${address}${stack.uiUrl ? `, Web UI ${stack.uiUrl}` : ''}; worker on task queue "${config.taskQueue}"${intake ? `; alert intake ${intake.url}` : ''}. Ctrl-C to stop.`);
+          if (o.json) process.stdout.write(`${JSON.stringify({ address, uiUrl: stack.uiUrl ?? null, taskQueue: config.taskQueue, intakeUrl: intake?.url ?? null })}\n`);
+          else print(`Temporal server ${address}${stack.uiUrl ? `, Web UI ${stack.uiUrl}` : ''}; worker on task queue "${config.taskQueue}"${intake ? `; alert intake ${intake.url}` : ''}. Ctrl-C to stop.`);
           // The SDK turns SIGINT/SIGTERM into a graceful worker shutdown; run() returns after it.
           await worker.run();
         } finally {
@@ -37,7 +39,7 @@ export function registerRuntimeCommands(program: Command): void {
           await client?.connection.close();
           await connection.close();
           await stack.stop();
-          print('stopped; incidents are kept in the server database and resume on the next start');
+          if (!o.json) print('stopped; incidents are kept in the server database and resume on the next start');
         }
       }),
     );
@@ -45,16 +47,19 @@ export function registerRuntimeCommands(program: Command): void {
   program
     .command('setup')
     .description('Find the Temporal CLI for the embedded server, installing it into .tools/ if missing; print its path')
+    .option('--json', 'print JSON: {path, source}')
     .action(
-      action(z.object({}), async () => {
+      action(z.object({ json: z.boolean().optional() }), async (o) => {
         const logger = createLogger(loadConfig().logLevel, 'setup');
         const cli = await ensureTemporalCli(logger);
+        if (o.json) return printJson({ path: cli.path, source: cli.source });
         print(`${cli.path} (${cli.source})`);
       }),
     );
 
   program
     .command('worker')
-    .description('Run a worker against the configured Temporal server (TEMPORAL_ADDRESS, or the embedded one)')
-    .action(action(z.object({}), () => runWorker()));
+    .description('Run a worker against the configured Temporal server (TEMPORAL_ADDRESS, or the embedded one); its logs are JSON lines on stderr')
+    .option('--json', 'accepted for symmetry: the worker prints nothing on stdout, and its logs are JSON already')
+    .action(action(z.object({ json: z.boolean().optional() }), () => runWorker()));
 }

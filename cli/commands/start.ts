@@ -9,6 +9,7 @@ import { INCIDENT_CLASSES } from '../../workflows/contract';
 import { action, print, printJson } from '../command';
 import { renderProgress } from '../format';
 import { loadDataFile } from '../load';
+import { currentUser } from '../options';
 import { renderDrill, startPlaybook } from './playbook';
 
 export function registerStartCommand(program: Command): void {
@@ -26,6 +27,7 @@ export function registerStartCommand(program: Command): void {
     .option('--target <name...>', 'with -f: affected targets')
     .option('--step <json...>', 'with -f: extra steps as JSON')
     .option('--id <id>', 'workflow id to use instead of a generated one')
+    .option('--by <name>', 'who starts the incident (default: the OS user); in S1 incidents the requester may not approve by default')
     .option('--wait', 'wait for the incident to end and print its progress')
     .option('--json', 'print JSON')
     .action(
@@ -41,15 +43,17 @@ export function registerStartCommand(program: Command): void {
           target: z.array(z.string()).optional(),
           step: z.array(z.string()).optional(),
           id: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'letters, digits, . _ - only').optional(),
+          by: z.string().min(1).max(200).optional(),
           wait: z.boolean().optional(),
           json: z.boolean().optional(),
         }),
         async (o, playbook?: string) => {
           if (playbook && o.file) throw new CliError('InvalidInput', 'give a playbook or -f <incident file>, not both');
           if (!playbook && !o.file && !o.step) throw new CliError('InvalidInput', 'name a playbook (`tourniquet playbook list`) or give -f <incident file>');
+          const by = o.by ?? currentUser();
           const started = playbook
-            ? await startPlaybook(playbook, { ...o, mode: o.dryRun ? 'drill' : 'live' })
-            : await startRaw(o);
+            ? await startPlaybook(playbook, { ...o, by, mode: o.dryRun ? 'drill' : 'live' })
+            : await startRaw({ ...o, by });
           const { client, id, handle } = started;
           if (!o.wait && !o.dryRun) return o.json ? printJson({ id }) : print(id);
           await handle.result().catch(() => undefined);
@@ -62,7 +66,7 @@ export function registerStartCommand(program: Command): void {
     );
 }
 
-async function startRaw(o: { file?: string | undefined; class?: string | undefined; severity?: string | undefined; title?: string | undefined; target?: string[] | undefined; step?: string[] | undefined; id?: string | undefined; dryRun?: boolean | undefined }) {
+async function startRaw(o: { file?: string | undefined; class?: string | undefined; severity?: string | undefined; title?: string | undefined; target?: string[] | undefined; step?: string[] | undefined; id?: string | undefined; dryRun?: boolean | undefined; by: string }) {
   const base = (o.file ? loadDataFile(o.file) : {}) as Record<string, unknown>;
   if (typeof base !== 'object' || base === null || Array.isArray(base)) throw new CliError('InvalidInput', `${o.file}: must hold one object`);
   const draft = {
@@ -72,6 +76,7 @@ async function startRaw(o: { file?: string | undefined; class?: string | undefin
     ...(o.title ? { title: o.title } : {}),
     ...(o.target ? { targets: o.target } : {}),
     ...(o.dryRun ? { mode: 'drill' } : {}),
+    ...(base.requestedBy === undefined ? { requestedBy: o.by } : {}),
     ...(o.step ? { steps: [...((base.steps as unknown[]) ?? []), ...o.step.map(parseStepFlag)] } : {}),
   };
   const config = loadConfig();

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { execa } from 'execa';
 import { ensureTemporalCli } from '../../server/temporal-cli';
-import { approve, deny, getProgress, startIncident } from '../../common/incidents';
+import { approve, cancelIncident, deny, getProgress, pauseIncident, resumeIncident, startIncident } from '../../common/incidents';
 import { createSandbox, secretExposureIncident, stopGateway } from '../../demo/sandbox';
 import { createWorker } from '../../worker/create';
 import { tempDir } from '../helpers/activity';
@@ -51,6 +51,8 @@ async function main(): Promise<void> {
       const denied = await startIncident(env.client, gated, { taskQueue });
       await waitGate(denied.id);
       await denied.handle.signal('approve', { step: 'nope', by: 'recorder' });
+      await pauseIncident(env.client, denied.id, { by: 'recorder', reason: 'recorded' });
+      await resumeIncident(env.client, denied.id, { by: 'recorder' });
       await deny(env.client, denied.id, { step: 'gated', by: 'recorder', reason: 'recorded' });
       await denied.handle.result().catch(() => undefined);
       await save('runaway-automation-denied', denied.id);
@@ -62,6 +64,13 @@ async function main(): Promise<void> {
       );
       await failing.handle.result().catch(() => undefined);
       await save('service-outage-failed', failing.id);
+
+      // Cancelled at the gate: the saga undoes the stop (the rotation cannot be undone).
+      const cancelled = await startIncident(env.client, { ...secretExposureIncident(sandbox), title: 'recorded cancel' }, { taskQueue });
+      await waitGate(cancelled.id);
+      await cancelIncident(env.client, cancelled.id);
+      await cancelled.handle.result().catch(() => undefined);
+      await save('secret-exposure-cancelled', cancelled.id);
     });
   } finally {
     await stopGateway(sandbox);

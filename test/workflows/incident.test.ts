@@ -95,8 +95,9 @@ describe('incident workflow on a real Temporal server', () => {
     const ignored = await until(id, 'ignored signals', (p) => p.timeline.filter((e) => e.kind === 'signal-ignored').length === 3);
     assert.equal(ignored.state, 'awaiting-approval');
 
-    // The client helper refuses what the signal would ignore, with a reason.
-    await assert.rejects(approve(env.client, id, { step: 'nope', by: 'alice' }), (e: CliError) => e.kind === 'UnknownStep' && /steps are: first, gated, last/.test(e.message));
+    // The `decide` update refuses what the signal would ignore, and says why to the caller.
+    await assert.rejects(approve(env.client, id, { step: 'nope', by: 'alice' }), (e: CliError) => e.kind === 'UnknownStep' && /no step "nope" \(steps: first, gated, last\)/.test(e.message));
+    await assert.rejects(approve(env.client, id, { step: 'first', by: 'alice' }), (e: CliError) => e.kind === 'UnknownStep' && /step "first" is not waiting for approval \(it is succeeded\); waiting: gated/.test(e.message));
     await assert.rejects(approve(env.client, 'inc-missing', { step: 'gated', by: 'alice' }), (e: CliError) => e.kind === 'UnknownIncident');
 
     await approve(env.client, id, { step: 'gated', by: 'alice', comment: 'looks right' });
@@ -245,6 +246,10 @@ describe('incident workflow on a real Temporal server', () => {
     assert.match(signals.approve!, /"step"/);
     assert.match(signals.deny!, /"reason"/);
     assert.match(queries.progress!, /pending approvals/);
+    assert.match(signals.pause!, /no new step starts/);
+    assert.match(signals.resume!, /"by"/);
+    const updates = Object.fromEntries((metadata.definition as unknown as { updateDefinitions: { name: string; description?: string }[] }).updateDefinitions.map((u) => [u.name, u.description]));
+    assert.match(updates.decide!, /Rejected, with the reason/);
     await approve(env.client, id, { step: 'gated', by: 'alice' });
     await handle.result();
   });

@@ -2,7 +2,7 @@
  * Signals and queries of the `incident` workflow. The workflow, the CLI, the demo and the
  * tests import these, so the names and payloads are written once.
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import { actionArgs } from './actions';
 import type { IncidentProgress } from './progress';
@@ -71,6 +71,60 @@ export const alertNotice = z.object({
   receivedAt: z.iso.datetime({ offset: true }),
 });
 export type AlertNotice = z.infer<typeof alertNotice>;
+/** Payload of `pause`: `{"by": "alice", "reason": "checking the backup first"}`. */
+export const pauseRequest = z.object({
+  by: z.string().min(1, 'say who pauses ("by")'),
+  reason: z.string().max(2000).optional(),
+});
+export type PauseRequest = z.infer<typeof pauseRequest>;
+
+/** Payload of `resume`: `{"by": "alice", "comment": "backup checked"}`. */
+export const resumeRequest = z.object({
+  by: z.string().min(1, 'say who resumes ("by")'),
+  comment: z.string().max(2000).optional(),
+});
+export type ResumeRequest = z.infer<typeof resumeRequest>;
+
+/**
+ * Argument of the `decide` update: an approval or a denial, answered with the outcome or a
+ * rejection that says why. `{"decision": "approve", "step": "restore-backup", "by": "alice"}`
+ */
+export const decideRequest = z.discriminatedUnion('decision', [
+  approvalDecision.extend({ decision: z.literal('approve') }),
+  denyDecision.extend({ decision: z.literal('deny') }),
+]);
+export type DecideRequest = z.infer<typeof decideRequest>;
+
+/** What `decide` answers when it applied the decision. */
+export interface DecideResult {
+  step: string;
+  decision: 'approve' | 'deny';
+  by: string;
+  /** Everyone who approved the step so far. */
+  approvedBy: string[];
+  /** Distinct approvals still needed (0 once the step is approved, or after a deny). */
+  needed: number;
+  /** True once the gate is decided: approved by the quorum, or denied. */
+  decided: boolean;
+}
+
+/**
+ * Why `decide` refuses a decision: the `type` of the ApplicationFailure its validator throws.
+ * A refused update changes nothing and leaves no trace in the history.
+ */
+export const DECISION_REJECTIONS = {
+  /** The payload does not match `decideRequest`. */
+  InvalidDecision: 'the payload is malformed',
+  /** No step with that id. */
+  UnknownStep: 'the incident has no such step',
+  /** The step exists but does not wait for approval (not yet, or decided already). */
+  StepNotWaiting: 'the step is not waiting for approval',
+  /** This person already approved the step: a quorum needs distinct people. */
+  DuplicateApprover: 'the approver already approved this step',
+  /** Not in the step's approvers, or the requester where the requester may not approve. */
+  ApproverNotAllowed: 'the approver may not decide this step',
+} as const;
+export type DecisionRejection = keyof typeof DECISION_REJECTIONS;
 
 /** Approve a step that waits for approval. */
 export const approveSignal = defineSignal<[ApprovalDecision]>('approve');
@@ -82,6 +136,12 @@ export const operatorSignal = defineSignal<[OperatorDecision]>('operator');
 export const controlSignal = defineSignal<[ControlInput]>('control');
 /** Record an alert notification (a repeat, or the resolution) in the timeline. */
 export const alertSignal = defineSignal<[AlertNotice]>('alert');
+/** Hold the incident: no new step starts until `resume`. */
+export const pauseSignal = defineSignal<[PauseRequest]>('pause');
+/** Let a paused incident go on. */
+export const resumeSignal = defineSignal<[ResumeRequest]>('resume');
+/** Approve or deny a waiting step, with an answer: what the CLI uses. */
+export const decideUpdate = defineUpdate<DecideResult, [DecideRequest]>('decide');
 /** The incident's full progress: steps, approvals waiting, timeline. */
 export const progressQuery = defineQuery<IncidentProgress>('progress');
 
@@ -90,7 +150,11 @@ export const DESCRIPTIONS = {
   deny: 'Deny a waiting step (aborts or skips per the step). Payload: {"step": "<step id>", "by": "<name>", "reason": "<why>"}',
   alert:
     'Record an alert notification in the timeline (a resolved alert never closes the incident). Payload: {"source": "<sender>", "status": "firing"|"resolved", "fingerprint": "<group key>", "summary": "<text>", "receivedAt": "<ISO time>"}',
-  progress: 'Incident progress: phase, every step with status and attempts, pending approvals, timeline.',
+  progress: 'Incident progress: phase, every step with status and attempts, pending approvals (and on whom they wait), controls, undo, timeline.',
+  pause: 'Hold the incident: the running step finishes, no new step starts until resume. Payload: {"by": "<name>", "reason": "<optional>"}',
+  resume: 'Let a paused incident go on. Payload: {"by": "<name>", "comment": "<optional>"}',
+  decide:
+    'Approve or deny a waiting step and get an answer (the CLI uses this). Rejected, with the reason, for an unknown step, a step not waiting, a duplicate or a not-allowed approver. Payload: {"decision": "approve", "step": "<step id>", "by": "<name>", "comment": "<optional>"} or {"decision": "deny", "step": "<step id>", "by": "<name>", "reason": "<why>"}',
   operator: 'Answer a failed step that asks the operator. Payload: {"step": "<step id>", "by": "<name>", "decision": "retry" | "skip" | "abort"}',
   control:
     'Record a durable control (required before an incident from a playbook closes). Payload: {"kind": "approval-gate", "note": "<what now prevents a repeat>", "by": "<name>"}. Kinds: removed-endpoint, narrowed-scope, rotated-credential, scrub-rule, circuit-breaker, lane-isolation, review-gate, parse-gate, approval-gate',

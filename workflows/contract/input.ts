@@ -27,7 +27,7 @@ export const PHASES = ['freeze', 'preserve', 'classify', 'contain', 'recover', '
 export const phase = z.enum(PHASES);
 export type Phase = z.infer<typeof phase>;
 
-const duration = z
+export const duration = z
   .union([z.number().int().positive(), z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'must look like "500ms", "30s", "5m" or "1h"')])
   .describe('milliseconds, or a string such as "30s"');
 
@@ -44,19 +44,46 @@ export const timeoutSpec = z.object({
   heartbeat: duration.optional(),
 });
 
-export const approvalSpec = z.object({
-  required: z.boolean().default(true),
-  /** What a `deny` does: abort the incident, or skip this step and go on. */
-  onDeny: z.enum(['abort', 'skip']).default('abort'),
-  /** Who may approve (names). Empty or absent: anyone. */
-  approvers: z.array(z.string().min(1)).optional(),
-  /** How many distinct approvers are needed. */
-  quorum: z.number().int().min(1).max(10).default(1),
-  /** How long to wait for the decision; absent: wait as long as it takes. */
-  timeout: duration.optional(),
-  /** What happens when the timeout passes with no decision. */
-  onTimeout: z.enum(['abort', 'skip', 'proceed']).default('abort'),
+/** One level of escalation: the group asked next when an approval times out. */
+export const escalationLevel = z.object({
+  /** The group's name (from the inventory), for messages. */
+  group: z.string().min(1),
+  /** Its members: they may approve from this level on. */
+  approvers: z.array(z.string().min(1)).min(1),
 });
+export type EscalationLevel = z.infer<typeof escalationLevel>;
+
+export const approvalSpec = z
+  .object({
+    required: z.boolean().default(true),
+    /** What a `deny` does: abort the incident, or skip this step and go on. */
+    onDeny: z.enum(['abort', 'skip']).default('abort'),
+    /** Who may approve (names). Empty or absent: anyone. */
+    approvers: z.array(z.string().min(1)).optional(),
+    /** How many distinct approvers are needed. */
+    quorum: z.number().int().min(1).max(10).default(1),
+    /**
+     * Whether the person who started the incident (`requestedBy`) may approve this step.
+     * Absent: not for S1 incidents, yes otherwise (see `requesterMayApprove`).
+     */
+    allowRequester: z.boolean().optional(),
+    /** How long to wait for the decision; absent: wait as long as it takes. */
+    timeout: duration.optional(),
+    /**
+     * What happens when the timeout passes with no decision. `escalate`: widen the gate to the
+     * next group of `escalateTo`, announce it, and wait another `timeout`; once every group
+     * was asked, the next timeout aborts.
+     */
+    onTimeout: z.enum(['abort', 'skip', 'proceed', 'escalate']).default('abort'),
+    /** The groups asked in turn when `onTimeout` is `escalate`. */
+    escalateTo: z.array(escalationLevel).optional(),
+  })
+  .superRefine((a, ctx) => {
+    if (a.onTimeout !== 'escalate') return;
+    if (a.timeout === undefined) ctx.addIssue({ code: 'custom', path: ['timeout'], message: 'onTimeout: escalate needs a timeout' });
+    if (!a.escalateTo?.length) ctx.addIssue({ code: 'custom', path: ['escalateTo'], message: 'onTimeout: escalate needs escalateTo: the group(s) to ask next' });
+  });
+export type ApprovalSpec = z.infer<typeof approvalSpec>;
 
 /**
  * What a step does to which inventory targets, attached by the playbook compiler. The ordering
@@ -122,6 +149,13 @@ export const incidentInputSchema = z
     class: incidentClass,
     severity,
     title: z.string().min(1).max(200),
+    /** Who started the incident (the CLI's `--by`, or the OS user). See `approval.allowRequester`. */
+    requestedBy: z.string().min(1).max(200).optional(),
+    /**
+     * How often the open incident posts a status update (timeline event `status-update`), or
+     * `off`. Absent: the severity's cadence in `STATUS_EVERY` (S1 15m, S2 1h, S3 4h).
+     */
+    statusEvery: z.union([duration, z.literal('off')]).optional(),
     targets: z.array(z.string().min(1)).default([]),
     /** `drill` runs every step in plan mode: each reports what it would do and changes nothing. */
     mode: z.enum(['live', 'drill']).default('live'),
@@ -165,6 +199,17 @@ export const DEFAULT_PHASE: Record<ActionName, Phase> = {
   // Status updates go out in every phase: give the step a `phase` to keep the incident's where it is.
   notify: 'classify',
 };
+
+/** Default cadence of status updates per severity (the runbook's "communicate early and often"). */
+export const STATUS_EVERY: Record<Severity, string> = { S1: '15m', S2: '1h', S3: '4h' };
+
+/**
+ * Whether the incident's requester may approve a step: the step's `allowRequester`, else not
+ * for S1 (someone else must look at a destructive S1 step), else yes.
+ */
+export function requesterMayApprove(severity: Severity, approval: Pick<ApprovalSpec, 'allowRequester'> | undefined): boolean {
+  return approval?.allowRequester ?? severity !== 'S1';
+}
 
 /** Render zod issues as `path: message` lines, the form every edge reports bad input in. */
 export function formatIssues(error: z.ZodError): string[] {

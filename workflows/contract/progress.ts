@@ -4,8 +4,8 @@ import type { IncidentClass, Phase, Severity } from './input';
 
 export type StepStatus = 'pending' | 'awaiting-approval' | 'running' | 'succeeded' | 'failed' | 'skipped';
 
-/** The first four are open; resolved, aborted and failed are final. */
-export type IncidentState = 'running' | 'awaiting-approval' | 'awaiting-operator' | 'awaiting-control' | 'resolved' | 'aborted' | 'failed';
+/** The first five are open; resolved, aborted, failed and cancelled are final. */
+export type IncidentState = 'running' | 'awaiting-approval' | 'awaiting-operator' | 'awaiting-control' | 'paused' | 'resolved' | 'aborted' | 'failed' | 'cancelled';
 
 /** A durable control recorded on the incident (rule 7: no close without one). */
 export interface ControlRecord {
@@ -29,6 +29,8 @@ export interface StepProgress {
   approvalsNeeded?: number;
   /** Who approved so far. */
   approvedBy?: string[];
+  /** Every decision on this step: who, when, and why. */
+  decisions?: { kind: 'approve' | 'deny'; by: string; at: string; why?: string }[];
   startedAt?: string;
   endedAt?: string;
   /** One line the activity returned: what it did. Never a secret. */
@@ -45,6 +47,22 @@ export interface PendingApproval {
   approvers: string[];
   /** Distinct approvals still needed. */
   needed: number;
+  /** Who may not approve although listed: the requester, for S1 steps by default. */
+  excluded?: string[];
+  /** Groups the gate escalated to after a timeout, in order. */
+  escalatedTo?: string[];
+}
+
+/** One compensation run when the incident was cancelled (the saga), newest last. */
+export interface UndoRecord {
+  /** The step whose change is undone. */
+  step: string;
+  /** The action that undoes it, or none. */
+  action?: ActionName;
+  status: 'succeeded' | 'failed' | 'impossible';
+  /** What the undo did, why it failed, or why nothing can undo the step. */
+  message: string;
+  at: string;
 }
 
 export type TimelineKind =
@@ -64,6 +82,15 @@ export type TimelineKind =
   | 'rule-violation'
   | 'drill-note'
   | 'alert'
+  | 'escalated'
+  | 'paused'
+  | 'resumed'
+  | 'status-update'
+  | 'cancel-requested'
+  | 'undo-started'
+  | 'undo-succeeded'
+  | 'undo-failed'
+  | 'undo-impossible'
   | 'incident-finished';
 
 export interface TimelineEvent {
@@ -81,6 +108,8 @@ export interface IncidentProgress {
   title: string;
   mode: 'live' | 'drill';
   targets: string[];
+  /** Who started the incident, when known. */
+  requestedBy?: string;
   /** The phase of the step running now; after the end, the phase the incident stopped in. */
   phase: Phase | 'closed';
   state: IncidentState;
@@ -91,9 +120,15 @@ export interface IncidentProgress {
   /** A failed step waiting for an operator's retry, skip or abort (onFailure: ask). */
   pendingOperator?: { step: string; error: string; since: string };
   controls: ControlRecord[];
+  /** Set while an operator holds the incident: no new step starts. */
+  paused?: { by: string; at: string; reason?: string };
+  /** The undo of each change, run in reverse order when the incident was cancelled. */
+  undo?: UndoRecord[];
+  /** Status updates posted so far (one every `statusEvery` while open). */
+  statusUpdates?: number;
   /** The playbook this incident was compiled from, if any. */
   playbook?: string;
   timeline: TimelineEvent[];
 }
 
-export const FINAL_STATES: ReadonlySet<IncidentState> = new Set(['resolved', 'aborted', 'failed']);
+export const FINAL_STATES: ReadonlySet<IncidentState> = new Set(['resolved', 'aborted', 'failed', 'cancelled']);

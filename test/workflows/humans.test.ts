@@ -1,0 +1,295 @@
+/**
+ * The human side on a real Temporal server: the `decide` update's refusals, the requester
+ * rule, escalation, pause and resume, status updates, cancel with undo on the sandbox, the
+ * incident note without a canary secret, closure, and the CLI's watch / report / close.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
+import { execa } from 'execa';
+import { sha256 } from '../../activities/hash';
+import { isAlive, readPidfile } from '../../activities/process';
+import { readEnvValue, replaceEnvValue } from '../../activities/rotate';
+import { compilePlaybook, findPlaybook, YamlSource, type Inventory } from '../../compiler';
+import type { CliError } from '../../common/errors';
+import { approve, cancelIncident, deny, getProgress, pauseIncident, recordControl, resumeIncident, startIncident } from '../../common/incidents';
+import { closeIncident, incidentReport } from '../../common/report';
+import { SANDBOX_PARAMS, type Sandbox } from '../../demo/sandbox';
+import type { IncidentInputDraft, IncidentProgress } from '../../workflows/contract';
+import { tempDir } from '../helpers/activity';
+import { startSandboxWorld } from '../helpers/world';
+import { waitFor, type TestServer } from '../helpers/temporal';
+
+let env: TestServer;
+let sb: Sandbox;
+let inventory: Inventory;
+const home = tempDir('tourniquet-humans-home-');
+const taskQueue = `humans-${randomUUID()}`;
+const root = new URL('../..', import.meta.url).pathname;
+
+let stop: () => Promise<void>;
+before(async () => void ({ env, sb, inventory, stop } = await startSandboxWorld({ home, taskQueue })));
+after(() => stop());
+
+const start = (draft: IncidentInputDraft) => startIncident(env.client, draft, { taskQueue });
+const until = (id: string, what: string, check: (p: IncidentProgress) => boolean, timeoutMs?: number) =>
+  waitFor(
+    what,
+    async () => {
+      const p = await getProgress(env.client, id);
+      return check(p) ? p : undefined;
+    },
+    timeoutMs,
+  );
+const refused = (kind: CliError['kind'], pattern: RegExp) => (e: CliError) => {
+  assert.equal(e.kind, kind, e.message);
+  assert.match(e.message, pattern);
+  return true;
+};
+
+function gated(approval: Record<string, unknown>, extra: Partial<IncidentInputDraft> = {}): IncidentInputDraft {
+  return {
+    class: 'runaway-automation',
+    severity: 'S2',
+    title: 'mailer loop',
+    steps: [
+      { id: 'first', action: 'runCommand', args: { argv: ['true'] } },
+      { id: 'gated', action: 'runCommand', approval: { required: true, ...approval }, args: { argv: ['true'] } },
+      { id: 'last', action: 'runCommand', args: { argv: ['true'] } },
+    ],
+    ...extra,
+  } as IncidentInputDraft;
+}
+
+/** Relative path → content hash and mode of every file under a folder. */
+function tree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string, rel: string) => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const full = join(d, entry.name);
+      if (entry.isDirectory()) walk(full, `${rel}${entry.name}/`);
+      else out[`${rel}${entry.name}`] = `${(statSync(full).mode & 0o777).toString(8)} ${sha256(readFileSync(full))}`;
+    }
+  };
+  walk(dir, '');
+  return out;
+}
+
+describe('approvals through the decide update', () => {
+  it('refuses an unknown step, a step not waiting, a duplicate and an unauthorized approver, with the reason', async () => {
+    const { id, handle } = await start(gated({ approvers: ['alice', 'bob', 'carol'], quorum: 2 }));
+    await until(id, 'the gate', (p) => p.state === 'awaiting-approval');
+    await assert.rejects(approve(env.client, id, { step: 'nope', by: 'alice' }), refused('UnknownStep', /no step "nope" \(steps: first, gated, last\)/));
+    await assert.rejects(approve(env.client, id, { step: 'last', by: 'alice' }), refused('UnknownStep', /step "last" is not waiting for approval \(it is pending\); waiting: gated/));
+    await assert.rejects(approve(env.client, id, { step: 'gated', by: 'mallory' }), refused('Refused', /mallory may not decide step "gated" \(allowed: alice, bob, carol\)/));
+    await assert.rejects(deny(env.client, id, { step: 'gated', by: 'mallory', reason: 'no' }), refused('Refused', /mallory may not decide/));
+    const first = await approve(env.client, id, { step: 'gated', by: 'alice', comment: 'checked the queue' });
+    assert.deepEqual(first, { step: 'gated', decision: 'approve', by: 'alice', approvedBy: ['alice'], needed: 1, decided: false });
+    await assert.rejects(approve(env.client, id, { step: 'gated', by: 'alice' }), refused('Refused', /alice already approved step "gated"; it needs 2 different people/));
+    const second = await approve(env.client, id, { step: 'gated', by: 'bob' });
+    assert.equal(second.decided, true);
+    const result = await handle.result();
+    assert.equal(result.state, 'resolved');
+    const decisions = result.steps[1]!.decisions!;
+    assert.deepEqual(decisions.map((d) => [d.kind, d.by, d.why]), [['approve', 'alice', 'checked the queue'], ['approve', 'bob', undefined]]);
+    assert.ok(decisions.every((d) => /^\d{4}-\d\d-\d\dT/.test(d.at)), 'every decision says when');
+    // Refused updates change nothing and leave no trace: no ignored signal in the timeline.
+    assert.equal(result.timeline.filter((e) => e.kind === 'signal-ignored').length, 0);
+  });
+
+  it('the requester of an S1 incident may not approve unless the step allows it', async () => {
+    const draft = gated({}, { severity: 'S1', requestedBy: 'ann' });
+    const { id, handle } = await start(draft);
+    await until(id, 'the gate', (p) => p.state === 'awaiting-approval');
+    const waiting = await getProgress(env.client, id);
+    assert.deepEqual(waiting.pendingApprovals[0]!.excluded, ['ann']);
+    await assert.rejects(approve(env.client, id, { step: 'gated', by: 'ann' }), refused('Refused', /ann started this incident and may not approve step "gated" of an S1 incident/));
+    await approve(env.client, id, { step: 'gated', by: 'ben' });
+    assert.equal((await handle.result()).state, 'resolved');
+
+    const allowed = await start(gated({ allowRequester: true }, { severity: 'S1', requestedBy: 'ann' }));
+    await until(allowed.id, 'the gate', (p) => p.state === 'awaiting-approval');
+    await approve(env.client, allowed.id, { step: 'gated', by: 'ann' });
+    assert.equal((await allowed.handle.result()).state, 'resolved');
+  });
+
+  it('escalates to the next group on timeout, announces it, and waits again; aborts after the last group', async () => {
+    const escalating = { approvers: ['alice'], timeout: '1s', onTimeout: 'escalate', escalateTo: [{ group: 'leads', approvers: ['lee'] }] };
+    const { id, handle } = await start(gated(escalating));
+    await until(id, 'the gate', (p) => p.state === 'awaiting-approval');
+    await assert.rejects(approve(env.client, id, { step: 'gated', by: 'lee' }), refused('Refused', /lee may not decide/));
+    const escalated = await until(id, 'the escalation', (p) => p.timeline.some((e) => e.kind === 'escalated'));
+    assert.deepEqual(escalated.pendingApprovals[0]!.approvers, ['alice', 'lee']);
+    assert.deepEqual(escalated.pendingApprovals[0]!.escalatedTo, ['leads']);
+    assert.match(escalated.timeline.find((e) => e.kind === 'escalated')!.message, /escalated to leads \(lee\); 1 approval\(s\) still needed/);
+    await approve(env.client, id, { step: 'gated', by: 'lee' });
+    assert.equal((await handle.result()).state, 'resolved');
+
+    const nobody = await start(gated(escalating));
+    await assert.rejects(nobody.handle.result());
+    const p = await getProgress(env.client, nobody.id);
+    assert.equal(p.state, 'aborted');
+    assert.equal(p.timeline.filter((e) => e.kind === 'escalated').length, 1);
+    assert.match(p.timeline.at(-1)!.message, /had no decision within 1s and after escalating to leads/);
+  });
+});
+
+describe('operator control', () => {
+  it('pause holds the incident before the next step; resume lets it go on', async () => {
+    const { id, handle } = await start(gated({}));
+    await until(id, 'the gate', (p) => p.state === 'awaiting-approval');
+    await pauseIncident(env.client, id, { by: 'ann', reason: 'checking the queue first' });
+    await assert.rejects(pauseIncident(env.client, id, { by: 'ann' }), refused('UnknownStep', /already paused \(by ann/));
+    await approve(env.client, id, { step: 'gated', by: 'bob' });
+    const held = await until(id, 'the hold', (p) => p.state === 'paused');
+    await new Promise((r) => setTimeout(r, 1_500));
+    const still = await getProgress(env.client, id);
+    assert.equal(still.state, 'paused');
+    assert.deepEqual(still.paused && [still.paused.by, still.paused.reason], ['ann', 'checking the queue first']);
+    assert.ok(!still.timeline.some((e) => e.kind === 'step-started' && e.step === 'gated'), 'no new step started while paused');
+    assert.equal(held.steps[2]!.status, 'pending');
+    await resumeIncident(env.client, id, { by: 'ann', comment: 'queue is fine' });
+    const result = await handle.result();
+    assert.equal(result.state, 'resolved');
+    const kinds = result.timeline.map((e) => e.kind);
+    assert.ok(kinds.indexOf('paused') < kinds.indexOf('resumed'));
+    assert.ok(kinds.indexOf('resumed') < result.timeline.findIndex((e) => e.kind === 'step-started' && e.step === 'gated'));
+    await assert.rejects(resumeIncident(env.client, id, { by: 'ann' }), refused('UnknownStep', /has ended \(resolved\)/));
+  });
+
+  it('posts status updates at the configured cadence while open', async () => {
+    const { id, handle } = await start(gated({}, { statusEvery: '1s', severity: 'S3' }));
+    const p = await until(id, 'two status updates', (q) => q.timeline.filter((e) => e.kind === 'status-update').length >= 2);
+    assert.match(p.timeline.find((e) => e.kind === 'status-update')!.message, /^status: S3 runaway-automation is awaiting-approval in phase contain; 1\/3 steps done; waiting for approval of gated \(1 more\)/);
+    await approve(env.client, id, { step: 'gated', by: 'bob' });
+    const result = await handle.result();
+    assert.ok((result.statusUpdates ?? 0) >= 2);
+  });
+
+  it('cancel stops the incident and undoes its changes newest first: the gateway runs again, the restored tree is back as it was', async () => {
+    // The damage the incident is about: the workspace as the agent left it.
+    writeFileSync(join(sb.workspace, 'notes.md'), '# Agent notes\n(overwritten by the agent)\n');
+    writeFileSync(join(sb.workspace, 'damage.txt'), 'the agent wrote this\n');
+    const damaged = tree(sb.workspace);
+    const input = compilePlaybook(YamlSource.read(findPlaybook('destructive-action')), { inventory, params: SANDBOX_PARAMS['destructive-action']!, home });
+    assert.equal(input.steps.find((s) => s.id === 'restore-backup')!.approval!.quorum, 2, 'two-person rule on an S1 restore');
+    const { id, handle } = await start(input);
+    await until(id, 'the restore gate', (p) => p.pendingApprovals[0]?.step === 'restore-backup');
+    await approve(env.client, id, { step: 'restore-backup', by: 'alice' });
+    await approve(env.client, id, { step: 'restore-backup', by: 'bob' });
+    await until(id, 'the restart gate', (p) => p.pendingApprovals[0]?.step === 'restart-actor');
+    assert.equal(existsSync(join(sb.workspace, 'damage.txt')), false, 'the backup was restored');
+    assert.equal(isAlive(readPidfile(sb.pidfile) ?? -1), false, 'the gateway is stopped');
+
+    await cancelIncident(env.client, id);
+    await assert.rejects(handle.result(), (e: unknown) => e instanceof WorkflowFailedError && e.cause instanceof CancelledFailure);
+    const p = await getProgress(env.client, id);
+    assert.equal(p.state, 'cancelled');
+    assert.deepEqual(p.undo!.map((u) => [u.step, u.action, u.status]), [
+      ['restore-backup', 'restoreBackup', 'succeeded'],
+      ['freeze-actor', 'startService', 'succeeded'],
+    ]);
+    assert.match(p.timeline.at(-1)!.message, /cancelled; 2 change\(s\) undone, 0 undo\(s\) failed, 0 cannot be undone/);
+    const pid = readPidfile(sb.pidfile)!;
+    assert.ok(isAlive(pid), 'the gateway runs again');
+    await waitFor('the gateway to answer', async () => ((await fetch(sb.healthUrl).catch(() => undefined))?.status === 200 ? true : undefined), 10_000);
+    assert.deepEqual(tree(sb.workspace), damaged, 'the tree the restore replaced is back, file for file');
+    rmSync(join(sb.workspace, 'damage.txt'));
+  });
+});
+
+describe('the incident note and closure', () => {
+  it('writes the note without the canary secret; refuses to close before a control; closes after', async () => {
+    const canary = `sk-live-${randomBytes(24).toString('hex')}`;
+    writeFileSync(sb.envFile, replaceEnvValue(readFileSync(sb.envFile, 'utf8'), 'AGENT_API_KEY', canary), { mode: 0o600 });
+    const input = compilePlaybook(YamlSource.read(findPlaybook('secret-exposure')), { inventory, params: SANDBOX_PARAMS['secret-exposure']!, home, requestedBy: 'ann' });
+    const { id, handle } = await start(input);
+    await until(id, 'the restart gate', (p) => p.pendingApprovals[0]?.step === 'restart-service');
+    await assert.rejects(approve(env.client, id, { step: 'restart-service', by: 'ann' }), refused('Refused', /ann started this incident/));
+    // Someone pastes the old key into a comment: the note must still not carry it.
+    await approve(env.client, id, { step: 'restart-service', by: 'bob', comment: `old key was ${canary}, now dead` });
+    await until(id, 'the control gate', (p) => p.state === 'awaiting-control');
+    await assert.rejects(closeIncident(env.client, id), refused('Refused', /cannot close yet:[\s\S]*no durable control is recorded \(rule 7\)[\s\S]*the incident note is not written yet \(step "incident-note" is pending; it runs once a control is recorded\)/));
+    await recordControl(env.client, id, { kind: 'scrub-rule', note: 'secret scanner in pre-commit', by: 'carol' });
+    const result = await handle.result();
+    assert.equal(result.state, 'resolved');
+    const closed = await closeIncident(env.client, id);
+    assert.equal(closed.closed, true);
+    assert.deepEqual(closed.controls, ['scrub-rule: secret scanner in pre-commit (by carol)']);
+
+    const newKey = readEnvValue(readFileSync(sb.envFile, 'utf8'), 'AGENT_API_KEY')!;
+    assert.notEqual(newKey, canary, 'a real rotation happened');
+    const { markdown } = await incidentReport(env.client, id);
+    const written = readFileSync(closed.note!, 'utf8');
+    for (const text of [markdown, written]) {
+      assert.ok(!text.includes(canary), 'the canary is not in the note');
+      assert.ok(!text.includes(newKey), 'the new key is not in the note');
+      assert.match(text, /old key was \[redacted OpenAI-style key\], now dead/);
+    }
+    for (const section of ['## What happened', '## When', '## Actors and targets', '## Frozen, rotated, restored, removed', '## Decisions', '## Durable controls', '## Verification', '## Evidence', '## Timeline']) {
+      assert.ok(markdown.includes(section), section);
+    }
+    assert.match(markdown, /Outcome: resolved: all steps done/);
+    assert.match(markdown, /- stopped: \d{4}-/);
+    assert.match(markdown, /- started by: ann/);
+    assert.match(markdown, /- people who acted: .*bob.*carol/);
+    assert.match(markdown, /rotate-credential: rotated AGENT_API_KEY in .* \(sha256:[0-9a-f]{16} → sha256:[0-9a-f]{16}\)/);
+    assert.match(markdown, /restart-service: approved by bob at /);
+    assert.match(markdown, /scrub-rule \(added a scrub rule or publish check\): secret scanner in pre-commit \(by carol/);
+    assert.match(markdown, /verify-service: GET .* → 200/);
+    assert.match(markdown, /- manifest: manifest\.json, sha256 [0-9a-f]{64}, \d+ file\(s\)/);
+    assert.match(markdown, /\| .*gateway\.log \| [0-9a-f]{64} \| \d+ \|/);
+    assert.match(markdown, /## Workflow history[\s\S]*update decide \(approve, step restart-service\) by bob accepted[\s\S]*signal control \(scrub-rule\) by carol[\s\S]*workflow completed/);
+  });
+});
+
+describe('the CLI against the server', () => {
+  const cli = (args: string[]) =>
+    execa(process.execPath, [join(root, 'bin/tourniquet.js'), ...args], { cwd: root, reject: false, env: { TEMPORAL_ADDRESS: env.address, TOURNIQUET_TASK_QUEUE: taskQueue, LOG_LEVEL: 'silent' } });
+
+  it('watch prints one line per event when not on a terminal and exits 0 when resolved; close says what is missing', async () => {
+    const { id } = await start(gated({}));
+    const watching = cli(['watch', id, '--interval', '200']);
+    await until(id, 'the gate', (p) => p.state === 'awaiting-approval');
+    const refusedClose = await cli(['close', id]);
+    assert.equal(refusedClose.exitCode, 9, refusedClose.stderr);
+    assert.match(refusedClose.stderr, /cannot close yet:[\s\S]*no durable control[\s\S]*no writeNote step[\s\S]*still awaiting-approval; steps still to run: gated, last/);
+    const approved = await cli(['approve', id, 'gated', '--by', 'bob', '--json']);
+    assert.equal(approved.exitCode, 0, approved.stderr);
+    assert.equal(JSON.parse(approved.stdout).decided, true);
+    const watched = await watching;
+    assert.equal(watched.exitCode, 0, watched.stderr);
+    const lines = watched.stdout.trim().split('\n');
+    assert.match(lines[0]!, /incident-started/);
+    assert.ok(lines.some((l) => /approval-requested +\[gated\]/.test(l)));
+    assert.ok(lines.some((l) => /approved +\[gated\] \(bob\)/.test(l)));
+    assert.equal(lines.at(-1), `${id} ended: resolved`);
+
+    const again = await cli(['approve', id, 'gated', '--by', 'carol']);
+    assert.equal(again.exitCode, 4);
+    assert.match(again.stderr, /has ended \(completed\)|not waiting/);
+    const out = join(tempDir('tourniquet-report-'), 'note.md');
+    const report = await cli(['report', id, '--out', out]);
+    assert.equal(report.exitCode, 0, report.stderr);
+    assert.match(readFileSync(out, 'utf8'), /^# Incident inc-/);
+  });
+
+  it('watch exits 1 when the incident does not resolve; list filters by phase', async () => {
+    const { id } = await start(gated({ onDeny: 'abort' }));
+    await until(id, 'the gate', (p) => p.state === 'awaiting-approval');
+    const listed = await cli(['list', '--open', '--phase', 'contain', '--json']);
+    assert.equal(listed.exitCode, 0, listed.stderr);
+    assert.ok((JSON.parse(listed.stdout) as { id: string }[]).some((r) => r.id === id));
+    const none = await cli(['list', '--phase', 'learn', '--json']);
+    assert.ok(!(JSON.parse(none.stdout) as { id: string }[]).some((r) => r.id === id));
+    await deny(env.client, id, { step: 'gated', by: 'bob', reason: 'wrong job' });
+    const watched = await cli(['watch', id, '--json']);
+    assert.equal(watched.exitCode, 1);
+    const events = watched.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string });
+    assert.equal(events.at(-1)!.kind, 'incident-finished');
+  });
+});

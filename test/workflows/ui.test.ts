@@ -1,0 +1,100 @@
+/**
+ * End to end through the real Temporal Web UI served by the dev server: open the incident in
+ * headless Chromium (Debian's `chromium`, driven by playwright-core), approve the waiting step
+ * through the UI's "Send a Signal" form, and check that the incident moved on.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, it } from 'node:test';
+import type { Worker } from '@temporalio/worker';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { getProgress, startIncident } from '../../common/incidents';
+import { createWorker } from '../../worker/create';
+import { tempDir } from '../helpers/activity';
+import { quietLogger, startTestServer, waitFor, workflowBundle, type TestServer } from '../helpers/temporal';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const missing = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install chromium); the browser test is skipped`;
+if (missing) console.log(`# ${missing}`);
+
+let env: TestServer;
+let worker: Worker;
+let running: Promise<void>;
+let browser: BrowserContext;
+const taskQueue = `ui-${randomUUID()}`;
+const shots = mkdtempSync(join(tmpdir(), 'tourniquet-ui-'));
+
+before(async () => {
+  if (missing) return;
+  env = await startTestServer({ ui: true });
+  worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, home: tempDir('tourniquet-ui-home-'), logger: quietLogger, workflowBundle: await workflowBundle() });
+  running = worker.run();
+  // A fresh profile for every run: nothing from an earlier session leaks in.
+  browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'tourniquet-chromium-')), { executablePath: CHROMIUM, args: ARGS, viewport: { width: 1400, height: 1000 } });
+});
+
+after(async () => {
+  if (missing) return;
+  await browser.close();
+  worker.shutdown();
+  await running;
+  await env.stop();
+});
+
+it('approves a waiting step through the Temporal UI\'s Send a Signal form', { skip: missing }, async () => {
+  const { id, handle } = await startIncident(
+    env.client,
+    {
+      class: 'runaway-automation',
+      severity: 'S2',
+      title: 'cron job sending the same message',
+      steps: [
+        { id: 'disable-job', action: 'runCommand', args: { argv: ['true'] } },
+        { id: 're-enable-job', action: 'runCommand', approval: { required: true }, args: { argv: ['true'] } },
+      ],
+    },
+    { taskQueue },
+  );
+  await waitFor('the gate', async () => ((await getProgress(env.client, id)).state === 'awaiting-approval' ? true : undefined));
+
+  const page = await browser.newPage();
+  await page.goto(`${env.uiUrl}/namespaces/default/workflows/${id}`);
+  await page.getByRole('button', { name: 'More Actions' }).first().click();
+  await page.getByRole('menuitem', { name: 'Send a Signal' }).click();
+  const dialog = page.getByRole('dialog').filter({ hasText: 'Send a Signal' });
+  await dialog.getByTestId('signal-select-button').click();
+  // The UI lists the incident's signals with their descriptions (from the workflow's metadata).
+  const option = dialog.getByRole('option').filter({ hasText: 'Approve a waiting step' });
+  assert.match(await option.innerText(), /^\s*approve\b/);
+  await option.click();
+  const data = dialog.getByRole('textbox', { name: 'Data' });
+  await data.click();
+  await page.keyboard.insertText('{"step": "re-enable-job", "by": "ui-operator", "comment": "approved from the Temporal UI"}');
+  await page.screenshot({ path: join(shots, 'send-signal.png') });
+  await dialog.getByRole('button', { name: 'Submit' }).click();
+
+  const result = await handle.result();
+  assert.equal(result.state, 'resolved');
+  assert.deepEqual(result.steps[1]!.approvedBy, ['ui-operator']);
+  assert.match(result.timeline.find((e) => e.kind === 'approved')!.message, /approved by ui-operator: approved from the Temporal UI/);
+  await page.reload();
+  await page.getByText('Completed', { exact: false }).first().waitFor({ timeout: 15_000 });
+  await page.screenshot({ path: join(shots, 'completed.png'), fullPage: true });
+  // The workflow's summary and details (user metadata) say what the incident is.
+  await page.getByText('User Metadata', { exact: true }).first().click();
+  // The UI renders user metadata (markdown) inside sandboxed frames: read every frame's text.
+  const shown = await waitFor('the user metadata', async () => {
+    const texts = await Promise.all(page.frames().map((f) => f.locator('body').innerText().catch(() => '')));
+    const all = texts.join('\n');
+    const wanted = ['S2 runaway-automation: cron job sending the same message', 're-enable-job: runCommand (needs approval)', 'approved by ui-operator'];
+    return wanted.every((w) => all.includes(w)) ? all : undefined;
+  });
+  assert.match(shown, /state: resolved, phase: closed/, 'current details show the end state');
+  await page.screenshot({ path: join(shots, 'user-metadata.png'), fullPage: true });
+  console.log(`# screenshots in ${shots}`);
+  await page.close();
+});

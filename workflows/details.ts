@@ -1,0 +1,48 @@
+/**
+ * The Temporal UI's "current details" of an incident (markdown): the step list with statuses,
+ * and what each wait waits on, with the exact signal to send. Pure.
+ */
+import type { IncidentProgress, StepProgress } from './contract';
+
+export const STATUS_MARK: Record<StepProgress['status'], string> = {
+  pending: '·',
+  'awaiting-approval': '⏸',
+  running: '▶',
+  succeeded: '✔',
+  failed: '✘',
+  skipped: '↷',
+};
+
+export function renderDetails(p: IncidentProgress): string {
+  const head = `**${p.mode === 'drill' ? 'DRILL ' : ''}${p.severity} ${p.class}**: ${p.title}`;
+  const lines = [head, `state: ${p.state}, phase: ${p.phase}${p.requestedBy ? `, started by ${p.requestedBy}` : ''}`, ''];
+  for (const s of p.steps) {
+    const approved = s.approvedBy?.length ? `, approved by ${s.approvedBy.join(', ')}` : '';
+    lines.push(`- ${STATUS_MARK[s.status]} \`${s.id}\` ${s.action} (${s.status}${approved})`);
+  }
+  if (p.paused) lines.push('', `Paused by ${p.paused.by}${p.paused.reason ? ` (${p.paused.reason})` : ''}: no new step starts. Send \`resume\` with \`{"by": "<your name>"}\`.`);
+  for (const a of p.pendingApprovals) {
+    const from = a.approvers.length ? ` from ${a.approvers.join(', ')}` : ' from anyone';
+    const not = a.excluded?.length ? ` (not ${a.excluded.join(', ')}: started the incident)` : '';
+    const escalated = a.escalatedTo?.length ? `, escalated to ${a.escalatedTo.join(' then ')}` : '';
+    lines.push('', `Waiting for ${a.needed} approval(s) of \`${a.step}\`${from}${not}${escalated}.`);
+    lines.push(`Send the signal \`approve\` with \`{"step": "${a.step}", "by": "<your name>"}\`.`);
+  }
+  if (p.pendingOperator) lines.push('', `Step \`${p.pendingOperator.step}\` failed: send \`operator\` with \`{"step": "${p.pendingOperator.step}", "by": "<name>", "decision": "retry"}\` (or skip, abort).`);
+  if (p.state === 'awaiting-control') lines.push('', 'Waiting for a durable control: send `control` with `{"kind": "approval-gate", "note": "...", "by": "<name>"}`.');
+  if (p.undo?.length) {
+    lines.push('', 'Undone after cancellation (newest change first):');
+    for (const u of p.undo) lines.push(`- ${u.status === 'succeeded' ? '✔' : u.status === 'failed' ? '✘' : '–'} \`${u.step}\`: ${u.message}`);
+  }
+  return lines.join('\n');
+}
+
+/** The one line a status update says, even when nothing changed. */
+export function renderStatus(p: IncidentProgress): string {
+  const done = p.steps.filter((s) => s.status === 'succeeded' || s.status === 'skipped').length;
+  const running = p.steps.find((s) => s.status === 'running');
+  const waits = p.pendingApprovals.map((a) => `approval of ${a.step} (${a.needed} more${a.approvers.length ? ` from ${a.approvers.join(', ')}` : ''})`);
+  if (p.pendingOperator) waits.push(`an operator for ${p.pendingOperator.step}`);
+  if (p.state === 'awaiting-control') waits.push('a durable control');
+  return `status: ${p.severity} ${p.class} is ${p.state} in phase ${p.phase}; ${done}/${p.steps.length} steps done${running ? `, running ${running.id}` : ''}${waits.length ? `; waiting for ${waits.join(', ')}` : ''}${p.paused ? `; paused by ${p.paused.by}` : ''}`;
+}

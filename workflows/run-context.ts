@@ -1,0 +1,23 @@
+/** What the parts of the incident workflow share while one incident runs. */
+import type { IncidentInput } from './contract';
+import type { IncidentTracker } from './tracker';
+
+export interface RunContext {
+  input: IncidentInput;
+  /** Every step in plan mode: gates and waits are noted, not waited on. */
+  drill: boolean;
+  tracker: IncidentTracker;
+  /** Push the tracker's state to the UI (current details) and the phase search attribute. */
+  publish(): void;
+}
+
+/** Thrown inside the loop to end the incident; caught once at the bottom of the workflow. */
+export class IncidentEnd extends Error {
+  constructor(
+    readonly state: 'aborted' | 'failed',
+    readonly type: 'IncidentAborted' | 'IncidentFailed',
+    message: string,
+  ) {
+    super(message);
+  }
+}

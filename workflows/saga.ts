@@ -1,0 +1,45 @@
+/**
+ * Cancellation as a saga: undo each change the incident made, newest first. Runs in a
+ * non-cancellable scope (the cancellation already happened; the undo must finish), and an
+ * undo's own failure is logged and recorded, never thrown over the cancellation.
+ */
+import { ActivityFailure, CancellationScope, log } from '@temporalio/workflow';
+import type { Step } from './contract';
+import { runStep } from './run-step';
+import type { RunContext } from './run-context';
+import { undoFor } from './undo';
+
+/**
+ * `interrupted`: the step that was running when the cancellation arrived. It may have acted,
+ * so it is undone too (each undo is safe to run when the step did nothing).
+ */
+export function compensate(ctx: RunContext, interrupted: Step | undefined): Promise<void> {
+  return CancellationScope.nonCancellable(async () => {
+    const { tracker, input } = ctx;
+    tracker.cancelRequested();
+    ctx.publish();
+    if (ctx.drill) return; // a drill changed nothing
+    const done = input.steps.filter((s) => tracker.step(s.id).status === 'succeeded' || s === interrupted);
+    for (const step of done.reverse()) {
+      const progress = tracker.step(step.id);
+      const plan = undoFor(step, step === interrupted ? undefined : progress.result, tracker.progress);
+      if (plan.kind === 'none') continue;
+      if (plan.kind === 'impossible') {
+        tracker.undone(step.id, undefined, 'impossible', plan.why);
+        ctx.publish();
+        continue;
+      }
+      tracker.undoStarted(step.id, plan.step.action);
+      ctx.publish();
+      try {
+        const result = await runStep(plan.step, { plan: false, input, progress: tracker.progress });
+        tracker.undone(step.id, plan.step.action, 'succeeded', result.summary);
+      } catch (err) {
+        const message = err instanceof ActivityFailure ? (err.cause?.message ?? err.message) : err instanceof Error ? err.message : String(err);
+        log.error('undo failed; going on with the next one', { step: step.id, action: plan.step.action, error: message });
+        tracker.undone(step.id, plan.step.action, 'failed', `${plan.step.action} failed: ${message}`);
+      }
+      ctx.publish();
+    }
+  });
+}
