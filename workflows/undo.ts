@@ -17,7 +17,7 @@ export type UndoPlan =
   /** The step changed something that cannot be undone; `why` goes into the timeline. */
   | { kind: 'impossible'; why: string };
 
-const NOTHING: ReadonlySet<ActionName> = new Set(['captureEvidence', 'snapshotDisk', 'smokeTest', 'writeNote', 'recordControl']);
+const NOTHING: ReadonlySet<ActionName> = new Set(['captureEvidence', 'snapshotDisk', 'smokeTest', 'writeNote', 'recordControl', 'notify', 'scanLeaks', 'sweepHost']);
 
 /** The id of the undo step of `id`: its own journal key, so undo and step never share one. */
 export function undoId(id: string): string {

@@ -228,7 +228,7 @@ describe('the incident note and closure', () => {
     for (const text of [markdown, written]) {
       assert.ok(!text.includes(canary), 'the canary is not in the note');
       assert.ok(!text.includes(newKey), 'the new key is not in the note');
-      assert.match(text, /old key was \[redacted OpenAI-style key\], now dead/);
+      assert.match(text, /old key was \[redacted sk-api-key sha256:[0-9a-f]{16}\], now dead/);
     }
     for (const section of ['## What happened', '## When', '## Actors and targets', '## Frozen, rotated, restored, removed', '## Decisions', '## Durable controls', '## Verification', '## Evidence', '## Timeline']) {
       assert.ok(markdown.includes(section), section);
