@@ -4,7 +4,12 @@
  */
 import { z } from 'zod';
 import { formatIssues } from '../workflows/contract';
+import { loadConfig } from '../common/config';
 import { CliError } from '../common/errors';
+import { connectClient } from '../common/temporal';
+
+/** A client for the server the environment names: what most commands act through. */
+export const envClient = () => connectClient(loadConfig());
 
 export function action<S extends z.ZodType, A extends unknown[]>(schema: S, handler: (options: z.infer<S>, ...args: A) => Promise<void>) {
   return async (...raw: unknown[]): Promise<void> => {

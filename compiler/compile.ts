@@ -11,8 +11,9 @@ import { isDestructive, resolveApproval } from './approval';
 import type { Inventory } from './inventory';
 import { playbookSchema, type ParameterSpec, type Playbook } from './playbook';
 import { RESOLVERS, type ParamValue, type ResolveContext } from './resolve';
-import { SEVERITY_ALIASES } from './severity';
-import { formatProblems, type SourceProblem, type YamlSource } from './yaml';
+import { parseSeverity, unknownSeverity } from './severity';
+import { formatProblems, YamlSource, type SourceProblem } from '../common/data-file';
+import { findPlaybook } from './library';
 
 export interface CompileOptions {
   /** Absent: validate the playbook alone, with names left symbolic. */
@@ -47,8 +48,8 @@ export function checkPlaybook(source: YamlSource, o: CompileOptions = {}): Compi
   const problem = (path: (string | number)[], message: string) => problems.push(source.problem(path, message));
 
   const params = typedParams(pb.parameters, o.params ?? {}, problem);
-  const severity = o.severity === undefined ? pb.severity : SEVERITY_ALIASES[o.severity.trim().toLowerCase()];
-  if (!severity) problem([], `unknown severity "${o.severity}": use S1, S2, S3 (or Critical, High, Medium, Low)`);
+  const severity = o.severity === undefined ? pb.severity : parseSeverity(o.severity);
+  if (!severity) problem([], unknownSeverity(String(o.severity)));
   const approvalCtx = { severity: severity ?? pb.severity, inventory: o.inventory, problem };
   const symbolic = o.symbolic === true || !o.inventory;
   const ctx: ResolveContext = { inventory: o.inventory, params, specs: pb.parameters, problem, symbolic };
@@ -78,8 +79,8 @@ export function checkPlaybook(source: YamlSource, o: CompileOptions = {}): Compi
   if (problems.length) return { playbook: pb, problems, input: undefined };
   if (symbolic) {
     // Validating: arguments may be symbolic, so check the order of effects only.
-    const symbolic = steps.map((s) => ({ ...s, effects: stepEffects.parse(s.effects ?? {}) })) as unknown as Step[];
-    for (const v of checkOrder({ class: pb.class, steps: symbolic })) problem(where.get(v.step) ?? [], v.message);
+    const symbolicSteps = steps.map((s) => ({ ...s, effects: stepEffects.parse(s.effects ?? {}) })) as unknown as Step[];
+    for (const v of checkOrder({ class: pb.class, steps: symbolicSteps })) problem(where.get(v.step) ?? [], v.message);
     return { playbook: pb, problems, input: undefined };
   }
 
@@ -101,6 +102,12 @@ export function checkPlaybook(source: YamlSource, o: CompileOptions = {}): Compi
   for (const v of checkOrder(input.data)) problem(where.get(v.step) ?? [], v.message);
   if (o.home && o.inventory) for (const [id, message] of evidenceViolations(input.data, o.home)) problem(where.get(id) ?? [], message);
   return { playbook: pb, problems, input: problems.length ? undefined : input.data };
+}
+
+/** Find a playbook by name (your folder first, then the built-in ones) and compile it. */
+export function compileNamedPlaybook(name: string, o: CompileOptions & { inventory: Inventory; playbooksDir?: string | undefined }): IncidentInput {
+  const { playbooksDir, ...options } = o;
+  return compilePlaybook(YamlSource.read(findPlaybook(name, playbooksDir)), options);
 }
 
 /** Compile or throw one error listing every problem. */

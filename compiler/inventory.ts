@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { serviceManager } from '../workflows/contract';
 import { CliError } from '../common/errors';
-import { formatProblems, YamlSource } from './yaml';
+import { formatProblems, YamlSource } from '../common/data-file';
 
 export const entryName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'names are lower-case letters, digits and dashes');
 const absPath = z.string().regex(/^\//, 'must be an absolute path');

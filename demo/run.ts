@@ -10,7 +10,7 @@ import { userInfo } from 'node:os';
 import { loadConfig } from '../common/config';
 import { CliError } from '../common/errors';
 import { approve, getProgress, recordControl, startIncident } from '../common/incidents';
-import { compilePlaybook, findPlaybook, loadInventory, YamlSource } from '../compiler';
+import { compileNamedPlaybook, loadInventory } from '../compiler';
 import { createLogger, installRuntimeLogger } from '../common/logger';
 import { connectClient, connectWorker } from '../common/temporal';
 import { incidentUrl, startStack } from '../server/stack';
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   let final: IncidentProgress | undefined;
   try {
     final = await worker.runUntil(async () => {
-      const input = compilePlaybook(YamlSource.read(findPlaybook('secret-exposure')), {
+      const input = compileNamedPlaybook('secret-exposure', {
         inventory: loadInventory(sandbox.inventoryFile),
         params: SANDBOX_PARAMS['secret-exposure'],
         home: config.home,

@@ -4,7 +4,7 @@
  * parameters; a parameter of an inventory kind must name an inventory entry, so an alert can
  * never name a command or a path of its own.
  */
-import { checkPlaybook, compilePlaybook, findPlaybook, formatProblems, loadInventory, YamlSource } from '../compiler';
+import { checkPlaybook, compileNamedPlaybook, findPlaybook, formatProblems, loadInventory, YamlSource } from '../compiler';
 import { CliError } from '../common/errors';
 import type { ResolveIncident } from './resolve';
 import type { Route } from './routes';
@@ -41,7 +41,8 @@ export function playbookResolver(o: PlaybookResolverOptions, routes: Route[]): R
   if (problems.length) throw new CliError('InvalidInput', `routes and playbooks disagree:\n  ${problems.join('\n  ')}`);
 
   return async (request) =>
-    compilePlaybook(YamlSource.read(findPlaybook(request.playbook, o.playbooksDir)), {
+    compileNamedPlaybook(request.playbook, {
+      playbooksDir: o.playbooksDir,
       inventory,
       params: request.params,
       severity: request.severity,

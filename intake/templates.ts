@@ -11,7 +11,7 @@
 import { readdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { CliError } from '../common/errors';
-import { lineOf, readDataDocument } from '../common/data-file';
+import { YamlSource } from '../common/data-file';
 import { incidentInputSchema, type IncidentInputDraft } from '../workflows/contract';
 import type { IncidentRequest, ResolveIncident } from './resolve';
 
@@ -45,11 +45,14 @@ function walk(value: unknown, path: Path, visit: (text: string, path: Path) => v
 const samePath = (a: readonly PropertyKey[], b: Path) => a.length === b.length && a.every((p, i) => p === b[i]);
 
 function loadTemplate(file: string): Template {
-  const d = readDataDocument(file);
-  const draft = d.doc.toJS() as unknown;
+  const source = YamlSource.read(file);
+  const draft = source.data;
   if (!draft || typeof draft !== 'object' || Array.isArray(draft)) throw new CliError('InvalidInput', `${file}: an incident template is one object (class, severity, title, targets, steps)`);
   const problems: string[] = [];
-  const at = (path: readonly PropertyKey[]) => `${file}${lineOf(d, path) ? `:${lineOf(d, path)}` : ''}: ${path.map(String).join('.') || '(file)'}`;
+  const at = (path: readonly PropertyKey[]) => {
+    const line = source.lineOf(path);
+    return `${file}${line ? `:${line}` : ''}: ${path.map(String).join('.') || '(file)'}`;
+  };
   const placeholders: Template['placeholders'] = [];
   walk(draft, [], (text, path) => {
     if (!text.includes('{{')) return;

@@ -9,7 +9,7 @@
  */
 import { ActivityFailure, ApplicationFailure, condition, isCancellation, patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { RetryState } from '@temporalio/common';
-import { formatIssues, incidentInputSchema, type IncidentInput, type IncidentInputDraft, type IncidentProgress, type Step } from './contract';
+import { formatIssues, incidentInputSchema, phaseOf, type IncidentInputDraft, type IncidentProgress, type Step } from './contract';
 import { approvalGate, controlGate, skip, unpaused } from './gates';
 import { registerHandlers } from './handlers';
 import { INCIDENT_CLASS_KEY, INCIDENT_PHASE_KEY } from './search-attributes';
@@ -18,7 +18,7 @@ import { runStep } from './run-step';
 import { IncidentEnd, type RunContext } from './run-context';
 import { compensate } from './saga';
 import { startStatusUpdates } from './status';
-import { IncidentTracker, phaseOf } from './tracker';
+import { IncidentTracker } from './tracker';
 
 export async function incident(draft: IncidentInputDraft): Promise<IncidentProgress> {
   // The client validates too; this is the guard for starts that bypass it (UI, other SDKs).
@@ -64,8 +64,7 @@ export async function incident(draft: IncidentInputDraft): Promise<IncidentProgr
       await unpaused(ctx);
       if (step.action === 'recordControl') {
         tracker.addControl(step.args.kind, step.args.note, input.playbook ? `playbook ${input.playbook.name}` : 'incident', step.id);
-        tracker.skipped(step.id, 'recorded by the workflow');
-        tracker.step(step.id).status = 'succeeded';
+        tracker.succeeded(step, { summary: `control ${step.args.kind} recorded by the workflow` });
         ctx.publish();
         continue;
       }
@@ -159,4 +158,3 @@ function describeFailure(err: unknown, step: Step): { message: string; attempts:
   return { message: cause instanceof ApplicationFailure && cause.type ? `${cause.type}: ${message}` : message, attempts };
 }
 
-export type { IncidentInput };

@@ -3,7 +3,7 @@
  * a playbook is loaded (`checkOrder`) and guarded again before each step runs
  * (`ruleViolation`). Pure: the workflow imports this module.
  */
-import { DEFAULT_PHASE, MUTATING_ACTIONS, PHASES, type IncidentClass, type IncidentProgress, type Step } from './contract';
+import { MUTATING_ACTIONS, phaseOf, PHASES, type IncidentClass, type IncidentProgress, type Step } from './contract';
 
 export const RULES = {
   1: 'freeze first',
@@ -27,9 +27,6 @@ export interface RuleViolation {
 const INVESTIGATION = new Set(['captureEvidence', 'snapshotDisk', 'sweepHost', 'scanLeaks']);
 const SCRUBBING = new Set(['quarantine']);
 
-function phaseOf(step: Step): string {
-  return step.phase ?? DEFAULT_PHASE[step.action];
-}
 
 function violation(rule: RuleNumber, step: string, what: string): RuleViolation {
   return { rule, step, message: `rule ${rule} (${RULES[rule]}): step "${step}" ${what}` };

@@ -6,7 +6,7 @@ import { ApprovalDesk, type Checked, type Decision } from './approvals';
 import {
   alertNotice,
   controlRecord,
-  DEFAULT_PHASE,
+  phaseOf,
   FINAL_STATES,
   formatIssues,
   operatorDecision,
@@ -20,7 +20,6 @@ import {
   type IncidentProgress,
   type IncidentState,
   type OperatorDecision,
-  type Phase,
   type Step,
   type StepProgress,
   type StepResult,
@@ -338,6 +337,4 @@ export class IncidentTracker {
   }
 }
 
-export function phaseOf(step: Step): Phase {
-  return step.phase ?? DEFAULT_PHASE[step.action];
-}
+export { phaseOf } from './contract';

@@ -4,13 +4,10 @@
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { loadConfig } from '../../common/config';
 import { answerOperator, approve, deny, recordControl } from '../../common/incidents';
-import { connectClient } from '../../common/temporal';
 import { CONTROL_KINDS, CONTROL_DESCRIPTIONS } from '../../workflows/contract';
-import { action, print, printJson } from '../command';
+import { action, envClient, print, printJson } from '../command';
 
-const client = () => connectClient(loadConfig());
 
 export function registerDecisionCommands(program: Command): void {
   program
@@ -23,7 +20,7 @@ export function registerDecisionCommands(program: Command): void {
     .option('--json', 'print the update\'s answer as JSON')
     .action(
       action(z.object({ by: z.string().min(1), comment: z.string().optional(), json: z.boolean().optional() }), async (o, id: string, step: string) => {
-        const result = await approve(await client(), id, { step, by: o.by, ...(o.comment ? { comment: o.comment } : {}) });
+        const result = await approve(await envClient(), id, { step, by: o.by, ...(o.comment ? { comment: o.comment } : {}) });
         if (o.json) return printJson(result);
         print(`approved ${step} of ${id} as ${o.by}${result.decided ? ': the step goes on' : `: ${result.needed} more approval(s) needed (so far: ${result.approvedBy.join(', ')})`}`);
       }),
@@ -39,7 +36,7 @@ export function registerDecisionCommands(program: Command): void {
     .option('--json', 'print the update\'s answer as JSON')
     .action(
       action(z.object({ by: z.string().min(1), reason: z.string().min(1), json: z.boolean().optional() }), async (o, id: string, step: string) => {
-        const result = await deny(await client(), id, { step, by: o.by, reason: o.reason });
+        const result = await deny(await envClient(), id, { step, by: o.by, reason: o.reason });
         if (o.json) return printJson(result);
         print(`denied ${step} of ${id} as ${o.by}`);
       }),
@@ -56,7 +53,7 @@ export function registerDecisionCommands(program: Command): void {
       .option('--json', 'print JSON')
       .action(
         action(z.object({ by: z.string().min(1), comment: z.string().optional(), json: z.boolean().optional() }), async (o, id: string, step: string) => {
-          await answerOperator(await client(), id, { step, by: o.by, decision, ...(o.comment ? { comment: o.comment } : {}) });
+          await answerOperator(await envClient(), id, { step, by: o.by, decision, ...(o.comment ? { comment: o.comment } : {}) });
           if (o.json) return printJson({ id, step, decision, by: o.by });
           print(`${decision}: ${step} of ${id}, as ${o.by}`);
         }),
@@ -73,7 +70,7 @@ export function registerDecisionCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(z.object({ kind: z.enum(CONTROL_KINDS, { error: `--kind must be one of: ${CONTROL_KINDS.join(', ')} (a prompt change is never a control)` }), note: z.string().min(1), by: z.string().min(1), json: z.boolean().optional() }), async (o, id: string) => {
-        await recordControl(await client(), id, { kind: o.kind, note: o.note, by: o.by });
+        await recordControl(await envClient(), id, { kind: o.kind, note: o.note, by: o.by });
         if (o.json) return printJson({ id, kind: o.kind, note: o.note, by: o.by });
         print(`control ${o.kind} recorded on ${id}`);
       }),

@@ -2,18 +2,15 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { loadConfig } from '../../common/config';
 import { getProgress } from '../../common/incidents';
 import { CLI_ERROR_KINDS } from '../../common/errors';
 import { checkClosure, closeIncident, incidentReport } from '../../common/report';
-import { connectClient } from '../../common/temporal';
 import { INCIDENT_CLASSES, PHASES, WORKFLOW_TYPE } from '../../workflows/contract';
 import { INCIDENT_CLASS_KEY, INCIDENT_PHASE_KEY, INCIDENT_SEVERITY_KEY } from '../../workflows/search-attributes';
-import { action, print, printJson } from '../command';
+import { action, envClient, print, printJson } from '../command';
 import { renderProgress, renderTimeline } from '../format';
 import { watchIncident } from '../watch';
 
-const client = () => connectClient(loadConfig());
 
 export function registerIncidentCommands(program: Command): void {
   program
@@ -24,7 +21,7 @@ export function registerIncidentCommands(program: Command): void {
     .option('--timeline', 'also print the timeline')
     .action(
       action(z.object({ json: z.boolean().optional(), timeline: z.boolean().optional() }), async (o, id: string) => {
-        const progress = await getProgress(await client(), id);
+        const progress = await getProgress(await envClient(), id);
         if (o.json) return printJson(progress);
         print(renderProgress(progress));
         if (o.timeline) print(`\n${renderTimeline(progress)}`);
@@ -51,7 +48,7 @@ export function registerIncidentCommands(program: Command): void {
           json: z.boolean().optional(),
         }),
         async (o) => {
-          const c = await client();
+          const c = await envClient();
           const clauses = [`WorkflowType = '${WORKFLOW_TYPE}'`];
           if (o.open) clauses.push(`ExecutionStatus = 'Running'`);
           if (o.class) clauses.push(`IncidentClass = '${o.class}'`);
@@ -88,7 +85,7 @@ export function registerFollowCommands(program: Command): void {
     .action(
       action(z.object({ json: z.boolean().optional(), interval: z.coerce.number().int().min(100).max(60_000) }), async (o, id: string) => {
         const live = Boolean(process.stdout.isTTY) && !o.json;
-        const progress = await watchIncident(await client(), id, { out: process.stdout, live, json: Boolean(o.json), pollMs: o.interval });
+        const progress = await watchIncident(await envClient(), id, { out: process.stdout, live, json: Boolean(o.json), pollMs: o.interval });
         if (!live && !o.json) print(`${id} ended: ${progress.state}`);
         process.exitCode = progress.state === 'resolved' ? 0 : 1;
       }),
@@ -102,7 +99,7 @@ export function registerFollowCommands(program: Command): void {
     .option('--json', 'print JSON: {id, state, markdown, out}')
     .action(
       action(z.object({ out: z.string().min(1).optional(), json: z.boolean().optional() }), async (o, id: string) => {
-        const { progress, markdown } = await incidentReport(await client(), id);
+        const { progress, markdown } = await incidentReport(await envClient(), id);
         if (o.out) writeFileSync(o.out, markdown, { mode: 0o600 });
         if (o.json) return printJson({ id, state: progress.state, ...(o.out ? { out: o.out } : { markdown }) });
         if (o.out) print(`incident note of ${id} written to ${o.out}`);
@@ -118,12 +115,12 @@ export function registerFollowCommands(program: Command): void {
     .action(
       action(z.object({ json: z.boolean().optional() }), async (o, id: string) => {
         if (o.json) {
-          const closure = await checkClosure(await client(), id);
+          const closure = await checkClosure(await envClient(), id);
           printJson(closure);
           if (!closure.closed) process.exitCode = CLI_ERROR_KINDS.Refused;
           return;
         }
-        const closure = await closeIncident(await client(), id);
+        const closure = await closeIncident(await envClient(), id);
         print(`incident ${id} is closed: ${closure.controls.join('; ')}${closure.note ? `; note: ${closure.note}` : ''}`);
       }),
     );

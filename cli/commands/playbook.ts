@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { checkPlaybook, compilePlaybook, findPlaybook, formatProblems, listPlaybooks, loadInventory, YamlSource } from '../../compiler';
+import { checkPlaybook, compileNamedPlaybook, findPlaybook, formatProblems, listPlaybooks, loadInventory, YamlSource } from '../../compiler';
 import { loadConfig } from '../../common/config';
 import { CliError } from '../../common/errors';
 import { getProgress, startIncident } from '../../common/incidents';
@@ -108,10 +108,9 @@ export interface RunOptions {
 /** Compile a playbook and start it; a drill waits for its end and returns the final progress. */
 export async function startPlaybook(name: string, o: RunOptions) {
   const config = loadConfig();
-  const file = findPlaybook(name, config.playbooksDir);
-  const inventory = loadInventory(o.inventory ?? config.inventoryFile);
-  const input = compilePlaybook(YamlSource.read(file), {
-    inventory,
+  const input = compileNamedPlaybook(name, {
+    playbooksDir: config.playbooksDir,
+    inventory: loadInventory(o.inventory ?? config.inventoryFile),
     params: parseParams(o.param),
     ...(o.severity ? { severity: o.severity } : {}),
     ...(o.title ? { title: o.title } : {}),

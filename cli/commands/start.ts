@@ -8,7 +8,7 @@ import { connectClient } from '../../common/temporal';
 import { INCIDENT_CLASSES } from '../../workflows/contract';
 import { action, print, printJson } from '../command';
 import { renderProgress } from '../format';
-import { loadDataFile } from '../load';
+import { loadDataFile } from '../../common/data-file';
 import { currentUser } from '../options';
 import { renderDrill, startPlaybook } from './playbook';
 

@@ -1,12 +1,9 @@
 /** pause, resume, cancel: an operator's hold on the whole incident. */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { loadConfig } from '../../common/config';
 import { cancelIncident, pauseIncident, resumeIncident } from '../../common/incidents';
-import { connectClient } from '../../common/temporal';
-import { action, print, printJson } from '../command';
+import { action, envClient, print, printJson } from '../command';
 
-const client = () => connectClient(loadConfig());
 const json = z.boolean().optional();
 
 export function registerSteerCommands(program: Command): void {
@@ -19,7 +16,7 @@ export function registerSteerCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(z.object({ by: z.string().min(1), reason: z.string().optional(), json }), async (o, id: string) => {
-        await pauseIncident(await client(), id, { by: o.by, ...(o.reason ? { reason: o.reason } : {}) });
+        await pauseIncident(await envClient(), id, { by: o.by, ...(o.reason ? { reason: o.reason } : {}) });
         if (o.json) return printJson({ id, paused: true, by: o.by });
         print(`paused ${id} as ${o.by}: no new step starts until \`tourniquet resume ${id} --by <name>\``);
       }),
@@ -34,7 +31,7 @@ export function registerSteerCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(z.object({ by: z.string().min(1), comment: z.string().optional(), json }), async (o, id: string) => {
-        await resumeIncident(await client(), id, { by: o.by, ...(o.comment ? { comment: o.comment } : {}) });
+        await resumeIncident(await envClient(), id, { by: o.by, ...(o.comment ? { comment: o.comment } : {}) });
         if (o.json) return printJson({ id, paused: false, by: o.by });
         print(`resumed ${id} as ${o.by}`);
       }),
@@ -47,7 +44,7 @@ export function registerSteerCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(z.object({ json }), async (o, id: string) => {
-        await cancelIncident(await client(), id);
+        await cancelIncident(await envClient(), id);
         if (o.json) return printJson({ id, cancelRequested: true });
         print(`cancellation of ${id} requested: its changes are being undone; follow with \`tourniquet watch ${id}\``);
       }),

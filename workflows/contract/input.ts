@@ -211,6 +211,11 @@ export function requesterMayApprove(severity: Severity, approval: Pick<ApprovalS
   return approval?.allowRequester ?? severity !== 'S1';
 }
 
+/** The phase a step runs in: its own, or its action's default. */
+export function phaseOf(step: Pick<Step, 'phase' | 'action'>): Phase {
+  return step.phase ?? DEFAULT_PHASE[step.action];
+}
+
 /** Render zod issues as `path: message` lines, the form every edge reports bad input in. */
 export function formatIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => {
