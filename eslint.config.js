@@ -2,6 +2,7 @@
 // Temporal sandbox boundary in workflows/ (no Node built-ins, no side-effect libraries).
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
+import layers from './eslint/layers.js';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
@@ -22,7 +23,12 @@ export default tseslint.config(
     },
   },
   {
-    files: ['workflows/**/*.ts'],
+    files: ['**/*.ts'],
+    plugins: { tourniquet: layers },
+    rules: { 'tourniquet/layers': 'error' },
+  },
+  {
+    files: ['workflows/**/*.ts', 'contract/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',

@@ -2,7 +2,7 @@
  * `createActivities(deps)`: every action a step can name, bound to its dependencies.
  * The keys are the action names of `workflows/contract/actions.ts`.
  */
-import type { ActivityActionName, StepContext, StepResult } from '../workflows/contract';
+import type { ActivityActionName, StepContext, StepResult } from '../contract';
 import { commandActivities } from './command';
 import type { ActivityDeps } from './deps';
 import { evidenceActivities } from './evidence';

@@ -8,7 +8,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ActionName, StepResult } from '../workflows/contract';
+import type { ActionName, StepResult } from '../contract';
 
 export interface StepKey {
   workflowId: string;

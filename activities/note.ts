@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { renderNote } from '../common/note';
 import type { ActivityDeps } from './deps';
 import { StepError } from './errors';
-import { sha256 } from './hash';
+import { sha256 } from '../common/hash';
 import { incidentDir, writeFileAtomic } from './journal';
 import { defineStep } from './step';
 

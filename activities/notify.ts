@@ -3,11 +3,11 @@
  * log. Playbooks use it for the runbook's regular status updates. The text is redacted, and
  * a webhook URL read from an env file (Slack's are secrets) never enters history or logs.
  */
-import type { ActionArgs, StepResult } from '../workflows/contract';
+import type { ActionArgs, StepResult } from '../contract';
 import type { ActivityDeps } from './deps';
 import { StepError } from './errors';
-import { fingerprint } from './hash';
-import { redactText } from './leaks/detect';
+import { fingerprint } from '../common/hash';
+import { redactText } from '../common/secrets/detect';
 import { readEnvFile } from './rotate/envfile';
 import { defineStep, type StepIO } from './step';
 

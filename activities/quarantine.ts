@@ -5,10 +5,10 @@
  */
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { StepResult } from '../workflows/contract';
+import type { StepResult } from '../contract';
 import type { ActivityDeps } from './deps';
 import { StepError } from './errors';
-import { sha256, sha256File, treeDigest } from './hash';
+import { sha256, sha256File, treeDigest } from '../common/hash';
 import { incidentDir, safeName, writeFileAtomic } from './journal';
 import { defineStep, withHeartbeat, type StepIO } from './step';
 

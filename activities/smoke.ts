@@ -3,7 +3,7 @@
  * pattern, latency bound. Command: exit code and output pattern (read-only by contract: the
  * playbook author picks a command that cannot repeat the incident).
  */
-import type { ActionArgs, StepResult } from '../workflows/contract';
+import type { ActionArgs, StepResult } from '../contract';
 import type { ActivityDeps } from './deps';
 import { StepError } from './errors';
 import { defineStep, withHeartbeat, type StepIO } from './step';

@@ -4,7 +4,7 @@
  * the journal, record attempts, and map errors onto the failure vocabulary.
  */
 import { Context } from '@temporalio/activity';
-import { actionArgs, formatIssues, type ActionArgs, type ActionName, type PlannedEffect, type StepContext, type StepResult } from '../workflows/contract';
+import { actionArgs, formatIssues, type ActionArgs, type ActionName, type PlannedEffect, type StepContext, type StepResult } from '../contract';
 import type { ActivityDeps } from './deps';
 import { StepError, toFailure } from './errors';
 import { Journal, type JournalEntry, type StepKey } from './journal';

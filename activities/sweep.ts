@@ -6,12 +6,12 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ActionArgs } from '../workflows/contract';
+import type { ActionArgs } from '../contract';
 import type { ActivityDeps } from './deps';
 import { Capture } from './evidence/capture';
 import { evidenceFolder, publishEvidence } from './evidence/folder';
 import type { CommandSource } from './evidence/sources';
-import { sha256 } from './hash';
+import { sha256 } from '../common/hash';
 import { defineStep } from './step';
 
 type Sweep = ActionArgs<'sweepHost'>;

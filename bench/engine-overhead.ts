@@ -19,14 +19,14 @@ import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
 import { execa } from 'execa';
 import { z } from 'zod';
 import { execaRunner } from '../activities';
-import { CliError } from '../common/errors';
-import { startIncident } from '../common/incidents';
+import { Problem } from '../common/errors';
+import { startIncident } from '../client/incidents';
 import { createLogger, installRuntimeLogger } from '../common/logger';
 import { WORKFLOWS_PATH } from '../common/paths';
 import { freePort } from '../demo/sandbox';
 import { startDevServer, type DevServer } from '../server/dev-server';
 import { ensureTemporalCli } from '../server/temporal-cli';
-import { formatIssues, type IncidentInputDraft, type IncidentProgress } from '../workflows/contract';
+import { formatIssues, type IncidentInputDraft, type IncidentProgress } from '../contract';
 import { createWorker } from '../worker/create';
 
 const optionsSchema = z.object({
@@ -40,10 +40,10 @@ function parseOptions(argv: string[]): z.infer<typeof optionsSchema> {
   try {
     ({ values } = parseArgs({ args: argv, options: { steps: { type: 'string' } }, strict: true }));
   } catch (err) {
-    throw new CliError('InvalidInput', `${(err as Error).message} (usage: npm run bench -- --steps N)`);
+    throw new Problem('InvalidInput', `${(err as Error).message} (usage: npm run bench -- --steps N)`);
   }
   const parsed = optionsSchema.safeParse(values);
-  if (!parsed.success) throw new CliError('InvalidInput', `invalid option: ${formatIssues(parsed.error).join('; ')}`);
+  if (!parsed.success) throw new Problem('InvalidInput', `invalid option: ${formatIssues(parsed.error).join('; ')}`);
   return parsed.data;
 }
 
@@ -248,6 +248,6 @@ main().then(
   () => process.exit(0),
   (err: unknown) => {
     process.stderr.write(`bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(err instanceof CliError ? err.exitCode : 1);
+    process.exit(err instanceof Problem ? err.exitCode : 1);
   },
 );

@@ -28,15 +28,15 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { z } from 'zod';
-import { CliError } from '../common/errors';
-import { getProgress } from '../common/incidents';
+import { Problem } from '../common/errors';
+import { getProgress } from '../client/incidents';
 import { createLogger, installRuntimeLogger } from '../common/logger';
 import { PROJECT_ROOT } from '../common/paths';
 import { freePort } from '../demo/sandbox';
 import { loadIntakeConfig, startIntake, type Answer, type RunningIntake } from '../intake';
 import { startDevServer, type DevServer } from '../server/dev-server';
 import { ensureTemporalCli } from '../server/temporal-cli';
-import { formatIssues, WORKFLOW_TYPE, type IncidentProgress } from '../workflows/contract';
+import { formatIssues, WORKFLOW_TYPE, type IncidentProgress } from '../contract';
 
 const optionsSchema = z
   .object({
@@ -57,10 +57,10 @@ function parseOptions(argv: string[]): Options {
   try {
     ({ values } = parseArgs({ args: argv, options: { alerts: { type: 'string' }, fingerprints: { type: 'string' }, concurrency: { type: 'string' }, 'db-dir': { type: 'string' }, baseline: { type: 'string' } }, strict: true }));
   } catch (err) {
-    throw new CliError('InvalidInput', `${(err as Error).message} (usage: npm run bench:intake -- --alerts N --fingerprints M --concurrency C --db-dir DIR --baseline B)`);
+    throw new Problem('InvalidInput', `${(err as Error).message} (usage: npm run bench:intake -- --alerts N --fingerprints M --concurrency C --db-dir DIR --baseline B)`);
   }
   const parsed = optionsSchema.safeParse(values);
-  if (!parsed.success) throw new CliError('InvalidInput', `invalid option: ${formatIssues(parsed.error).join('; ')}`);
+  if (!parsed.success) throw new Problem('InvalidInput', `invalid option: ${formatIssues(parsed.error).join('; ')}`);
   return parsed.data;
 }
 
@@ -403,6 +403,6 @@ main().then(
   () => process.exit(process.exitCode ?? 0),
   (err: unknown) => {
     process.stderr.write(`bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(err instanceof CliError ? err.exitCode : 1);
+    process.exit(err instanceof Problem ? err.exitCode : 1);
   },
 );

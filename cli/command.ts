@@ -3,10 +3,10 @@
  * any failure into one line that says what to fix, with the exit code of its kind.
  */
 import { z } from 'zod';
-import { formatIssues } from '../workflows/contract';
+import { formatIssues } from '../contract';
 import { loadConfig } from '../common/config';
-import { CliError } from '../common/errors';
-import { connectClient } from '../common/temporal';
+import { Problem } from '../common/errors';
+import { connectClient } from '../client/temporal';
 
 /** A client for the server the environment names: what most commands act through. */
 export const envClient = () => connectClient(loadConfig());
@@ -18,7 +18,7 @@ export function action<S extends z.ZodType, A extends unknown[]>(schema: S, hand
     const options = raw.at(-2);
     try {
       const parsed = schema.safeParse(options);
-      if (!parsed.success) throw new CliError('InvalidInput', `invalid option: ${formatIssues(parsed.error).join('; ')}`);
+      if (!parsed.success) throw new Problem('InvalidInput', `invalid option: ${formatIssues(parsed.error).join('; ')}`);
       await handler(parsed.data, ...positional);
     } catch (err) {
       fail(err);
@@ -27,7 +27,7 @@ export function action<S extends z.ZodType, A extends unknown[]>(schema: S, hand
 }
 
 export function fail(err: unknown): never {
-  if (err instanceof CliError) {
+  if (err instanceof Problem) {
     process.stderr.write(`tourniquet: ${err.message}\n`);
     process.exit(err.exitCode);
   }

@@ -1,5 +1,5 @@
 /** Plain-text rendering of an incident's progress for terminals and logs. */
-import type { IncidentProgress, StepProgress } from '../workflows/contract';
+import type { IncidentProgress, StepProgress } from '../contract';
 import { STATUS_MARK as MARK } from '../workflows/details';
 
 

@@ -5,8 +5,8 @@
  * timeline event, or one JSON object per line with `--json`.
  */
 import type { Client } from '@temporalio/client';
-import { getProgress } from '../common/incidents';
-import { FINAL_STATES, type IncidentProgress, type TimelineEvent } from '../workflows/contract';
+import { getProgress } from '../client/incidents';
+import { FINAL_STATES, type IncidentProgress, type TimelineEvent } from '../contract';
 import { STATUS_MARK } from '../workflows/details';
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];

@@ -4,8 +4,8 @@
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { formatIssues } from '../workflows/contract';
-import { CliError } from './errors';
+import { formatIssues } from '../contract';
+import { Problem } from './errors';
 import { Secret } from './secret';
 
 /** A yes/no environment variable: true, 1 or yes; unset is false. */
@@ -68,11 +68,11 @@ export interface Config {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    throw new CliError('InvalidInput', `bad environment: ${formatIssues(parsed.error).join('; ')}`);
+    throw new Problem('InvalidInput', `bad environment: ${formatIssues(parsed.error).join('; ')}`);
   }
   const e = parsed.data;
   if (Boolean(e.TEMPORAL_TLS_CLIENT_CERT_PATH) !== Boolean(e.TEMPORAL_TLS_CLIENT_KEY_PATH)) {
-    throw new CliError('InvalidInput', 'set both TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH, or neither');
+    throw new Problem('InvalidInput', 'set both TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH, or neither');
   }
   const tls = e.TEMPORAL_TLS || e.TEMPORAL_TLS_CLIENT_CERT_PATH || e.TEMPORAL_API_KEY || e.TEMPORAL_TLS_SERVER_CA_CERT_PATH;
   return {

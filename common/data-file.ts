@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import { CliError } from './errors';
+import { Problem } from './errors';
 
 type Issue = z.core.$ZodIssue;
 
@@ -30,7 +30,7 @@ export class YamlSource {
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new CliError('InvalidInput', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new Problem('InvalidInput', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
     return YamlSource.parse(file, text);
   }
@@ -41,7 +41,7 @@ export class YamlSource {
     if (doc.errors.length) {
       const problems = doc.errors.map((e) => `${file}:${lines.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`);
       // `file:line: message`, one per line, so an editor or terminal can jump to each.
-      throw new CliError('InvalidInput', problems.join('\n'));
+      throw new Problem('InvalidInput', problems.join('\n'));
     }
     return new YamlSource(file, doc.toJS(), doc, lines);
   }
@@ -89,7 +89,7 @@ export function loadValidated<S extends z.ZodType>(path: string, schema: S, what
   const result = YamlSource.read(path).parseWith(schema);
   if (result.ok) return result.value;
   const sorted = [...result.problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
-  throw new CliError('InvalidInput', `invalid ${what}:\n  ${formatProblems(path, sorted).split('\n').join('\n  ')}`);
+  throw new Problem('InvalidInput', `invalid ${what}:\n  ${formatProblems(path, sorted).split('\n').join('\n  ')}`);
 }
 
 /** The data of a YAML or JSON file, unvalidated (the caller parses it). */

@@ -1,8 +1,9 @@
 /**
- * Errors the operator sees from the CLI, the demo and the worker's start-up. Each has a
+ * Problems the operator sees: thrown by the compiler, config, intake, the embedded server and
+ * the client library, reported by the CLI, the demo and the worker's start-up. Each has a
  * kind (its exit code follows from it) and a message that says what to fix.
  */
-export const CLI_ERROR_KINDS = {
+export const PROBLEM_KINDS = {
   /** A flag, file, environment variable or workflow input is malformed. */
   InvalidInput: 2,
   /** No incident with that id on the server. */
@@ -24,19 +25,19 @@ export const CLI_ERROR_KINDS = {
   Refused: 9,
 } as const;
 
-export type CliErrorKind = keyof typeof CLI_ERROR_KINDS;
+export type ProblemKind = keyof typeof PROBLEM_KINDS;
 
-export class CliError extends Error {
+export class Problem extends Error {
   constructor(
     /** What went wrong, from the fixed list above. */
-    readonly kind: CliErrorKind,
+    readonly kind: ProblemKind,
     message: string,
   ) {
     super(message);
-    this.name = 'CliError';
+    this.name = 'Problem';
   }
 
   get exitCode(): number {
-    return CLI_ERROR_KINDS[this.kind];
+    return PROBLEM_KINDS[this.kind];
   }
 }

@@ -4,9 +4,14 @@
  * summaries, ids and fingerprints, never secrets; a redaction pass for well-known token
  * formats runs over the whole note anyway, for what people typed into comments and notes.
  */
-import { CONTROL_DESCRIPTIONS, type IncidentProgress, type StepProgress } from '../workflows/contract';
-import type { HistoryLine } from './history';
+import { CONTROL_DESCRIPTIONS, type IncidentProgress, type StepProgress } from '../contract';
 import { redactSecrets } from './redact';
+
+/** One line of an incident's history, as the note prints it. */
+export interface HistoryLine {
+  at: string;
+  what: string;
+}
 
 export interface NoteExtras {
   /** The timeline from the workflow history (`tourniquet report`). */

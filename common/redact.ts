@@ -5,7 +5,7 @@
  * this catches what a human pasted into a comment, a title or a control note. The formats are
  * the leak scanner's (`activities/leaks`): one list for scanning and for redacting.
  */
-import { redactText } from '../activities/leaks/detect';
+import { redactText } from './secrets/detect';
 
 export function redactSecrets(text: string): { text: string; redacted: number } {
   const out = redactText(text);

@@ -7,7 +7,7 @@
  * otherwise explicitly (`quorum: 1`, or `approval: {required: false}`). A destructive S1 step
  * with no approval block at all gets a two-person gate.
  */
-import type { ApprovalSpec, Severity, StepEffects } from '../workflows/contract';
+import type { ApprovalSpec, Severity, StepEffects } from '../contract';
 import type { Inventory } from './inventory';
 import type { PlaybookApproval } from './playbook';
 

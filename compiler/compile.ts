@@ -4,9 +4,9 @@
  * each with its YAML path and line.
  */
 import { relative, resolve, sep } from 'node:path';
-import { CliError } from '../common/errors';
-import { formatIssues, incidentInputSchema, PHASES, stepEffects, type IncidentInput, type IncidentInputDraft, type Phase, type Step } from '../workflows/contract';
-import { checkOrder } from '../workflows/rules';
+import { Problem } from '../common/errors';
+import { formatIssues, incidentInputSchema, PHASES, stepEffects, type IncidentInput, type IncidentInputDraft, type Phase, type Step } from '../contract';
+import { checkOrder } from '../contract/rules';
 import { isDestructive, resolveApproval } from './approval';
 import type { Inventory } from './inventory';
 import { playbookSchema, type ParameterSpec, type Playbook } from './playbook';
@@ -113,7 +113,7 @@ export function compileNamedPlaybook(name: string, o: CompileOptions & { invento
 /** Compile or throw one error listing every problem. */
 export function compilePlaybook(source: YamlSource, o: CompileOptions & { inventory: Inventory }): IncidentInput {
   const result = checkPlaybook(source, o);
-  if (!result.input) throw new CliError('InvalidInput', `playbook ${source.file} cannot run:\n${formatProblems(source.file, result.problems)}`);
+  if (!result.input) throw new Problem('InvalidInput', `playbook ${source.file} cannot run:\n${formatProblems(source.file, result.problems)}`);
   return result.input;
 }
 

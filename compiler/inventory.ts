@@ -4,8 +4,8 @@
  * text (an alert label, a pasted parameter) can never name an arbitrary command or path.
  */
 import { z } from 'zod';
-import { serviceManager } from '../workflows/contract';
-import { CliError } from '../common/errors';
+import { serviceManager } from '../contract';
+import { Problem } from '../common/errors';
 import { formatProblems, YamlSource } from '../common/data-file';
 
 export const entryName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'names are lower-case letters, digits and dashes');
@@ -175,6 +175,6 @@ export function loadInventory(file: string): Inventory {
 
 export function parseInventory(source: YamlSource): Inventory {
   const result = source.parseWith(inventorySchema);
-  if (!result.ok) throw new CliError('InvalidInput', `invalid inventory:\n${formatProblems(source.file, result.problems)}`);
+  if (!result.ok) throw new Problem('InvalidInput', `invalid inventory:\n${formatProblems(source.file, result.problems)}`);
   return result.value;
 }

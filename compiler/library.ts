@@ -2,7 +2,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CliError } from '../common/errors';
+import { Problem } from '../common/errors';
 
 export const BUILTIN_PLAYBOOKS_DIR = fileURLToPath(new URL('../playbooks', import.meta.url));
 
@@ -26,10 +26,10 @@ export function listPlaybooks(extra?: string): { name: string; file: string; bui
 /** A playbook by name, or a path to a playbook file. */
 export function findPlaybook(nameOrFile: string, extra?: string): string {
   if (/[/\\]|\.ya?ml$/.test(nameOrFile)) {
-    if (!existsSync(nameOrFile)) throw new CliError('InvalidInput', `no playbook file ${nameOrFile}`);
+    if (!existsSync(nameOrFile)) throw new Problem('InvalidInput', `no playbook file ${nameOrFile}`);
     return nameOrFile;
   }
   const found = listPlaybooks(extra).find((p) => p.name === nameOrFile);
-  if (!found) throw new CliError('InvalidInput', `no playbook "${nameOrFile}"; see \`tourniquet playbook list\` (${listPlaybooks(extra).map((p) => p.name).join(', ')})`);
+  if (!found) throw new Problem('InvalidInput', `no playbook "${nameOrFile}"; see \`tourniquet playbook list\` (${listPlaybooks(extra).map((p) => p.name).join(', ')})`);
   return found.file;
 }

@@ -3,7 +3,7 @@
  * is the single source of truth; `npm run schemas` writes the JSON Schema editors use.
  */
 import { z } from 'zod';
-import { actionArgs, ACTION_NAMES, duration, incidentClass, PHASES, retrySpec, timeoutSpec, type ActionName } from '../workflows/contract';
+import { actionArgs, ACTION_NAMES, duration, incidentClass, PHASES, retrySpec, timeoutSpec, type ActionName } from '../contract';
 import { entryName } from './inventory';
 import { severityInput } from './severity';
 

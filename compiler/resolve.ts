@@ -5,7 +5,7 @@
  * The argument schemas themselves are in playbook.ts (part of the playbook format).
  */
 import { z } from 'zod';
-import type { ActionName, StepEffects } from '../workflows/contract';
+import type { ActionName, StepEffects } from '../contract';
 import { hasEntry, inventoryNames, type Inventory, type InventoryKind } from './inventory';
 import type { ParameterSpec, playbookArgs } from './playbook';
 

@@ -1,6 +1,6 @@
 /** Severities S1 to S3, with the common names accepted as aliases. */
 import { z } from 'zod';
-import type { Severity } from '../workflows/contract';
+import type { Severity } from '../contract';
 
 /** Critical and High are S1 (data loss, exposed secret, external action), Medium S2, Low S3. */
 export const SEVERITY_ALIASES: Record<string, Severity> = { critical: 'S1', high: 'S1', medium: 'S2', low: 'S3', s1: 'S1', s2: 'S2', s3: 'S3' };

@@ -8,7 +8,7 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
-import { fingerprint } from '../activities/hash';
+import { fingerprint } from '../common/hash';
 import { readEnvValue } from '../activities/rotate';
 
 const { values } = parseArgs({

@@ -8,15 +8,15 @@ import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { loadConfig } from '../common/config';
-import { CliError } from '../common/errors';
-import { approve, getProgress, recordControl, startIncident } from '../common/incidents';
+import { Problem } from '../common/errors';
+import { approve, getProgress, recordControl, startIncident } from '../client/incidents';
 import { compileNamedPlaybook, loadInventory } from '../compiler';
 import { createLogger, installRuntimeLogger } from '../common/logger';
-import { connectClient, connectWorker } from '../common/temporal';
+import { connectClient, connectWorker } from '../client/temporal';
 import { incidentUrl, startStack } from '../server/stack';
 import { createWorker } from '../worker/create';
 import { renderProgress } from '../cli/format';
-import { FINAL_STATES, type IncidentProgress } from '../workflows/contract';
+import { FINAL_STATES, type IncidentProgress } from '../contract';
 import { createSandbox, gatewayStarts, SANDBOX_PARAMS, stopGateway } from './sandbox';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
   const note = final.steps.find((s) => s.action === 'writeNote')?.result?.path;
   if (note) say(`Incident note: ${String(note)}`);
   say(`Gateway starts recorded: ${gatewayStarts(sandbox).length} (1 at set-up, 1 after approval)`);
-  if (final.state !== 'resolved') throw new CliError('StartupFailed', `the demo incident ended ${final.state}`);
+  if (final.state !== 'resolved') throw new Problem('StartupFailed', `the demo incident ended ${final.state}`);
   say('Demo incident resolved.');
 }
 
@@ -143,6 +143,6 @@ main().then(
   () => process.exit(0),
   (err: unknown) => {
     process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(err instanceof CliError ? err.exitCode : 1);
+    process.exit(err instanceof Problem ? err.exitCode : 1);
   },
 );

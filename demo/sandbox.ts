@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
 import { isAlive, readPidfile, signal, sleep } from '../activities/process';
-import { CliError } from '../common/errors';
-import type { IncidentInputDraft } from '../workflows/contract';
+import { Problem } from '../common/errors';
+import type { IncidentInputDraft } from '../contract';
 
 const GATEWAY = fileURLToPath(new URL('./gateway.ts', import.meta.url));
 // Absolute, so the recorded command line works from any working directory on restart.
@@ -74,7 +74,7 @@ export async function createSandbox(root: string, port?: number): Promise<Sandbo
     [sb.memoryBackup, join(workspace, 'memory')],
   ] as const) {
     const tar = await execa('tar', ['--create', '--gzip', '--file', file, '--directory', dir, '.'], { reject: false });
-    if (tar.exitCode !== 0) throw new CliError('StartupFailed', `could not make the sandbox backup ${file}: ${tar.stderr}`);
+    if (tar.exitCode !== 0) throw new Problem('StartupFailed', `could not make the sandbox backup ${file}: ${tar.stderr}`);
   }
   writeFileSync(sb.inventoryFile, sandboxInventory(sb));
   await startGateway(sb);
@@ -142,7 +142,7 @@ export async function startGateway(sb: Sandbox): Promise<number> {
     }
     await sleep(100);
   }
-  throw new CliError('StartupFailed', `the sandbox gateway did not answer at ${sb.healthUrl}; see ${sb.logFile}`);
+  throw new Problem('StartupFailed', `the sandbox gateway did not answer at ${sb.healthUrl}; see ${sb.logFile}`);
 }
 
 /** Stop whatever gateway the pidfile names (end of demo, test clean-up). */

@@ -7,9 +7,9 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { flag, port } from '../common/config';
-import { CliError } from '../common/errors';
+import { Problem } from '../common/errors';
 import { Secret } from '../common/secret';
-import { formatIssues } from '../workflows/contract';
+import { formatIssues } from '../contract';
 import { SOURCE_NAMES, type SourceName } from './sources';
 
 /** Several values separated by spaces: the new secret and the old one while senders switch over. */
@@ -85,7 +85,7 @@ export function isLoopback(host: string): boolean {
 
 export function loadIntakeConfig(env: NodeJS.ProcessEnv = process.env, o: IntakeOverrides = {}, cwd = process.cwd()): IntakeConfig {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) throw new CliError('InvalidInput', `bad intake environment: ${formatIssues(parsed.error).join('; ')}`);
+  if (!parsed.success) throw new Problem('InvalidInput', `bad intake environment: ${formatIssues(parsed.error).join('; ')}`);
   const e = parsed.data;
   const routesFile = o.routes ?? e.TOURNIQUET_INTAKE_ROUTES;
   const templatesDir = o.templates ?? e.TOURNIQUET_INTAKE_TEMPLATES;
@@ -118,10 +118,10 @@ export function enabledSources(config: Pick<IntakeConfig, 'insecure' | 'auth'>):
 /** Refuse to start open to the network: no secret at all is only allowed insecure on loopback. */
 export function checkSafe(config: Pick<IntakeConfig, 'insecure' | 'auth' | 'host'>): void {
   if (config.insecure && !isLoopback(config.host)) {
-    throw new CliError('InvalidInput', `the intake runs without authentication (--insecure) only on a loopback address (127.0.0.1, ::1, localhost), not on ${config.host}`);
+    throw new Problem('InvalidInput', `the intake runs without authentication (--insecure) only on a loopback address (127.0.0.1, ::1, localhost), not on ${config.host}`);
   }
   if (!config.insecure && enabledSources(config).length === 0) {
-    throw new CliError(
+    throw new Problem(
       'InvalidInput',
       'the intake has no secret for any sender, so it would accept nothing: set TOURNIQUET_INTAKE_<SENDER>_TOKEN or TOURNIQUET_INTAKE_<SENDER>_HMAC_SECRET ' +
         `(senders: ${SOURCE_NAMES.join(', ')}), or for a local try-out run it with --insecure on 127.0.0.1`,

@@ -7,9 +7,9 @@
  * never starts an incident, and it never closes one either (the workflow just records it).
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { CliError } from '../common/errors';
-import { dedupedIncidentId, parseIncident, startIncident } from '../common/incidents';
-import { alertSignal, type AlertNotice, type IncidentClass, type IncidentInputDraft } from '../workflows/contract';
+import { Problem } from '../common/errors';
+import { dedupedIncidentId, parseIncident, startIncident } from '../client/incidents';
+import { alertSignal, type AlertNotice, type IncidentClass, type IncidentInputDraft } from '../contract';
 import { IntakeError } from './errors';
 import { clip, type Delivery } from './sources';
 
@@ -100,7 +100,7 @@ export function temporalDelivery(client: Client, o: TemporalDeliveryOptions): Te
     try {
       input = parseIncident(draft);
     } catch (err) {
-      if (err instanceof CliError) throw new IntakeError('InvalidIncident', err.message.replace(/\n\s*/g, ' '));
+      if (err instanceof Problem) throw new IntakeError('InvalidIncident', err.message.replace(/\n\s*/g, ' '));
       throw err;
     }
     const key = incidentKey(delivery);

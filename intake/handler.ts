@@ -4,7 +4,7 @@
  * `IntakeError` whose kind decides the status; nothing is started unless every step passed.
  */
 import type { Logger } from 'pino';
-import { CliError } from '../common/errors';
+import { Problem } from '../common/errors';
 import { authenticate, type AuthSettings, type Headers } from './auth';
 import { enabledSources, type IntakeConfig } from './config';
 import type { DeliverAlert, DeliveryOutcome } from './dedupe';
@@ -73,7 +73,7 @@ export async function handleDelivery(deps: HandlerDeps, name: string, headers: H
   try {
     draft = await deps.resolve(request);
   } catch (err) {
-    if (err instanceof CliError && err.kind === 'InvalidInput') throw new IntakeError('InvalidIncident', err.message.replace(/\n\s*/g, ' '));
+    if (err instanceof Problem && err.kind === 'InvalidInput') throw new IntakeError('InvalidIncident', err.message.replace(/\n\s*/g, ' '));
     throw new IntakeError('ResolveFailed', `route "${match.route.name}": cannot build the incident for playbook "${request.playbook}": ${(err as Error).message}`);
   }
   const delivered = await deps.deliver(draft, delivery, receivedAt);

@@ -5,7 +5,7 @@
  * never name a command or a path of its own.
  */
 import { checkPlaybook, compileNamedPlaybook, findPlaybook, formatProblems, loadInventory, YamlSource } from '../compiler';
-import { CliError } from '../common/errors';
+import { Problem } from '../common/errors';
 import type { ResolveIncident } from './resolve';
 import type { Route } from './routes';
 
@@ -38,7 +38,7 @@ export function playbookResolver(o: PlaybookResolverOptions, routes: Route[]): R
     const missing = Object.entries(declared).filter(([name, spec]) => spec.default === undefined && !Object.hasOwn(route.params, name)).map(([name]) => name);
     if (missing.length) problems.push(`route "${route.name}": playbook ${route.playbook} needs ${missing.join(', ')}, which the route's params do not give`);
   }
-  if (problems.length) throw new CliError('InvalidInput', `routes and playbooks disagree:\n  ${problems.join('\n  ')}`);
+  if (problems.length) throw new Problem('InvalidInput', `routes and playbooks disagree:\n  ${problems.join('\n  ')}`);
 
   return async (request) =>
     compileNamedPlaybook(request.playbook, {

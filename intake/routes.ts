@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { loadValidated } from '../common/data-file';
-import { severity as severityEnum } from '../workflows/contract';
+import { severity as severityEnum } from '../contract';
 import { IntakeError } from './errors';
 import type { IncidentRequest } from './resolve';
 import { clip, SOURCE_NAMES, type AlertView, type Delivery } from './sources';

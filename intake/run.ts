@@ -7,7 +7,7 @@ import { loadConfig } from '../common/config';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { CliError } from '../common/errors';
+import { Problem } from '../common/errors';
 import { enabledSources, type IntakeConfig } from './config';
 import { temporalDelivery } from './dedupe';
 import type { IntakeMetrics } from './metrics';
@@ -57,13 +57,13 @@ function templatesFor(dir: string, routes: Route[]): ResolveIncident {
     const missing = needed.filter((p) => !Object.hasOwn(route.params, p));
     if (missing.length) problems.push(`route "${route.name}": template "${route.playbook}" uses ${missing.map((m) => `{{${m}}}`).join(', ')}, which the route's params do not give`);
   }
-  if (problems.length) throw new CliError('InvalidInput', `routes and templates disagree:\n  ${problems.join('\n  ')}`);
+  if (problems.length) throw new Problem('InvalidInput', `routes and templates disagree:\n  ${problems.join('\n  ')}`);
   return templates.resolve;
 }
 
 export async function startIntake(o: StartIntakeOptions): Promise<RunningIntake> {
   const { config, logger } = o;
-  if (!config.routesFile) throw new CliError('InvalidInput', 'the intake needs a routes file: pass --routes <file> or set TOURNIQUET_INTAKE_ROUTES');
+  if (!config.routesFile) throw new Problem('InvalidInput', 'the intake needs a routes file: pass --routes <file> or set TOURNIQUET_INTAKE_ROUTES');
   const routes = loadRoutes(config.routesFile);
   // Playbooks (with the inventory) by default; raw incident templates when a folder is configured.
   const resolve =
@@ -81,7 +81,7 @@ export async function startIntake(o: StartIntakeOptions): Promise<RunningIntake>
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {
-    throw new CliError('StartupFailed', `the intake cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`);
+    throw new Problem('StartupFailed', `the intake cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`);
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -10,9 +10,9 @@
  */
 import { readdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { CliError } from '../common/errors';
+import { Problem } from '../common/errors';
 import { YamlSource } from '../common/data-file';
-import { incidentInputSchema, type IncidentInputDraft } from '../workflows/contract';
+import { incidentInputSchema, type IncidentInputDraft } from '../contract';
 import type { IncidentRequest, ResolveIncident } from './resolve';
 
 type Path = (string | number)[];
@@ -47,7 +47,7 @@ const samePath = (a: readonly PropertyKey[], b: Path) => a.length === b.length &
 function loadTemplate(file: string): Template {
   const source = YamlSource.read(file);
   const draft = source.data;
-  if (!draft || typeof draft !== 'object' || Array.isArray(draft)) throw new CliError('InvalidInput', `${file}: an incident template is one object (class, severity, title, targets, steps)`);
+  if (!draft || typeof draft !== 'object' || Array.isArray(draft)) throw new Problem('InvalidInput', `${file}: an incident template is one object (class, severity, title, targets, steps)`);
   const problems: string[] = [];
   const at = (path: readonly PropertyKey[]) => {
     const line = source.lineOf(path);
@@ -68,7 +68,7 @@ function loadTemplate(file: string): Template {
       if (!placeholders.some((p) => samePath(issue.path, p.path))) problems.push(`${at(issue.path)}: ${issue.message}`);
     }
   }
-  if (problems.length) throw new CliError('InvalidInput', `invalid incident template:\n  ${problems.join('\n  ')}`);
+  if (problems.length) throw new Problem('InvalidInput', `invalid incident template:\n  ${problems.join('\n  ')}`);
   return { file, draft: draft as Record<string, unknown>, placeholders };
 }
 
@@ -92,12 +92,12 @@ export function templateResolver(dir: string): TemplateResolver {
   try {
     names = readdirSync(dir).filter((f) => EXTENSIONS.has(extname(f)));
   } catch (err) {
-    throw new CliError('InvalidInput', `cannot read the incident templates folder ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new Problem('InvalidInput', `cannot read the incident templates folder ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const templates = new Map<string, Template>();
   for (const f of names.sort()) {
     const playbook = f.slice(0, -extname(f).length);
-    if (templates.has(playbook)) throw new CliError('InvalidInput', `${dir}: two templates for "${playbook}" (${templates.get(playbook)!.file} and ${f})`);
+    if (templates.has(playbook)) throw new Problem('InvalidInput', `${dir}: two templates for "${playbook}" (${templates.get(playbook)!.file} and ${f})`);
     templates.set(playbook, loadTemplate(join(dir, f)));
   }
 
@@ -106,7 +106,7 @@ export function templateResolver(dir: string): TemplateResolver {
     if (!t) throw new Error(`no incident template "${request.playbook}" in ${dir} (templates: ${[...templates.keys()].join(', ') || 'none'})`);
     const draft = structuredClone(t.draft);
     for (const p of t.placeholders) {
-      if (!Object.hasOwn(request.params, p.name)) throw new CliError('InvalidInput', `template ${t.file} needs the parameter "${p.name}", which the route does not give`);
+      if (!Object.hasOwn(request.params, p.name)) throw new Problem('InvalidInput', `template ${t.file} needs the parameter "${p.name}", which the route does not give`);
       setAt(draft, p.path, request.params[p.name]);
     }
     const targets = request.targets.length ? request.targets : draft.targets;

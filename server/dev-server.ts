@@ -8,8 +8,8 @@ import { createConnection } from 'node:net';
 import { spawn } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
-import { CliError } from '../common/errors';
-import { SEARCH_ATTRIBUTES } from '../workflows/contract';
+import { Problem } from '../common/errors';
+import { SEARCH_ATTRIBUTES } from '../contract';
 
 export interface DevServerOptions {
   cliPath: string;
@@ -46,7 +46,7 @@ export function devServerArgs(o: Pick<DevServerOptions, 'dbFile' | 'port' | 'uiP
 export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   const address = `127.0.0.1:${o.port}`;
   if (await portOpen(o.port)) {
-    throw new CliError(
+    throw new Problem(
       'StartupFailed',
       `port ${o.port} is already in use. If a tourniquet dev server runs there, point at it with TEMPORAL_ADDRESS=${address}; otherwise set TOURNIQUET_SERVER_PORT to a free port.`,
     );
@@ -65,11 +65,11 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
 
   const deadline = Date.now() + (o.startupTimeoutMs ?? 60_000);
   for (;;) {
-    if (exited) throw new CliError('StartupFailed', `the Temporal dev server exited during start-up; see ${o.logFile}`);
+    if (exited) throw new Problem('StartupFailed', `the Temporal dev server exited during start-up; see ${o.logFile}`);
     if (await serverAnswers(address)) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new CliError('StartupFailed', `the Temporal dev server did not answer at ${address} within ${(o.startupTimeoutMs ?? 60_000) / 1000}s; see ${o.logFile}`);
+      throw new Problem('StartupFailed', `the Temporal dev server did not answer at ${address} within ${(o.startupTimeoutMs ?? 60_000) / 1000}s; see ${o.logFile}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -8,7 +8,7 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
 import type { Logger } from 'pino';
-import { CliError } from '../common/errors';
+import { Problem } from '../common/errors';
 import { TOOLS_DIR } from '../common/paths';
 
 /** The CLI release the project is tested with (its dev server is Temporal Server 1.32). */
@@ -37,7 +37,7 @@ export function findTemporalCli(env: NodeJS.ProcessEnv = process.env): ResolvedC
   const tried: string[] = [];
   if (env.TEMPORAL_CLI) {
     if (executable(env.TEMPORAL_CLI)) return { path: env.TEMPORAL_CLI, source: 'TEMPORAL_CLI' };
-    throw new CliError('TemporalCliNotFound', `TEMPORAL_CLI=${env.TEMPORAL_CLI} is not an executable file: fix the path or unset it`);
+    throw new Problem('TemporalCliNotFound', `TEMPORAL_CLI=${env.TEMPORAL_CLI} is not an executable file: fix the path or unset it`);
   }
   tried.push('$TEMPORAL_CLI (unset)');
   for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
@@ -74,7 +74,7 @@ export async function ensureTemporalCli(logger: Logger, env: NodeJS.ProcessEnv =
   if (go.exitCode === 0 && existsSync(goBinary)) return { path: goBinary, source: 'installed-go' };
   tried.push(`go install github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION} (${firstLine(go.stderr) || `exit ${go.exitCode}`})`);
 
-  throw new CliError(
+  throw new Problem(
     'TemporalCliNotFound',
     `no Temporal CLI found and none could be installed. Tried:\n  - ${tried.join('\n  - ')}\n` +
       'Install one and set TEMPORAL_CLI=/path/to/temporal, or set TEMPORAL_ADDRESS to use an existing server.',

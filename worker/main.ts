@@ -3,7 +3,7 @@
  * SIGTERM, which the SDK turns into a graceful shutdown.
  */
 import { loadConfig } from '../common/config';
-import { connectWorker } from '../common/temporal';
+import { connectWorker } from '../client/temporal';
 import { createLogger, installRuntimeLogger } from '../common/logger';
 import { createWorker } from './create';
 

@@ -20,7 +20,7 @@ import {
   type Severity,
   type Step,
   type TimelineEvent,
-} from './contract';
+} from '../contract';
 
 export type Decision = { kind: 'approve'; by: string; comment?: string } | { kind: 'deny'; by: string; reason: string };
 

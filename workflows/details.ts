@@ -2,7 +2,7 @@
  * The Temporal UI's "current details" of an incident (markdown): the step list with statuses,
  * and what each wait waits on, with the exact signal to send. Pure.
  */
-import type { IncidentProgress, StepProgress } from './contract';
+import type { IncidentProgress, StepProgress } from '../contract';
 
 export const STATUS_MARK: Record<StepProgress['status'], string> = {
   pending: '·',

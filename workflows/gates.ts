@@ -4,7 +4,7 @@
  */
 import { condition, log } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
-import type { Step } from './contract';
+import type { Step } from '../contract';
 import { announce } from './announce';
 import { IncidentEnd, type RunContext } from './run-context';
 

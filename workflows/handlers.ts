@@ -17,7 +17,7 @@ import {
   pauseSignal,
   progressQuery,
   resumeSignal,
-} from './contract';
+} from '../contract';
 import type { Checked } from './approvals';
 import type { RunContext } from './run-context';
 

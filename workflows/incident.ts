@@ -9,10 +9,10 @@
  */
 import { ActivityFailure, ApplicationFailure, condition, isCancellation, patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { RetryState } from '@temporalio/common';
-import { formatIssues, incidentInputSchema, phaseOf, type IncidentInputDraft, type IncidentProgress, type Step } from './contract';
+import { formatIssues, incidentInputSchema, phaseOf, type IncidentInputDraft, type IncidentProgress, type Step } from '../contract';
 import { approvalGate, controlGate, skip, unpaused } from './gates';
 import { registerHandlers } from './handlers';
-import { INCIDENT_CLASS_KEY, INCIDENT_PHASE_KEY } from './search-attributes';
+import { INCIDENT_CLASS_KEY, INCIDENT_PHASE_KEY } from '../contract/search-attributes';
 import { activityOptionsFor } from './presets';
 import { runStep } from './run-step';
 import { IncidentEnd, type RunContext } from './run-context';

@@ -3,7 +3,7 @@
  * comes from the preset of its action.
  */
 import type { ActivityOptions, RetryPolicy } from '@temporalio/workflow';
-import type { ActionName, Step } from './contract';
+import type { ActionName, Step } from '../contract';
 
 export const RETRY = {
   /** Transient faults: a few quick tries, then give up so a human sees it. */

@@ -1,5 +1,5 @@
 /** What the parts of the incident workflow share while one incident runs. */
-import type { IncidentInput } from './contract';
+import type { IncidentInput } from '../contract';
 import type { IncidentTracker } from './tracker';
 
 export interface RunContext {

@@ -1,7 +1,7 @@
 /** Call the activity of one step. Kept apart so the loop in incident.ts reads as the runbook. */
 import { proxyActivities } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type { IncidentInput, IncidentProgress, Step, StepContext, StepResult } from './contract';
+import type { IncidentInput, IncidentProgress, Step, StepContext, StepResult } from '../contract';
 import { activityOptionsFor } from './presets';
 
 type Activities = ReturnType<typeof createActivities>;

@@ -4,7 +4,7 @@
  * undo's own failure is logged and recorded, never thrown over the cancellation.
  */
 import { ActivityFailure, CancellationScope, log } from '@temporalio/workflow';
-import type { Step } from './contract';
+import type { Step } from '../contract';
 import { runStep } from './run-step';
 import type { RunContext } from './run-context';
 import { undoFor } from './undo';

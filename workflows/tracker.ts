@@ -25,9 +25,9 @@ import {
   type StepResult,
   type TimelineEvent,
   type UndoRecord,
-} from './contract';
+} from '../contract';
 import { renderDetails, renderStatus } from './details';
-import { ruleViolation } from './rules';
+import { ruleViolation } from '../contract/rules';
 
 export type { Decision } from './approvals';
 
@@ -337,4 +337,4 @@ export class IncidentTracker {
   }
 }
 
-export { phaseOf } from './contract';
+export { phaseOf } from '../contract';

@@ -7,7 +7,7 @@
  * restoring the incident's snapshot undoes `restoreBackup`; captures, snapshots and the note
  * change nothing; a rotated key cannot be un-rotated. Pure: the workflow imports it.
  */
-import { stepSchema, type ActionName, type IncidentProgress, type Step, type StepProgress } from './contract';
+import { stepSchema, type ActionName, type IncidentProgress, type Step, type StepProgress } from '../contract';
 
 export type UndoPlan =
   /** Run this step to undo the change. */

@@ -4,10 +4,10 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { ServiceManager } from '../../workflows/contract';
+import type { ServiceManager } from '../../contract';
 import type { ActivityDeps } from '../deps';
 import { StepError } from '../errors';
-import { redactText, type Known } from '../leaks/detect';
+import { redactText, type Known } from '../../common/secrets/detect';
 import { rotatedFingerprints } from '../leaks/known';
 import { isAlive, readPidfile } from '../process';
 import { withHeartbeat, type StepIO } from '../step';

@@ -7,10 +7,10 @@
  */
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import type { StepResult } from '../../workflows/contract';
+import type { StepResult } from '../../contract';
 import type { ActivityDeps } from '../deps';
 import { StepError } from '../errors';
-import { sha256, sha256File } from '../hash';
+import { sha256, sha256File } from '../../common/hash';
 import { incidentDir, safeName } from '../journal';
 import type { StepIO } from '../step';
 

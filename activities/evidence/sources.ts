@@ -3,7 +3,7 @@
  * output redacted before it is written) and files to copy raw. Planning and running share them,
  * so a drill reports exactly the commands a live run would run.
  */
-import type { ActionArgs, ServiceManager } from '../../workflows/contract';
+import type { ActionArgs, ServiceManager } from '../../contract';
 import { managedAdapter } from '../service';
 import { fileNameFor } from './folder';
 import { journalTime, resolveTime } from './window';

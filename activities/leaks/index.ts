@@ -11,7 +11,7 @@ import { StepError } from '../errors';
 import { evidenceRoot } from '../evidence/folder';
 import { incidentDir, safeName } from '../journal';
 import { defineStep, withHeartbeat, type StepIO } from '../step';
-import { findSecrets, positionOf } from './detect';
+import { findSecrets, positionOf } from '../../common/secrets/detect';
 import { rotatedFingerprints } from './known';
 
 export interface Finding {

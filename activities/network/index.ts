@@ -5,10 +5,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PlannedEffect, StepResult } from '../../workflows/contract';
+import type { PlannedEffect, StepResult } from '../../contract';
 import type { ActivityDeps } from '../deps';
 import { StepError } from '../errors';
-import { sha256 } from '../hash';
+import { sha256 } from '../../common/hash';
 import { incidentDir, safeName, writeFileAtomic, type StepKey } from '../journal';
 import { withHeartbeat, defineStep, type StepIO } from '../step';
 import * as r from './rules';

@@ -7,7 +7,7 @@
  * removes exactly what we added. iptables (the fallback): two chains of our own, jumped to
  * first from INPUT and OUTPUT.
  */
-import type { ActionArgs } from '../../workflows/contract';
+import type { ActionArgs } from '../../contract';
 
 export type LockArgs = ActionArgs<'lockNetwork'>;
 

@@ -4,10 +4,10 @@
  */
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ActionArgs } from '../../workflows/contract';
+import type { ActionArgs } from '../../contract';
 import type { ActivityDeps, CommandResult } from '../deps';
 import { StepError } from '../errors';
-import { sha256File, treeDigest } from '../hash';
+import { sha256File, treeDigest } from '../../common/hash';
 import { withHeartbeat, type StepIO } from '../step';
 
 export type RestoreArgs = ActionArgs<'restoreBackup'>;

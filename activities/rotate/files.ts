@@ -3,9 +3,9 @@
  * services that read it. Crash-safe without ever storing the secret: the journal keeps the
  * new value's fingerprint, and a retry recovers the value from a file that already has it.
  */
-import type { ActionArgs, ServiceManager } from '../../workflows/contract';
+import type { ActionArgs, ServiceManager } from '../../contract';
 import type { ActivityDeps } from '../deps';
-import { fingerprint } from '../hash';
+import { fingerprint } from '../../common/hash';
 import { writeFileAtomic } from '../journal';
 import { restartIfRunning, type RestartOutcome } from '../service/restart';
 import type { StepIO } from '../step';

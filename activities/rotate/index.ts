@@ -8,11 +8,11 @@
  *
  * The secret never leaves this module: history, logs and the journal see fingerprints only.
  */
-import type { ActionArgs, PlannedEffect, StepResult } from '../../workflows/contract';
+import type { ActionArgs, PlannedEffect, StepResult } from '../../contract';
 import type { ActivityDeps } from '../deps';
 import { StepError } from '../errors';
-import { fingerprint } from '../hash';
-import { redactText } from '../leaks/detect';
+import { fingerprint } from '../../common/hash';
+import { redactText } from '../../common/secrets/detect';
 import { restartPlan } from '../service/restart';
 import { defineStep, withHeartbeat, type StepIO } from '../step';
 import { newSecretLike } from './envfile';

@@ -2,10 +2,10 @@
  * The HTTP revoke hook: send a credential to its provider's revocation endpoint. The value is
  * read from its env file at the last moment and never logged; the result has its fingerprint.
  */
-import type { ActionArgs, PlannedEffect, StepResult } from '../../workflows/contract';
+import type { ActionArgs, PlannedEffect, StepResult } from '../../contract';
 import type { ActivityDeps } from '../deps';
 import { StepError } from '../errors';
-import { fingerprint } from '../hash';
+import { fingerprint } from '../../common/hash';
 import type { StepIO } from '../step';
 import { readEnvFile } from './envfile';
 

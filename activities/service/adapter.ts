@@ -3,7 +3,7 @@
  * to read the state, a command to stop and one to start. `managed.ts` runs the common flow
  * (record the prior state, act, then check the new state instead of trusting an exit code).
  */
-import type { ServiceManager } from '../../workflows/contract';
+import type { ServiceManager } from '../../contract';
 import type { CommandResult } from '../deps';
 import { dockerAdapter } from './docker';
 import { supervisordAdapter } from './supervisord';

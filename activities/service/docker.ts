@@ -1,5 +1,5 @@
 /** Docker containers: `docker stop` and `docker start`, never `docker rm` (the container is evidence). */
-import type { ServiceManager } from '../../workflows/contract';
+import type { ServiceManager } from '../../contract';
 import { StepError } from '../errors';
 import type { ManagedAdapter, ServiceState } from './adapter';
 

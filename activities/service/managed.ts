@@ -3,7 +3,7 @@
  * state found, act, then poll the manager until the new state shows, instead of trusting the
  * command's exit code.
  */
-import type { PlannedEffect, ServiceManager, StepResult } from '../../workflows/contract';
+import type { PlannedEffect, ServiceManager, StepResult } from '../../contract';
 import type { ActivityDeps } from '../deps';
 import { StepError } from '../errors';
 import { pollUntil, withHeartbeat, type StepIO } from '../step';

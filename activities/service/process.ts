@@ -8,7 +8,7 @@
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import type { PlannedEffect, ServiceManager, StepResult } from '../../workflows/contract';
+import type { PlannedEffect, ServiceManager, StepResult } from '../../contract';
 import type { ActivityDeps } from '../deps';
 import { StepError } from '../errors';
 import { incidentDir } from '../journal';

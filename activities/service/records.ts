@@ -1,5 +1,5 @@
 /** What a stopService step records in the journal, and how a later startService finds it. */
-import type { ServiceManager } from '../../workflows/contract';
+import type { ServiceManager } from '../../contract';
 import type { JournalEntry } from '../journal';
 import type { LaunchRecord } from '../process';
 import type { ServiceState } from './adapter';

@@ -2,7 +2,7 @@
  * Restart a service that is running, so it reads a new secret; leave a stopped one stopped
  * (a service frozen earlier in the incident stays frozen until its own startService step).
  */
-import type { ServiceManager } from '../../workflows/contract';
+import type { ServiceManager } from '../../contract';
 import type { ActivityDeps } from '../deps';
 import { StepError } from '../errors';
 import { isAlive, launchRecord, readPidfile, sleep } from '../process';

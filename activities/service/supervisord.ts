@@ -1,5 +1,5 @@
 /** supervisord programs through `supervisorctl`. */
-import type { ServiceManager } from '../../workflows/contract';
+import type { ServiceManager } from '../../contract';
 import { StepError } from '../errors';
 import type { ManagedAdapter, ServiceState } from './adapter';
 

@@ -2,7 +2,7 @@
  * systemd units through `systemctl [--user]`. A timer is frozen with `disable --now` (a timer
  * only stopped would be started again at the next boot) and re-enabled on start if it was.
  */
-import type { ServiceManager } from '../../workflows/contract';
+import type { ServiceManager } from '../../contract';
 import { StepError } from '../errors';
 import type { ManagedAdapter, ServiceState } from './adapter';
 

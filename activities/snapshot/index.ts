@@ -6,10 +6,10 @@
  */
 import { existsSync, mkdirSync, realpathSync, renameSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { PlannedEffect, StepResult } from '../../workflows/contract';
+import type { PlannedEffect, StepResult } from '../../contract';
 import type { ActivityDeps, CommandResult } from '../deps';
 import { StepError } from '../errors';
-import { sha256, sha256File } from '../hash';
+import { sha256, sha256File } from '../../common/hash';
 import { incidentDir, type StepKey } from '../journal';
 import { defineStep, withHeartbeat, type StepIO } from '../step';
 import * as m from './methods';

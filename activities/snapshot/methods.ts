@@ -3,7 +3,7 @@
  * tests can check exactly what each one would run.
  */
 import { basename, dirname, join } from 'node:path';
-import type { ActionArgs } from '../../workflows/contract';
+import type { ActionArgs } from '../../contract';
 
 export type SnapshotArgs = ActionArgs<'snapshotDisk'>;
 

@@ -4,8 +4,8 @@
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { answerOperator, approve, deny, recordControl } from '../../common/incidents';
-import { CONTROL_KINDS, CONTROL_DESCRIPTIONS } from '../../workflows/contract';
+import { answerOperator, approve, deny, recordControl } from '../../client/incidents';
+import { CONTROL_KINDS, CONTROL_DESCRIPTIONS } from '../../contract';
 import { action, envClient, print, printJson } from '../command';
 
 

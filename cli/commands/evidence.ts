@@ -2,9 +2,9 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { loadConfig } from '../../common/config';
-import { CliError } from '../../common/errors';
-import { recordedManifests, renderReport, verifyIncidentEvidence } from '../../common/evidence';
-import { connectClient } from '../../common/temporal';
+import { Problem } from '../../common/errors';
+import { recordedManifests, renderReport, verifyIncidentEvidence } from '../../client/evidence';
+import { connectClient } from '../../client/temporal';
 import { action, print, printJson } from '../command';
 
 export function registerEvidenceCommands(program: Command): void {
@@ -23,7 +23,7 @@ export function registerEvidenceCommands(program: Command): void {
         if (o.json) printJson(reports);
         else for (const r of reports) print(renderReport(r, recorded !== undefined));
         const bad = reports.filter((r) => !r.ok).length;
-        if (bad) throw new CliError('VerificationFailed', `${bad} of ${reports.length} evidence folder(s) of ${id} failed verification`);
+        if (bad) throw new Problem('VerificationFailed', `${bad} of ${reports.length} evidence folder(s) of ${id} failed verification`);
         if (!o.json) print(`${reports.length} evidence folder(s) of ${id} verified${recorded ? ' against the workflow history' : ' (offline: manifests only)'}`);
       }),
     );

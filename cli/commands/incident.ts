@@ -2,11 +2,11 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { getProgress } from '../../common/incidents';
-import { CLI_ERROR_KINDS } from '../../common/errors';
-import { checkClosure, closeIncident, incidentReport } from '../../common/report';
-import { INCIDENT_CLASSES, PHASES, WORKFLOW_TYPE } from '../../workflows/contract';
-import { INCIDENT_CLASS_KEY, INCIDENT_PHASE_KEY, INCIDENT_SEVERITY_KEY } from '../../workflows/search-attributes';
+import { getProgress } from '../../client/incidents';
+import { PROBLEM_KINDS } from '../../common/errors';
+import { checkClosure, closeIncident, incidentReport } from '../../client/report';
+import { INCIDENT_CLASSES, PHASES, WORKFLOW_TYPE } from '../../contract';
+import { INCIDENT_CLASS_KEY, INCIDENT_PHASE_KEY, INCIDENT_SEVERITY_KEY } from '../../contract/search-attributes';
 import { action, envClient, print, printJson } from '../command';
 import { renderProgress, renderTimeline } from '../format';
 import { watchIncident } from '../watch';
@@ -117,7 +117,7 @@ export function registerFollowCommands(program: Command): void {
         if (o.json) {
           const closure = await checkClosure(await envClient(), id);
           printJson(closure);
-          if (!closure.closed) process.exitCode = CLI_ERROR_KINDS.Refused;
+          if (!closure.closed) process.exitCode = PROBLEM_KINDS.Refused;
           return;
         }
         const closure = await closeIncident(await envClient(), id);

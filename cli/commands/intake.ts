@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { loadConfig } from '../../common/config';
 import { createLogger } from '../../common/logger';
-import { connectClient } from '../../common/temporal';
+import { connectClient } from '../../client/temporal';
 import { loadIntakeConfig, startIntake } from '../../intake';
 import { action, print } from '../command';
 

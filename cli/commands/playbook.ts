@@ -4,9 +4,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { checkPlaybook, compileNamedPlaybook, findPlaybook, formatProblems, listPlaybooks, loadInventory, YamlSource } from '../../compiler';
 import { loadConfig } from '../../common/config';
-import { CliError } from '../../common/errors';
-import { getProgress, startIncident } from '../../common/incidents';
-import { connectClient } from '../../common/temporal';
+import { Problem } from '../../common/errors';
+import { getProgress, startIncident } from '../../client/incidents';
+import { connectClient } from '../../client/temporal';
 import { action, print, printJson } from '../command';
 import { renderProgress, renderTimeline } from '../format';
 import { currentUser, parseParams } from '../options';
@@ -71,7 +71,7 @@ export function registerPlaybookCommands(program: Command): void {
           else print(`${file}: ok${inventory ? ` (names checked against ${inventoryFile}${o.param ? ', parameters resolved' : ''})` : ''}`);
         }
         if (o.json) printJson(rows);
-        if (bad) throw new CliError('InvalidInput', `${bad} of ${files.length} playbook(s) have errors`);
+        if (bad) throw new Problem('InvalidInput', `${bad} of ${files.length} playbook(s) have errors`);
       }),
     );
 

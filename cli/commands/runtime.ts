@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { loadConfig } from '../../common/config';
 import { createLogger, installRuntimeLogger } from '../../common/logger';
-import { connectClient, connectWorker } from '../../common/temporal';
+import { connectClient, connectWorker } from '../../client/temporal';
 import { loadIntakeConfig, startIntake, type RunningIntake } from '../../intake';
 import { startStack } from '../../server/stack';
 import { ensureTemporalCli } from '../../server/temporal-cli';

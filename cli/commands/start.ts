@@ -2,10 +2,10 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { loadConfig } from '../../common/config';
-import { CliError } from '../../common/errors';
-import { getProgress, startIncident } from '../../common/incidents';
-import { connectClient } from '../../common/temporal';
-import { INCIDENT_CLASSES } from '../../workflows/contract';
+import { Problem } from '../../common/errors';
+import { getProgress, startIncident } from '../../client/incidents';
+import { connectClient } from '../../client/temporal';
+import { INCIDENT_CLASSES } from '../../contract';
 import { action, print, printJson } from '../command';
 import { renderProgress } from '../format';
 import { loadDataFile } from '../../common/data-file';
@@ -48,8 +48,8 @@ export function registerStartCommand(program: Command): void {
           json: z.boolean().optional(),
         }),
         async (o, playbook?: string) => {
-          if (playbook && o.file) throw new CliError('InvalidInput', 'give a playbook or -f <incident file>, not both');
-          if (!playbook && !o.file && !o.step) throw new CliError('InvalidInput', 'name a playbook (`tourniquet playbook list`) or give -f <incident file>');
+          if (playbook && o.file) throw new Problem('InvalidInput', 'give a playbook or -f <incident file>, not both');
+          if (!playbook && !o.file && !o.step) throw new Problem('InvalidInput', 'name a playbook (`tourniquet playbook list`) or give -f <incident file>');
           const by = o.by ?? currentUser();
           const started = playbook
             ? await startPlaybook(playbook, { ...o, by, mode: o.dryRun ? 'drill' : 'live' })
@@ -68,7 +68,7 @@ export function registerStartCommand(program: Command): void {
 
 async function startRaw(o: { file?: string | undefined; class?: string | undefined; severity?: string | undefined; title?: string | undefined; target?: string[] | undefined; step?: string[] | undefined; id?: string | undefined; dryRun?: boolean | undefined; by: string }) {
   const base = (o.file ? loadDataFile(o.file) : {}) as Record<string, unknown>;
-  if (typeof base !== 'object' || base === null || Array.isArray(base)) throw new CliError('InvalidInput', `${o.file}: must hold one object`);
+  if (typeof base !== 'object' || base === null || Array.isArray(base)) throw new Problem('InvalidInput', `${o.file}: must hold one object`);
   const draft = {
     ...base,
     ...(o.class ? { class: o.class } : {}),
@@ -88,6 +88,6 @@ function parseStepFlag(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new CliError('InvalidInput', `--step must be a JSON object: ${(err as Error).message}`);
+    throw new Problem('InvalidInput', `--step must be a JSON object: ${(err as Error).message}`);
   }
 }

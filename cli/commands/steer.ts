@@ -1,7 +1,7 @@
 /** pause, resume, cancel: an operator's hold on the whole incident. */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { cancelIncident, pauseIncident, resumeIncident } from '../../common/incidents';
+import { cancelIncident, pauseIncident, resumeIncident } from '../../client/incidents';
 import { action, envClient, print, printJson } from '../command';
 
 const json = z.boolean().optional();

@@ -1,6 +1,6 @@
 /** What every sender's payload is read into: one delivery about one alert group. */
 import type { z } from 'zod';
-import { formatIssues } from '../../workflows/contract';
+import { formatIssues } from '../../contract';
 import { IntakeError } from '../errors';
 
 export const SOURCE_NAMES = ['alertmanager', 'grafana', 'pagerduty', 'generic'] as const;

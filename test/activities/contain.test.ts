@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { execa } from 'execa';
-import { fingerprint } from '../../activities/hash';
+import { fingerprint } from '../../common/hash';
 import { harness, have, tempDir } from '../helpers/activity';
 
 describe('quarantine and unquarantine (real files)', () => {

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, 
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { verifyEvidence } from '../../activities';
-import { fingerprint } from '../../activities/hash';
+import { fingerprint } from '../../common/hash';
 import { readEnvValue } from '../../activities/rotate';
 import { Journal } from '../../activities/journal';
 import { harness, tempDir } from '../helpers/activity';

@@ -5,7 +5,7 @@ import { chmodSync, readFileSync, readdirSync, statSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { fingerprint } from '../../activities/hash';
+import { fingerprint } from '../../common/hash';
 import { Journal } from '../../activities/journal';
 import { isAlive, readPidfile, signal, sleep } from '../../activities/process';
 import { readEnvValue } from '../../activities/rotate';

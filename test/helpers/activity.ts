@@ -8,7 +8,7 @@ import { DefaultLogger } from '@temporalio/worker';
 
 const silentSdkLogger = new DefaultLogger('ERROR', () => {});
 import { createActivities, execaRunner, type ActivityDeps } from '../../activities';
-import type { ActivityActionName, StepContext, StepResult } from '../../workflows/contract';
+import type { ActivityActionName, StepContext, StepResult } from '../../contract';
 import { quietLogger } from './temporal';
 
 export function tempDir(prefix = 'tourniquet-'): string {

@@ -1,7 +1,7 @@
 /** Checks on the demo sandbox: did anything change? */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { sha256 } from '../../activities/hash';
+import { sha256 } from '../../common/hash';
 import type { Sandbox } from '../../demo/sandbox';
 
 /** Every file under the sandbox with its mode, mtime and content hash. */

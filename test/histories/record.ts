@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { execa } from 'execa';
 import { ensureTemporalCli } from '../../server/temporal-cli';
-import { approve, cancelIncident, deny, getProgress, pauseIncident, resumeIncident, startIncident } from '../../common/incidents';
+import { approve, cancelIncident, deny, getProgress, pauseIncident, resumeIncident, startIncident } from '../../client/incidents';
 import { createSandbox, secretExposureIncident, stopGateway } from '../../demo/sandbox';
 import { createWorker } from '../../worker/create';
 import { tempDir } from '../helpers/activity';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { describe, it } from 'node:test';
-import { CliError } from '../../common/errors';
+import { Problem } from '../../common/errors';
 import { authenticate, IntakeError, loadIntakeConfig, type Headers, type SourceName } from '../../intake';
 import { fixtureBytes, hmacHex, intakeConfig, intakeEnv, SECRETS } from '../helpers/intake';
 
@@ -97,17 +97,17 @@ describe('intake authentication', () => {
 
 describe('intake configuration', () => {
   it('refuses to start without any secret, unless insecure on loopback', () => {
-    assert.throws(() => loadIntakeConfig({}), (e: CliError) => e.kind === 'InvalidInput' && /no secret for any sender/.test(e.message));
+    assert.throws(() => loadIntakeConfig({}), (e: Problem) => e.kind === 'InvalidInput' && /no secret for any sender/.test(e.message));
     assert.equal(loadIntakeConfig({}, { insecure: true }).insecure, true);
     assert.equal(loadIntakeConfig({ TOURNIQUET_INTAKE_INSECURE: 'true', TOURNIQUET_INTAKE_HOST: '::1' }).insecure, true);
     for (const host of ['0.0.0.0', '192.168.1.10', 'example.internal', '::']) {
-      assert.throws(() => loadIntakeConfig({}, { insecure: true, host }), (e: CliError) => /only on a loopback address .*not on/.test(e.message), host);
-      assert.throws(() => loadIntakeConfig(intakeEnv(), { insecure: true, host }), (e: CliError) => /only on a loopback address/.test(e.message), host);
+      assert.throws(() => loadIntakeConfig({}, { insecure: true, host }), (e: Problem) => /only on a loopback address .*not on/.test(e.message), host);
+      assert.throws(() => loadIntakeConfig(intakeEnv(), { insecure: true, host }), (e: Problem) => /only on a loopback address/.test(e.message), host);
     }
   });
 
   it('refuses short secrets, and never shows a secret', () => {
-    assert.throws(() => loadIntakeConfig({ TOURNIQUET_INTAKE_GENERIC_TOKEN: 'short' }), (e: CliError) => /at least 16 characters/.test(e.message) && !e.message.includes('short"'));
+    assert.throws(() => loadIntakeConfig({ TOURNIQUET_INTAKE_GENERIC_TOKEN: 'short' }), (e: Problem) => /at least 16 characters/.test(e.message) && !e.message.includes('short"'));
     const c = intakeConfig();
     const shown = JSON.stringify(c) + inspect(c, { depth: 10 });
     for (const secret of Object.values(SECRETS)) assert.ok(!shown.includes(secret), 'a secret leaked into JSON or inspect output');

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { PROJECT_ROOT } from '../../common/paths';
-import { CliError } from '../../common/errors';
+import { Problem } from '../../common/errors';
 import { loadRoutes } from '../../intake';
 import { playbookResolver } from '../../intake/playbooks';
 import { tempDir } from '../helpers/activity';
@@ -28,7 +28,7 @@ describe('intake: routes to playbooks (the default resolver)', () => {
     const resolve = playbookResolver(options, routes);
     await assert.rejects(
       resolve({ playbook: 'service-outage', severity: 'S2', targets: [], params: { service: 'sshd', check: 'gateway-health' }, title: 'x' }),
-      (e: CliError) => e.kind === 'InvalidInput' && /"sshd" is not a service in the inventory/.test(e.message),
+      (e: Problem) => e.kind === 'InvalidInput' && /"sshd" is not a service in the inventory/.test(e.message),
     );
   });
 
@@ -52,7 +52,7 @@ describe('intake: routes to playbooks (the default resolver)', () => {
     );
     assert.throws(
       () => playbookResolver(options, loadRoutes(file)),
-      (e: CliError) =>
+      (e: Problem) =>
         e.kind === 'InvalidInput' &&
         /route "leak": playbook secret-exposure has no parameter color/.test(e.message) &&
         /route "leak": playbook secret-exposure needs credential, check/.test(e.message) &&

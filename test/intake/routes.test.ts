@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CliError } from '../../common/errors';
-import { parseIncident } from '../../common/incidents';
+import { Problem } from '../../common/errors';
+import { parseIncident } from '../../client/incidents';
 import { buildRequest, IntakeError, loadRoutes, matchRoute, routesFileSchema, SOURCES, templateResolver, type Delivery, type Route } from '../../intake';
 import { tempDir } from '../helpers/activity';
 import { fixture } from '../helpers/intake';
@@ -74,7 +74,7 @@ describe('routes', () => {
     );
     assert.throws(
       () => loadRoutes(file),
-      (e: CliError) => {
+      (e: Problem) => {
         assert.equal(e.kind, 'InvalidInput');
         const lines = e.message.split('\n').slice(1).map((l) => l.trim());
         const expect = [
@@ -90,9 +90,9 @@ describe('routes', () => {
       },
     );
     writeFileSync(file, 'routes:\n  - { name: a, playbook: p, severity: S1 }\n  - { name: a, playbook: q, severity: S2 }\n');
-    assert.throws(() => loadRoutes(file), (e: CliError) => e.message.includes(`${file}:3: routes.1.name: duplicate route name "a"`));
+    assert.throws(() => loadRoutes(file), (e: Problem) => e.message.includes(`${file}:3: routes.1.name: duplicate route name "a"`));
     writeFileSync(file, 'routes:\n  - name: a\n   playbook: b\n');
-    assert.throws(() => loadRoutes(file), (e: CliError) => e.message.startsWith(`${file}:3:`));
+    assert.throws(() => loadRoutes(file), (e: Problem) => e.message.startsWith(`${file}:3:`));
   });
 
   it('matches exact values, regexes (whole value), lists and presence; the first route wins', () => {
@@ -198,7 +198,7 @@ describe('incident templates', () => {
           '  - { id: "{{id}}", action: runCommand, args: { argv: [true] } }',
         ].join('\n'),
     });
-    assert.throws(load, (e: CliError) => {
+    assert.throws(load, (e: Problem) => {
       const lines = e.message.split('\n').slice(1).map((l) => l.trim());
       for (const [line, field, why] of [
         [5, 'steps.0.args.argv.0', 'cannot fill this field'],
@@ -217,6 +217,6 @@ describe('incident templates', () => {
   it('checks everything but the placeholders at load time', () => {
     const { load } = templates({ 'p.yaml': head + '  - { id: a, action: stopService, args: { service: "{{svc}}", graceMs: "{{grace}}" } }\n' });
     // The service has neither a manager nor a legacy pidfile: that is reported; the placeholders are not.
-    assert.throws(load, (e: CliError) => /steps\.0\.args\.manager/.test(e.message) && !/service|graceMs/.test(e.message));
+    assert.throws(load, (e: Problem) => /steps\.0\.args\.manager/.test(e.message) && !/service|graceMs/.test(e.message));
   });
 });

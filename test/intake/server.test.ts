@@ -16,7 +16,7 @@ import {
   type IncidentRequest,
   type ServerDeps,
 } from '../../intake';
-import type { IncidentInputDraft } from '../../workflows/contract';
+import type { IncidentInputDraft } from '../../contract';
 import { fixture, fixtureBytes, hmacHex, intakeConfig, SECRETS } from '../helpers/intake';
 import { quietLogger } from '../helpers/temporal';
 

@@ -6,7 +6,7 @@ import { restoreCommands } from '../../activities/restore/methods';
 import { iptablesLockArgvs, iptablesUnlockArgvs, nftRuleset } from '../../activities/network/rules';
 import { excerpt, journalTime, lineTime, resolveTime } from '../../activities/evidence/window';
 import { commandSources } from '../../activities/evidence/sources';
-import { actionArgs } from '../../workflows/contract';
+import { actionArgs } from '../../contract';
 import { harness } from '../helpers/activity';
 import { includes, recorded } from '../helpers/recorded';
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkPlaybook, compilePlaybook, formatProblems, YamlSource } from '../../compiler';
-import { parseIncident } from '../../common/incidents';
+import { parseIncident } from '../../client/incidents';
 import { redactSecrets } from '../../common/redact';
 import { IncidentTracker } from '../../workflows/tracker';
 import { undoFor } from '../../workflows/undo';

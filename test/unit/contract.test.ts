@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { incidentId, parseIncident } from '../../common/incidents';
-import { CliError } from '../../common/errors';
-import { incidentInputSchema, formatIssues } from '../../workflows/contract';
+import { incidentId, parseIncident } from '../../client/incidents';
+import { Problem } from '../../common/errors';
+import { incidentInputSchema, formatIssues } from '../../contract';
 import { activityOptionsFor } from '../../workflows/presets';
 
 const valid = {
@@ -40,7 +40,7 @@ describe('incident input', () => {
 
   it('refuses duplicate step ids', () => {
     const dup = { ...valid, steps: [valid.steps[0], valid.steps[0]] };
-    assert.throws(() => parseIncident(dup), (err: CliError) => err.kind === 'InvalidInput' && /steps\.1\.id: duplicate step id "rotate"/.test(err.message));
+    assert.throws(() => parseIncident(dup), (err: Problem) => err.kind === 'InvalidInput' && /steps\.1\.id: duplicate step id "rotate"/.test(err.message));
   });
 
   it('refuses an incident without steps', () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fingerprint } from '../../activities/hash';
-import { findSecrets, positionOf, redactText } from '../../activities/leaks/detect';
+import { fingerprint } from '../../common/hash';
+import { findSecrets, positionOf, redactText } from '../../common/secrets/detect';
 import { isEnvLike } from '../../activities/leaks';
-import { candidates } from '../../activities/leaks/rules';
+import { candidates } from '../../common/secrets/rules';
 
 const tokens = {
   github: `ghp_${'A1b2C3d4E5'.repeat(4)}`,

@@ -6,9 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { checkPlaybook, compilePlaybook, formatProblems, listPlaybooks, loadInventory, YamlSource } from '../../compiler';
 import { PROJECT_ROOT } from '../../common/paths';
 import { jsonSchemas, SCHEMAS_DIR } from '../../compiler/write-schemas';
-import { CliError } from '../../common/errors';
+import { Problem } from '../../common/errors';
 import { SANDBOX_PARAMS } from '../../demo/sandbox';
-import { INCIDENT_CLASSES } from '../../workflows/contract';
+import { INCIDENT_CLASSES } from '../../contract';
 import { testInventory } from '../helpers/playbooks';
 
 const inventory = testInventory();
@@ -121,7 +121,7 @@ describe('ordering rules are refused at load, each named', () => {
 
 describe('bad playbooks get clear errors with path and line', () => {
   it('malformed YAML', () => {
-    assert.throws(() => YamlSource.parse('broken.yaml', 'name: x\nphases: [\n'), (e: CliError) => e.kind === 'InvalidInput' && /broken\.yaml:\d+: /.test(e.message));
+    assert.throws(() => YamlSource.parse('broken.yaml', 'name: x\nphases: [\n'), (e: Problem) => e.kind === 'InvalidInput' && /broken\.yaml:\d+: /.test(e.message));
   });
 
   it('unknown action', () => {

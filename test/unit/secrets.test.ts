@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { fingerprint } from '../../activities/hash';
+import { fingerprint } from '../../common/hash';
 import { newSecretLike, readEnvValue, replaceEnvValue } from '../../activities/rotate';
 
 describe('env file secrets', () => {

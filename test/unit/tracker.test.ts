@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseIncident } from '../../common/incidents';
+import { parseIncident } from '../../client/incidents';
 import { IncidentTracker } from '../../workflows/tracker';
 
 function tracker(extra: { approval?: Record<string, unknown>; playbook?: boolean; effects?: boolean } = {}) {

@@ -15,13 +15,13 @@ import { after, before, it } from 'node:test';
 import type { Worker } from '@temporalio/worker';
 import { execa } from 'execa';
 import { pino } from 'pino';
-import { sha256 } from '../../activities/hash';
+import { sha256 } from '../../common/hash';
 import { readPidfile, signal } from '../../activities/process';
 import { readEnvValue } from '../../activities/rotate';
-import { startIncident } from '../../common/incidents';
+import { startIncident } from '../../client/incidents';
 import { PROJECT_ROOT } from '../../common/paths';
 import { createWorker } from '../../worker/create';
-import type { IncidentInputDraft } from '../../workflows/contract';
+import type { IncidentInputDraft } from '../../contract';
 import { tempDir } from '../helpers/activity';
 import { startTestServer, workflowBundle, type TestServer } from '../helpers/temporal';
 

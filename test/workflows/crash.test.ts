@@ -11,13 +11,13 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { fingerprint } from '../../activities/hash';
+import { fingerprint } from '../../common/hash';
 import { readEnvValue } from '../../activities/rotate';
 import { verifyEvidence } from '../../activities';
-import { approve, getProgress, startIncident } from '../../common/incidents';
+import { approve, getProgress, startIncident } from '../../client/incidents';
 import { PROJECT_ROOT } from '../../common/paths';
 import { createSandbox, gatewayStarts, secretExposureIncident, stopGateway, type Sandbox } from '../../demo/sandbox';
-import type { IncidentProgress } from '../../workflows/contract';
+import type { IncidentProgress } from '../../contract';
 import { tempDir } from '../helpers/activity';
 import { startTestServer, waitFor, type TestServer } from '../helpers/temporal';
 

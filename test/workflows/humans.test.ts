@@ -11,15 +11,15 @@ import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { execa } from 'execa';
-import { sha256 } from '../../activities/hash';
+import { sha256 } from '../../common/hash';
 import { isAlive, readPidfile } from '../../activities/process';
 import { readEnvValue, replaceEnvValue } from '../../activities/rotate';
 import { compilePlaybook, findPlaybook, YamlSource, type Inventory } from '../../compiler';
-import type { CliError } from '../../common/errors';
-import { approve, cancelIncident, deny, getProgress, pauseIncident, recordControl, resumeIncident, startIncident } from '../../common/incidents';
-import { closeIncident, incidentReport } from '../../common/report';
+import type { Problem } from '../../common/errors';
+import { approve, cancelIncident, deny, getProgress, pauseIncident, recordControl, resumeIncident, startIncident } from '../../client/incidents';
+import { closeIncident, incidentReport } from '../../client/report';
 import { SANDBOX_PARAMS, type Sandbox } from '../../demo/sandbox';
-import type { IncidentInputDraft, IncidentProgress } from '../../workflows/contract';
+import type { IncidentInputDraft, IncidentProgress } from '../../contract';
 import { tempDir } from '../helpers/activity';
 import { startSandboxWorld } from '../helpers/world';
 import { waitFor, type TestServer } from '../helpers/temporal';
@@ -45,7 +45,7 @@ const until = (id: string, what: string, check: (p: IncidentProgress) => boolean
     },
     timeoutMs,
   );
-const refused = (kind: CliError['kind'], pattern: RegExp) => (e: CliError) => {
+const refused = (kind: Problem['kind'], pattern: RegExp) => (e: Problem) => {
   assert.equal(e.kind, kind, e.message);
   assert.match(e.message, pattern);
   return true;

@@ -11,10 +11,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
 import { isAlive, readPidfile } from '../../activities/process';
 import { createSandbox, gatewayStarts, secretExposureIncident, stopGateway } from '../../demo/sandbox';
-import { approve, deny, getProgress, startIncident } from '../../common/incidents';
-import { CliError } from '../../common/errors';
+import { approve, deny, getProgress, startIncident } from '../../client/incidents';
+import { Problem } from '../../common/errors';
 import { createWorker } from '../../worker/create';
-import { approveSignal, denySignal, WORKFLOW_TYPE, type IncidentInputDraft, type IncidentProgress } from '../../workflows/contract';
+import { approveSignal, denySignal, WORKFLOW_TYPE, type IncidentInputDraft, type IncidentProgress } from '../../contract';
 import { tempDir } from '../helpers/activity';
 import { fileState } from '../helpers/sandbox';
 import { quietLogger, startTestServer, waitFor, workflowBundle, type TestServer } from '../helpers/temporal';
@@ -96,9 +96,9 @@ describe('incident workflow on a real Temporal server', () => {
     assert.equal(ignored.state, 'awaiting-approval');
 
     // The `decide` update refuses what the signal would ignore, and says why to the caller.
-    await assert.rejects(approve(env.client, id, { step: 'nope', by: 'alice' }), (e: CliError) => e.kind === 'UnknownStep' && /no step "nope" \(steps: first, gated, last\)/.test(e.message));
-    await assert.rejects(approve(env.client, id, { step: 'first', by: 'alice' }), (e: CliError) => e.kind === 'UnknownStep' && /step "first" is not waiting for approval \(it is succeeded\); waiting: gated/.test(e.message));
-    await assert.rejects(approve(env.client, 'inc-missing', { step: 'gated', by: 'alice' }), (e: CliError) => e.kind === 'UnknownIncident');
+    await assert.rejects(approve(env.client, id, { step: 'nope', by: 'alice' }), (e: Problem) => e.kind === 'UnknownStep' && /no step "nope" \(steps: first, gated, last\)/.test(e.message));
+    await assert.rejects(approve(env.client, id, { step: 'first', by: 'alice' }), (e: Problem) => e.kind === 'UnknownStep' && /step "first" is not waiting for approval \(it is succeeded\); waiting: gated/.test(e.message));
+    await assert.rejects(approve(env.client, 'inc-missing', { step: 'gated', by: 'alice' }), (e: Problem) => e.kind === 'UnknownIncident');
 
     await approve(env.client, id, { step: 'gated', by: 'alice', comment: 'looks right' });
     const result = await handle.result();
@@ -197,7 +197,7 @@ describe('incident workflow on a real Temporal server', () => {
   });
 
   it('refuses bad input before starting, and the workflow refuses it too', async () => {
-    await assert.rejects(start({ ...gatedIncident(), severity: 'S7' as never }), (e: CliError) => e.kind === 'InvalidInput' && /severity/.test(e.message));
+    await assert.rejects(start({ ...gatedIncident(), severity: 'S7' as never }), (e: Problem) => e.kind === 'InvalidInput' && /severity/.test(e.message));
     const handle = await env.client.workflow.start(WORKFLOW_TYPE, { taskQueue, workflowId: `raw-${randomUUID()}`, args: [{ class: 'nope' }] });
     const failure = await failureOf(handle.result());
     assert.equal(failure.type, 'InvalidIncidentInput');

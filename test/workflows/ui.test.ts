@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import type { Worker } from '@temporalio/worker';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { getProgress, startIncident } from '../../common/incidents';
+import { getProgress, startIncident } from '../../client/incidents';
 import { createWorker } from '../../worker/create';
 import { tempDir } from '../helpers/activity';
 import { quietLogger, startTestServer, waitFor, workflowBundle, type TestServer } from '../helpers/temporal';

@@ -3,12 +3,12 @@
  * the workflow history, and the closure check.
  */
 import type { Client } from '@temporalio/client';
-import { closureProblems } from '../workflows/rules';
-import type { IncidentProgress } from '../workflows/contract';
-import { CliError } from './errors';
+import { closureProblems } from '../contract/rules';
+import type { IncidentProgress } from '../contract';
+import { Problem } from '../common/errors';
 import { historyLines } from './history';
 import { getProgress } from './incidents';
-import { renderNote } from './note';
+import { renderNote } from '../common/note';
 
 /** The sanitized markdown note of an incident, open or ended. */
 export async function incidentReport(client: Client, id: string, now = new Date()): Promise<{ progress: IncidentProgress; markdown: string }> {
@@ -49,6 +49,6 @@ export async function checkClosure(client: Client, id: string): Promise<Closure>
 /** `checkClosure`, throwing a `Refused` error that lists what is missing. */
 export async function closeIncident(client: Client, id: string): Promise<Closure> {
   const closure = await checkClosure(client, id);
-  if (!closure.closed) throw new CliError('Refused', `incident ${id} cannot close yet:\n  - ${closure.missing.join('\n  - ')}`);
+  if (!closure.closed) throw new Problem('Refused', `incident ${id} cannot close yet:\n  - ${closure.missing.join('\n  - ')}`);
   return closure;
 }

@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
-import type { Config } from './config';
-import { CliError } from './errors';
+import type { Config } from '../common/config';
+import { Problem } from '../common/errors';
 
 function tlsOptions(server: Config['server']) {
   if (!server.tls) return undefined;
@@ -15,11 +15,11 @@ function tlsOptions(server: Config['server']) {
   };
 }
 
-function unreachable(server: Config['server'], err: unknown): CliError {
+function unreachable(server: Config['server'], err: unknown): Problem {
   const hint = server.external
     ? 'check TEMPORAL_ADDRESS and its TLS / API key settings'
     : 'start the embedded server with `tourniquet dev`, or set TEMPORAL_ADDRESS to an existing server';
-  return new CliError('ServerUnreachable', `Temporal server unreachable at ${server.address} (${(err as Error).message.split('\n')[0]}): ${hint}`);
+  return new Problem('ServerUnreachable', `Temporal server unreachable at ${server.address} (${(err as Error).message.split('\n')[0]}): ${hint}`);
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Client-side incident operations shared by the CLI, the demo, the intake and the tests:
- * validate and start, read progress, send decisions. Errors are `CliError`s that say what to fix.
+ * validate and start, read progress, send decisions. Errors are `Problem`s that say what to fix.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
@@ -22,6 +22,7 @@ import {
   type OperatorDecision,
   formatIssues,
   incidentInputSchema,
+  phaseOf,
   progressQuery,
   SEARCH_ATTRIBUTES,
   WORKFLOW_TYPE,
@@ -30,16 +31,15 @@ import {
   type DenyDecision,
   type IncidentInput,
   type IncidentProgress,
-} from '../workflows/contract';
+} from '../contract';
 import type { incident } from '../workflows';
-import { INCIDENT_CLASS_KEY, INCIDENT_PHASE_KEY, INCIDENT_SEVERITY_KEY } from '../workflows/search-attributes';
-import { phaseOf } from '../workflows/tracker';
-import { CliError, type CliErrorKind } from './errors';
+import { INCIDENT_CLASS_KEY, INCIDENT_PHASE_KEY, INCIDENT_SEVERITY_KEY } from '../contract/search-attributes';
+import { Problem, type ProblemKind } from '../common/errors';
 
 /** Parse a draft into workflow input; a bad field is reported with its path. */
 export function parseIncident(draft: unknown): IncidentInput {
   const parsed = incidentInputSchema.safeParse(draft);
-  if (!parsed.success) throw new CliError('InvalidInput', `invalid incident:\n  ${formatIssues(parsed.error).join('\n  ')}`);
+  if (!parsed.success) throw new Problem('InvalidInput', `invalid incident:\n  ${formatIssues(parsed.error).join('\n  ')}`);
   return parsed.data;
 }
 
@@ -139,15 +139,15 @@ export async function getProgress(client: Client, id: string): Promise<IncidentP
   }
 }
 
-function notFound(err: unknown, id: string): CliError | undefined {
+function notFound(err: unknown, id: string): Problem | undefined {
   if (err instanceof WorkflowNotFoundError || (err as { code?: number }).code === 5) {
-    return new CliError('UnknownIncident', `no incident "${id}" on this server: check the id with \`tourniquet list\``);
+    return new Problem('UnknownIncident', `no incident "${id}" on this server: check the id with \`tourniquet list\``);
   }
   return undefined;
 }
 
 /** Where a refused decision lands in the CLI's exit codes. */
-const REJECTION_KIND: Record<DecisionRejection, CliErrorKind> = {
+const REJECTION_KIND: Record<DecisionRejection, ProblemKind> = {
   InvalidDecision: 'InvalidInput',
   UnknownStep: 'UnknownStep',
   StepNotWaiting: 'UnknownStep',
@@ -158,7 +158,7 @@ const REJECTION_KIND: Record<DecisionRejection, CliErrorKind> = {
 /**
  * Approve or deny through the `decide` update: the workflow checks the decision and answers
  * with the outcome, or with why it refused (unknown step, not waiting, duplicate or
- * not-allowed approver) as a `CliError` of the matching kind.
+ * not-allowed approver) as a `Problem` of the matching kind.
  */
 export async function decide(client: Client, id: string, request: DecideRequest): Promise<DecideResult> {
   try {
@@ -167,7 +167,7 @@ export async function decide(client: Client, id: string, request: DecideRequest)
     if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
       const type = err.cause.type as DecisionRejection;
       const kind = REJECTION_KIND[type] ?? 'Refused';
-      throw new CliError(kind, `${request.decision} of step "${request.step}" on ${id} refused: ${err.cause.message}`);
+      throw new Problem(kind, `${request.decision} of step "${request.step}" on ${id} refused: ${err.cause.message}`);
     }
     throw (await whyNot(client, id, err)) ?? err;
   }
@@ -184,21 +184,21 @@ export function deny(client: Client, id: string, decision: DenyDecision): Promis
 }
 
 /** An unknown incident, or one that has ended, said plainly; undefined for anything else. */
-async function whyNot(client: Client, id: string, err: unknown): Promise<CliError | undefined> {
+async function whyNot(client: Client, id: string, err: unknown): Promise<Problem | undefined> {
   const missing = notFound(err, id);
   try {
     const description = await client.workflow.getHandle(id).describe();
-    if (description.status.name !== 'RUNNING') return new CliError('UnknownStep', `incident ${id} has ended (${description.status.name.toLowerCase()}); nothing is waiting on it`);
+    if (description.status.name !== 'RUNNING') return new Problem('UnknownStep', `incident ${id} has ended (${description.status.name.toLowerCase()}); nothing is waiting on it`);
   } catch (describeErr) {
     return notFound(describeErr, id) ?? missing;
   }
   return missing;
 }
 
-/** An open incident's progress, or a CliError saying it has ended. */
+/** An open incident's progress, or a Problem saying it has ended. */
 async function openProgress(client: Client, id: string, what: string): Promise<IncidentProgress> {
   const progress = await getProgress(client, id);
-  if (FINAL_STATES.has(progress.state)) throw new CliError('UnknownStep', `incident ${id} has ended (${progress.state}); ${what}`);
+  if (FINAL_STATES.has(progress.state)) throw new Problem('UnknownStep', `incident ${id} has ended (${progress.state}); ${what}`);
   return progress;
 }
 
@@ -211,7 +211,7 @@ export async function answerOperator(client: Client, id: string, decision: Opera
   const progress = await getProgress(client, id);
   const waiting = progress.pendingOperator;
   if (!waiting || waiting.step !== decision.step) {
-    throw new CliError('UnknownStep', `step "${decision.step}" of ${id} is not waiting for an operator${waiting ? `; "${waiting.step}" is` : ''}`);
+    throw new Problem('UnknownStep', `step "${decision.step}" of ${id} is not waiting for an operator${waiting ? `; "${waiting.step}" is` : ''}`);
   }
   await client.workflow.getHandle(id).signal(operatorSignal, decision);
 }
@@ -219,14 +219,14 @@ export async function answerOperator(client: Client, id: string, decision: Opera
 /** Hold the incident: the running step finishes, no new step starts until `resume`. */
 export async function pauseIncident(client: Client, id: string, request: PauseRequest): Promise<void> {
   const progress = await openProgress(client, id, 'there is nothing to pause');
-  if (progress.paused) throw new CliError('UnknownStep', `incident ${id} is already paused (by ${progress.paused.by} at ${progress.paused.at})`);
+  if (progress.paused) throw new Problem('UnknownStep', `incident ${id} is already paused (by ${progress.paused.by} at ${progress.paused.at})`);
   await client.workflow.getHandle(id).signal(pauseSignal, request);
 }
 
 /** Let a paused incident go on. */
 export async function resumeIncident(client: Client, id: string, request: ResumeRequest): Promise<void> {
   const progress = await openProgress(client, id, 'there is nothing to resume');
-  if (!progress.paused) throw new CliError('UnknownStep', `incident ${id} is not paused (it is ${progress.state})`);
+  if (!progress.paused) throw new Problem('UnknownStep', `incident ${id} is not paused (it is ${progress.state})`);
   await client.workflow.getHandle(id).signal(resumeSignal, request);
 }
 

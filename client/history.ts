@@ -4,16 +4,13 @@
  */
 import { defaultPayloadConverter } from '@temporalio/common';
 import proto from '@temporalio/proto';
+import type { HistoryLine } from '../common/note';
 
 const { temporal } = proto;
 
 type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
 type Payload = proto.temporal.api.common.v1.IPayload;
 
-export interface HistoryLine {
-  at: string;
-  what: string;
-}
 
 const EventType = temporal.api.enums.v1.EventType;
 

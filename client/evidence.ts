@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { evidenceRoot, verifyEvidence } from '../activities';
-import { sha256 } from '../activities/hash';
-import { CliError } from './errors';
+import { sha256 } from '../common/hash';
+import { Problem } from '../common/errors';
 
 export interface FolderReport {
   folder: string;
@@ -30,7 +30,7 @@ export async function recordedManifests(client: Client, id: string): Promise<Map
     history = await client.workflow.getHandle(id).fetchHistory();
   } catch (err) {
     if ((err as { code?: number }).code === 5 || /not found/i.test((err as Error).message)) {
-      throw new CliError('UnknownIncident', `no incident "${id}" on this server (use --offline to check the files against their manifests only)`);
+      throw new Problem('UnknownIncident', `no incident "${id}" on this server (use --offline to check the files against their manifests only)`);
     }
     throw err;
   }
@@ -45,7 +45,7 @@ export async function recordedManifests(client: Client, id: string): Promise<Map
 
 export async function verifyIncidentEvidence(home: string, id: string, recorded?: Map<string, string>): Promise<FolderReport[]> {
   const root = evidenceRoot(home, id);
-  if (!existsSync(root)) throw new CliError('UnknownIncident', `no evidence for incident "${id}" under ${root}`);
+  if (!existsSync(root)) throw new Problem('UnknownIncident', `no evidence for incident "${id}" under ${root}`);
   const reports: FolderReport[] = [];
   // Dot-folders are interrupted attempts, kept as they were and never published.
   for (const name of readdirSync(root).filter((n) => !n.startsWith('.')).sort()) {

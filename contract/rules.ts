@@ -3,7 +3,7 @@
  * a playbook is loaded (`checkOrder`) and guarded again before each step runs
  * (`ruleViolation`). Pure: the workflow imports this module.
  */
-import { MUTATING_ACTIONS, phaseOf, PHASES, type IncidentClass, type IncidentProgress, type Step } from './contract';
+import { MUTATING_ACTIONS, phaseOf, PHASES, type IncidentClass, type IncidentProgress, type Step } from './index';
 
 export const RULES = {
   1: 'freeze first',
