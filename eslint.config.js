@@ -34,14 +34,18 @@ export default tseslint.config(
         'error',
         {
           paths: [
-            ...nodeBuiltins.map((name) => ({ name, message: 'Workflow code runs in Temporal\'s sandbox: no Node built-ins. Do this in an activity.' })),
+            ...nodeBuiltins.map((name) => ({ name, message: "Workflow code runs in Temporal's sandbox: no Node built-ins. Do this in an activity." })),
             ...['execa', 'pino', '@temporalio/worker', '@temporalio/client', '@temporalio/activity'].map((name) => ({
               name,
               message: 'Workflow code must stay deterministic: side effects belong in activities.',
             })),
           ],
           patterns: [
-            { group: ['../activities', '../activities/*', '../common/*', '../server/*', '../worker/*', '../cli/*'], allowTypeImports: true, message: 'Workflows import only types from outside workflows/.' },
+            {
+              group: ['../activities', '../activities/*', '../common/*', '../server/*', '../worker/*', '../cli/*'],
+              allowTypeImports: true,
+              message: 'Workflows import only types from outside workflows/.',
+            },
           ],
         },
       ],

@@ -11,7 +11,9 @@ import { defineStep, withHeartbeat } from './step';
 
 export function commandActivities(deps: ActivityDeps) {
   const runCommand = defineStep(deps, 'runCommand', {
-    plan: (args) => [{ kind: 'command', detail: `run ${JSON.stringify(args.argv)}${args.cwd ? ` in ${args.cwd}` : ''} and expect exit code ${args.expectExitCode}` }],
+    plan: (args) => [
+      { kind: 'command', detail: `run ${JSON.stringify(args.argv)}${args.cwd ? ` in ${args.cwd}` : ''} and expect exit code ${args.expectExitCode}` },
+    ],
     run: async (io, args) => {
       const earlier = io.pending?.record as { running?: boolean } | undefined;
       if (earlier?.running && !args.rerunIfInterrupted) {
@@ -24,7 +26,10 @@ export function commandActivities(deps: ActivityDeps) {
       const result = await withHeartbeat(io, deps.run(args.argv, { ...(args.cwd ? { cwd: args.cwd } : {}), signal: io.signal }));
       io.markPending({ running: false, exitCode: result.exitCode });
       if (result.exitCode !== args.expectExitCode) {
-        throw new StepError('CommandFailed', `${args.argv[0]} exited ${result.exitCode} (expected ${args.expectExitCode}): ${result.stderr.trim().slice(-300)}`);
+        throw new StepError(
+          'CommandFailed',
+          `${args.argv[0]} exited ${result.exitCode} (expected ${args.expectExitCode}): ${result.stderr.trim().slice(-300)}`,
+        );
       }
       const undo = args.undo ? { action: 'runCommand' as const, args: { argv: args.undo.argv, ...(args.undo.cwd ? { cwd: args.undo.cwd } : {}) } } : null;
       // Output is not returned: it may hold secrets, and history is not the place for it.

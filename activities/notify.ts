@@ -34,7 +34,12 @@ async function send(deps: ActivityDeps, io: StepIO, args: Notify): Promise<StepR
   const resent = (io.pending?.record as { sending?: boolean } | undefined)?.sending === true;
   const text = `${redactText(args.text).text}${resent ? ' (resent: an earlier attempt may have posted this)' : ''}`;
   if (args.channel.kind === 'log') {
-    const log = args.level === 'info' ? deps.logger.info.bind(deps.logger) : args.level === 'warning' ? deps.logger.warn.bind(deps.logger) : deps.logger.error.bind(deps.logger);
+    const log =
+      args.level === 'info'
+        ? deps.logger.info.bind(deps.logger)
+        : args.level === 'warning'
+          ? deps.logger.warn.bind(deps.logger)
+          : deps.logger.error.bind(deps.logger);
     log({ incident: io.key.workflowId, step: io.key.stepId, level: args.level, update: text }, 'status update');
     return { summary: `logged a ${args.level} status update`, data: { channel: 'log', level: args.level } };
   }

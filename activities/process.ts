@@ -44,7 +44,9 @@ export interface LaunchRecord {
 
 /** How a running process was started: its argv and working directory. */
 export function launchRecord(pid: number): LaunchRecord {
-  const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((a, i, all) => a !== '' || i < all.length - 1);
+  const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+    .split('\0')
+    .filter((a, i, all) => a !== '' || i < all.length - 1);
   return { argv, cwd: readlinkSync(`/proc/${pid}/cwd`) };
 }
 

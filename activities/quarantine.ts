@@ -73,13 +73,23 @@ function onlyOurPlaceholder(record: QuarantineRecord): boolean {
 function quarantineResult(record: QuarantineRecord, replayed: boolean): StepResult {
   return {
     summary: `quarantined ${record.type} ${record.source} (${record.sha256.slice(0, 12)}…) into ${dirname(record.item)}${record.placeholder !== undefined ? '; placeholder left' : ''}`,
-    data: { path: record.source, quarantinedTo: record.item, type: record.type, sha256: record.sha256, bytes: record.bytes, mode: record.mode, placeholder: record.placeholder !== undefined, undo: { action: 'unquarantine', args: { path: record.source } } },
+    data: {
+      path: record.source,
+      quarantinedTo: record.item,
+      type: record.type,
+      sha256: record.sha256,
+      bytes: record.bytes,
+      mode: record.mode,
+      placeholder: record.placeholder !== undefined,
+      undo: { action: 'unquarantine', args: { path: record.source } },
+    },
     ...(replayed ? { replayed } : {}),
   };
 }
 
 export function quarantineActivities(deps: ActivityDeps) {
-  const folderOf = (io: { key: { workflowId: string; stepId: string } }) => join(incidentDir(deps.home, io.key.workflowId), 'quarantine', safeName(io.key.stepId));
+  const folderOf = (io: { key: { workflowId: string; stepId: string } }) =>
+    join(incidentDir(deps.home, io.key.workflowId), 'quarantine', safeName(io.key.stepId));
 
   const quarantine = defineStep(deps, 'quarantine', {
     plan: (args, key) => {
@@ -114,7 +124,11 @@ export function quarantineActivities(deps: ActivityDeps) {
       };
       io.markPending(record);
       mkdirSync(folder, { recursive: true, mode: 0o700 });
-      writeFileAtomic(join(folder, 'record.json'), `${JSON.stringify({ ...record, reason: args.reason ?? null, at: deps.now().toISOString() }, null, 2)}\n`, 0o400);
+      writeFileAtomic(
+        join(folder, 'record.json'),
+        `${JSON.stringify({ ...record, reason: args.reason ?? null, at: deps.now().toISOString() }, null, 2)}\n`,
+        0o400,
+      );
       await move(deps, io, source, record.item);
       writePlaceholder(record);
       return quarantineResult(record, false);
@@ -137,15 +151,18 @@ export function quarantineActivities(deps: ActivityDeps) {
       const undo = { action: 'quarantine', args: { path: source, ...(record.placeholder !== undefined ? { placeholder: record.placeholder } : {}) } };
       if (!existsSync(record.item)) {
         // An earlier attempt already moved it back.
-        if (existsSync(source) && (await contentHash(source)) === record.sha256) return { summary: `${source} is back`, data: { path: source, sha256: record.sha256, undo } };
+        if (existsSync(source) && (await contentHash(source)) === record.sha256)
+          return { summary: `${source} is back`, data: { path: source, sha256: record.sha256, undo } };
         throw new StepError('TargetNotFound', `the quarantined copy ${record.item} is gone`);
       }
-      if (!onlyOurPlaceholder(record)) throw new StepError('UnsafeActionRefused', `${source} holds something other than the quarantine placeholder now; move it away first`);
+      if (!onlyOurPlaceholder(record))
+        throw new StepError('UnsafeActionRefused', `${source} holds something other than the quarantine placeholder now; move it away first`);
       io.markPending({ restoring: record.item });
       rmSync(source, { recursive: true, force: true });
       await move(deps, io, record.item, source);
       const now = await contentHash(source);
-      if (now !== record.sha256) throw new StepError('VerificationFailed', `${source} is back but its hash changed (${now.slice(0, 12)} ≠ ${record.sha256.slice(0, 12)})`);
+      if (now !== record.sha256)
+        throw new StepError('VerificationFailed', `${source} is back but its hash changed (${now.slice(0, 12)} ≠ ${record.sha256.slice(0, 12)})`);
       return { summary: `put ${record.type} ${source} back from quarantine (hash verified)`, data: { path: source, sha256: record.sha256, undo } };
     },
   });

@@ -19,7 +19,11 @@ async function http(deps: ActivityDeps, io: StepIO, args: Http): Promise<StepRes
   let status: number;
   let body = '';
   try {
-    const response = await deps.fetch(args.url, { method: 'GET', redirect: 'manual', signal: AbortSignal.any([io.signal, AbortSignal.timeout(args.timeoutMs)]) });
+    const response = await deps.fetch(args.url, {
+      method: 'GET',
+      redirect: 'manual',
+      signal: AbortSignal.any([io.signal, AbortSignal.timeout(args.timeoutMs)]),
+    });
     status = response.status;
     if (args.bodyPattern !== undefined) body = (await response.text()).slice(0, BODY_LIMIT);
     else await response.body?.cancel();
@@ -34,7 +38,10 @@ async function http(deps: ActivityDeps, io: StepIO, args: Http): Promise<StepRes
   if (args.maxLatencyMs !== undefined && latencyMs > args.maxLatencyMs) {
     throw new StepError('VerificationFailed', `GET ${args.url} took ${latencyMs} ms, more than the ${args.maxLatencyMs} ms allowed`);
   }
-  return { summary: `GET ${args.url} → ${status} in ${latencyMs} ms`, data: { url: args.url, status, latencyMs, ...(args.bodyPattern !== undefined ? { bodyMatched: true } : {}) } };
+  return {
+    summary: `GET ${args.url} → ${status} in ${latencyMs} ms`,
+    data: { url: args.url, status, latencyMs, ...(args.bodyPattern !== undefined ? { bodyMatched: true } : {}) },
+  };
 }
 
 async function command(deps: ActivityDeps, io: StepIO, args: Command): Promise<StepResult> {
@@ -46,15 +53,28 @@ async function command(deps: ActivityDeps, io: StepIO, args: Command): Promise<S
     throw new StepError('VerificationFailed', `${args.argv[0]} exited ${result.exitCode} but its output does not match /${args.outputPattern}/`);
   }
   // Output stays out of history: it may hold secrets.
-  return { summary: `${args.argv[0]} exited ${result.exitCode}${args.outputPattern ? ', output matched' : ''}`, data: { exitCode: result.exitCode, ms: Math.round(result.durationMs) } };
+  return {
+    summary: `${args.argv[0]} exited ${result.exitCode}${args.outputPattern ? ', output matched' : ''}`,
+    data: { exitCode: result.exitCode, ms: Math.round(result.durationMs) },
+  };
 }
 
 export function smokeActivities(deps: ActivityDeps) {
   const smokeTest = defineStep(deps, 'smokeTest', {
     plan: (args) =>
       args.kind === 'http'
-        ? [{ kind: 'http', detail: `GET ${args.url} and expect ${args.expectStatus}${args.bodyPattern ? ` with a body matching /${args.bodyPattern}/` : ''} within ${args.maxLatencyMs ?? args.timeoutMs} ms` }]
-        : [{ kind: 'command', detail: `run ${JSON.stringify(args.argv)} and expect exit code ${args.expectExitCode}${args.outputPattern ? ` and output matching /${args.outputPattern}/` : ''}` }],
+        ? [
+            {
+              kind: 'http',
+              detail: `GET ${args.url} and expect ${args.expectStatus}${args.bodyPattern ? ` with a body matching /${args.bodyPattern}/` : ''} within ${args.maxLatencyMs ?? args.timeoutMs} ms`,
+            },
+          ]
+        : [
+            {
+              kind: 'command',
+              detail: `run ${JSON.stringify(args.argv)} and expect exit code ${args.expectExitCode}${args.outputPattern ? ` and output matching /${args.outputPattern}/` : ''}`,
+            },
+          ],
     run: (io, args) => (args.kind === 'http' ? http(deps, io, args) : command(deps, io, args)),
   });
   return { smokeTest };

@@ -30,7 +30,9 @@ export function parseAuthorizedKeys(file: string, text: string): AuthorizedKey[]
   for (const line of text.split('\n')) {
     const m = /(?:^|\s)((?:ssh|ecdsa|sk)-[A-Za-z0-9@.-]+)\s+([A-Za-z0-9+/]+={0,2})(?:\s+(.*))?$/.exec(line.trim());
     if (!m || line.trim().startsWith('#')) continue;
-    const digest = Buffer.from(sha256(Buffer.from(m[2]!, 'base64')), 'hex').toString('base64').replace(/=+$/, '');
+    const digest = Buffer.from(sha256(Buffer.from(m[2]!, 'base64')), 'hex')
+      .toString('base64')
+      .replace(/=+$/, '');
     keys.push({ file, type: m[1]!, fingerprint: `SHA256:${digest}`, comment: (m[3] ?? '').trim() });
   }
   return keys;
@@ -90,7 +92,9 @@ export function sweepActivities(deps: ActivityDeps) {
     plan: (args, key) => {
       const { keys, other } = sweepFiles(args.root);
       return [
-        ...[...keys, ...other].filter((f) => existsSync(f)).map((f) => ({ kind: 'copy' as const, detail: `copy ${f} with cp -a into ${evidenceFolder(deps.home, key.workflowId, key.stepId)}` })),
+        ...[...keys, ...other]
+          .filter((f) => existsSync(f))
+          .map((f) => ({ kind: 'copy' as const, detail: `copy ${f} with cp -a into ${evidenceFolder(deps.home, key.workflowId, key.stepId)}` })),
         ...sweepCommands(args).map((c) => ({ kind: 'command' as const, detail: `run ${JSON.stringify(c.argv)} and save its output, redacted, as ${c.file}` })),
       ];
     },

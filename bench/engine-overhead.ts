@@ -20,7 +20,7 @@ import { execa } from 'execa';
 import { z } from 'zod';
 import { execaRunner } from '../activities';
 import { Problem } from '../common/errors';
-import { startIncident } from '../client/incidents';
+import { parseIncident, startIncident } from '../client/incidents';
 import { createLogger, installRuntimeLogger } from '../common/logger';
 import { WORKFLOWS_PATH } from '../common/paths';
 import { freePort } from '../demo/sandbox';
@@ -90,7 +90,10 @@ interface EngineRun {
 
 async function runEngine(server: DevServer, home: string, n: number, logger: ReturnType<typeof createLogger>): Promise<EngineRun> {
   // Built before the clock starts, with a silent logger, as the tests do: bundling is start-up cost.
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
+  const workflowBundle = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
+  });
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const connection = await Connection.connect({ address: server.address });
   try {
@@ -99,7 +102,7 @@ async function runEngine(server: DevServer, home: string, n: number, logger: Ret
     const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, home, logger, workflowBundle });
     return await worker.runUntil(async () => {
       const started = performance.now();
-      const { handle } = await startIncident(client, benchIncident(n), { taskQueue });
+      const { handle } = await startIncident(client, parseIncident(benchIncident(n)), { taskQueue });
       const final = await handle.result();
       const wallMs = performance.now() - started;
       if (final.state !== 'resolved') throw new Error(`the benchmark incident ended ${final.state}`);
@@ -196,7 +199,10 @@ async function main(): Promise<void> {
  * handler has removed itself, which would kill this process and leave the server running.
  */
 function stopOnSignal(server: DevServer, dir: string): void {
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     process.once(signal, () => {
       process.stderr.write(`bench: ${signal}, stopping the Temporal dev server (state kept in ${dir})\n`);
       void server.stop().finally(() => process.exit(code));

@@ -55,9 +55,22 @@ const say = (line = '') => process.stdout.write(`${line}\n`);
 function parseOptions(argv: string[]): Options {
   let values: Record<string, unknown>;
   try {
-    ({ values } = parseArgs({ args: argv, options: { alerts: { type: 'string' }, fingerprints: { type: 'string' }, concurrency: { type: 'string' }, 'db-dir': { type: 'string' }, baseline: { type: 'string' } }, strict: true }));
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        alerts: { type: 'string' },
+        fingerprints: { type: 'string' },
+        concurrency: { type: 'string' },
+        'db-dir': { type: 'string' },
+        baseline: { type: 'string' },
+      },
+      strict: true,
+    }));
   } catch (err) {
-    throw new Problem('InvalidInput', `${(err as Error).message} (usage: npm run bench:intake -- --alerts N --fingerprints M --concurrency C --db-dir DIR --baseline B)`);
+    throw new Problem(
+      'InvalidInput',
+      `${(err as Error).message} (usage: npm run bench:intake -- --alerts N --fingerprints M --concurrency C --db-dir DIR --baseline B)`,
+    );
   }
   const parsed = optionsSchema.safeParse(values);
   if (!parsed.success) throw new Problem('InvalidInput', `invalid option: ${formatIssues(parsed.error).join('; ')}`);
@@ -129,7 +142,16 @@ const TRIES = 5;
 
 async function post(intake: RunningIntake, token: string, o: Options, tag: string): Promise<PostRun> {
   const order = shuffled(Array.from({ length: o.alerts }, (_, i) => i % o.fingerprints));
-  const run: PostRun = { wallMs: 0, firstPostAt: new Map(), incidentOf: new Map(), accepted: new Map(), rttMs: [], retries: 0, failures: new Map(), outcomes: new Map() };
+  const run: PostRun = {
+    wallMs: 0,
+    firstPostAt: new Map(),
+    incidentOf: new Map(),
+    accepted: new Map(),
+    rttMs: [],
+    retries: 0,
+    failures: new Map(),
+    outcomes: new Map(),
+  };
   const bump = <K>(m: Map<K, number>, k: K) => m.set(k, (m.get(k) ?? 0) + 1);
   const once = async (f: number, i: number): Promise<{ retry: boolean; problem?: string }> => {
     const t0 = performance.now();
@@ -237,7 +259,14 @@ async function main(): Promise<void> {
   let ok = false;
   let failed = false;
   try {
-    server = await startDevServer({ cliPath: cli.path, dbFile: join(dbDir, 'db.sqlite'), port: await freePort(), uiPort: false, logFile: join(dir, 'temporal-server.log'), logger });
+    server = await startDevServer({
+      cliPath: cli.path,
+      dbFile: join(dbDir, 'db.sqlite'),
+      port: await freePort(),
+      uiPort: false,
+      logFile: join(dir, 'temporal-server.log'),
+      logger,
+    });
     stopOnSignal(server, dir);
     mkdirSync(join(dir, 'templates'));
     writeFileSync(join(dir, 'templates', 'bench.yaml'), TEMPLATE);
@@ -292,7 +321,17 @@ async function main(): Promise<void> {
       const lost = failedPosts + missing;
       failed = incidents !== o.fingerprints || duplicates !== 0 || lost !== 0;
       const idle = await baseline(intake, client, token, o.baseline, tag);
-      report(argv, o, `${cli.path}, database in ${dbDir.startsWith('/dev/shm') ? '/dev/shm (tmpfs)' : dbDir}`, run, { incidents, duplicates, lost, recorded, twice, missing, containMs, failedPosts, idle });
+      report(argv, o, `${cli.path}, database in ${dbDir.startsWith('/dev/shm') ? '/dev/shm (tmpfs)' : dbDir}`, run, {
+        incidents,
+        duplicates,
+        lost,
+        recorded,
+        twice,
+        missing,
+        containMs,
+        failedPosts,
+        idle,
+      });
     } finally {
       await intake.close();
       await worker.stop();
@@ -338,7 +377,10 @@ async function startWorkerProcess(client: Client, address: string, taskQueue: st
 }
 
 function stopOnSignal(server: DevServer, dir: string): void {
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     process.once(signal, () => {
       process.stderr.write(`bench: ${signal}, stopping the Temporal dev server (state kept in ${dir})\n`);
       void server.stop().finally(() => process.exit(code));
@@ -390,7 +432,7 @@ function report(argv: string[], o: Options, cli: string, run: PostRun, c: Counts
     row('POST to containment step done, max', ms(Math.max(...c.containMs)));
   }
   say('  (first POST of a key to its incident\'s `contain` step endedAt; runCommand ["true"]; under the flood');
-  say('   this includes the wait behind every other delivery\'s workflow task)');
+  say("   this includes the wait behind every other delivery's workflow task)");
   if (c.idle.length) {
     say();
     row(`baseline: ${c.idle.length} alerts one at a time, p50`, ms(percentile(c.idle, 50)));

@@ -2,7 +2,6 @@
 import type { IncidentProgress, StepProgress } from '../contract';
 import { STATUS_MARK as MARK } from '../workflows/details';
 
-
 function time(iso: string | undefined): string {
   return iso ? iso.slice(11, 19) : '';
 }
@@ -27,17 +26,18 @@ export function renderProgress(p: IncidentProgress): string {
   ]);
   const header = ['step', 'phase', 'action', 'status', 'tries', 'started', 'took', 'result'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
-  const out = [
-    `${p.incidentId}  ${p.severity} ${p.class}  state: ${p.state}  phase: ${p.phase}`,
-    p.title,
-    '',
-    line(header),
-    ...rows.map(line),
-  ];
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  const out = [`${p.incidentId}  ${p.severity} ${p.class}  state: ${p.state}  phase: ${p.phase}`, p.title, '', line(header), ...rows.map(line)];
   for (const a of p.pendingApprovals) {
     const from = a.approvers.length ? ` from ${a.approvers.join(', ')}` : '';
-    out.push('', `waiting for ${a.needed} approval(s) of ${a.step}${from}${a.excluded?.length ? ` (not ${a.excluded.join(', ')})` : ''} since ${time(a.since)}`);
+    out.push(
+      '',
+      `waiting for ${a.needed} approval(s) of ${a.step}${from}${a.excluded?.length ? ` (not ${a.excluded.join(', ')})` : ''} since ${time(a.since)}`,
+    );
   }
   if (p.paused) out.push('', `paused by ${p.paused.by} at ${time(p.paused.at)}${p.paused.reason ? `: ${p.paused.reason}` : ''}`);
   for (const u of p.undo ?? []) out.push(`undo of ${u.step}: ${u.status}: ${u.message}`);

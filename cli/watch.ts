@@ -23,18 +23,26 @@ export function renderFrame(p: IncidentProgress, now: number, tick: number): str
   const end = p.endedAt ? Date.parse(p.endedAt) : now;
   const idWidth = Math.max(...p.steps.map((s) => s.id.length));
   const actionWidth = Math.max(...p.steps.map((s) => s.action.length));
-  const lines = [`${p.incidentId}  ${p.mode === 'drill' ? 'DRILL ' : ''}${p.severity} ${p.class}: ${p.title}`, `state: ${p.state}   phase: ${p.phase}   elapsed: ${elapsed(p.startedAt, end)}`, ''];
+  const lines = [
+    `${p.incidentId}  ${p.mode === 'drill' ? 'DRILL ' : ''}${p.severity} ${p.class}: ${p.title}`,
+    `state: ${p.state}   phase: ${p.phase}   elapsed: ${elapsed(p.startedAt, end)}`,
+    '',
+  ];
   for (const s of p.steps) {
     const mark = s.status === 'running' ? SPINNER[tick % SPINNER.length]! : STATUS_MARK[s.status];
     const took = s.startedAt ? elapsed(s.startedAt, s.endedAt ? Date.parse(s.endedAt) : now) : '';
     const pending = p.pendingApprovals.find((a) => a.step === s.id);
     const note = pending ? `waits for ${waitsOn(pending)}` : s.status === 'running' ? `running ${took}` : (s.error ?? s.summary ?? '');
-    lines.push(`  ${mark} ${s.id.padEnd(idWidth)}  ${s.action.padEnd(actionWidth)}  ${s.status === 'running' || pending ? note : `${s.status}${took && s.endedAt ? ` ${took}` : ''}  ${truncate(note, 80)}`}`.trimEnd());
+    lines.push(
+      `  ${mark} ${s.id.padEnd(idWidth)}  ${s.action.padEnd(actionWidth)}  ${s.status === 'running' || pending ? note : `${s.status}${took && s.endedAt ? ` ${took}` : ''}  ${truncate(note, 80)}`}`.trimEnd(),
+    );
   }
   const waits: string[] = [];
   if (p.paused) waits.push(`paused by ${p.paused.by}${p.paused.reason ? ` (${p.paused.reason})` : ''}: \`tourniquet resume ${p.incidentId} --by <name>\``);
-  if (p.pendingOperator) waits.push(`step ${p.pendingOperator.step} failed: \`tourniquet retry|skip|abort ${p.incidentId} ${p.pendingOperator.step} --by <name>\``);
-  if (p.state === 'awaiting-control') waits.push(`waiting for a durable control: \`tourniquet control ${p.incidentId} --kind <kind> --note <text> --by <name>\``);
+  if (p.pendingOperator)
+    waits.push(`step ${p.pendingOperator.step} failed: \`tourniquet retry|skip|abort ${p.incidentId} ${p.pendingOperator.step} --by <name>\``);
+  if (p.state === 'awaiting-control')
+    waits.push(`waiting for a durable control: \`tourniquet control ${p.incidentId} --kind <kind> --note <text> --by <name>\``);
   for (const a of p.pendingApprovals) waits.push(`approve: \`tourniquet approve ${p.incidentId} ${a.step} --by <name>\``);
   const last = p.timeline.at(-1);
   return [...lines, ...(waits.length ? ['', ...waits] : []), ...(last ? ['', `last: ${eventLine(last)}`] : [])].join('\n');

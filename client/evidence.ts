@@ -48,7 +48,9 @@ export async function verifyIncidentEvidence(home: string, id: string, recorded?
   if (!existsSync(root)) throw new Problem('UnknownIncident', `no evidence for incident "${id}" under ${root}`);
   const reports: FolderReport[] = [];
   // Dot-folders are interrupted attempts, kept as they were and never published.
-  for (const name of readdirSync(root).filter((n) => !n.startsWith('.')).sort()) {
+  for (const name of readdirSync(root)
+    .filter((n) => !n.startsWith('.'))
+    .sort()) {
     const folder = join(root, name);
     if (!existsSync(join(folder, 'manifest.json'))) {
       reports.push({ folder, files: 0, changed: ['manifest.json'], manifestSha256: '', ok: false });
@@ -68,7 +70,9 @@ export function renderReport(r: FolderReport, checkedHistory: boolean): string {
   const problems = [
     ...(r.changed.length ? [`changed or missing: ${r.changed.join(', ')}`] : []),
     ...(checkedHistory && r.recordedSha256 === undefined ? ['no manifest hash for this folder in the workflow history'] : []),
-    ...(checkedHistory && r.recordedSha256 !== undefined && r.recordedSha256 !== r.manifestSha256 ? ['manifest.json differs from the hash recorded in the workflow history'] : []),
+    ...(checkedHistory && r.recordedSha256 !== undefined && r.recordedSha256 !== r.manifestSha256
+      ? ['manifest.json differs from the hash recorded in the workflow history']
+      : []),
   ];
   return `${r.ok ? 'ok  ' : 'FAIL'}  ${r.folder}  ${r.files} file(s)${checkedHistory && r.ok ? ', manifest matches history' : ''}${problems.length ? `: ${problems.join('; ')}` : ''}`;
 }

@@ -11,7 +11,6 @@ const { temporal } = proto;
 type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
 type Payload = proto.temporal.api.common.v1.IPayload;
 
-
 const EventType = temporal.api.enums.v1.EventType;
 
 function decode(payload: Payload | null | undefined): unknown {
@@ -59,7 +58,10 @@ export function historyLines(events: HistoryEvent[]): HistoryLine[] {
         add(e, `completed ${activities.get(String(e.activityTaskCompletedEventAttributes?.scheduledEventId)) ?? 'activity'}`);
         break;
       case EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED:
-        add(e, `failed ${activities.get(String(e.activityTaskFailedEventAttributes?.scheduledEventId)) ?? 'activity'}: ${e.activityTaskFailedEventAttributes?.failure?.message ?? ''}`);
+        add(
+          e,
+          `failed ${activities.get(String(e.activityTaskFailedEventAttributes?.scheduledEventId)) ?? 'activity'}: ${e.activityTaskFailedEventAttributes?.failure?.message ?? ''}`,
+        );
         break;
       case EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT:
         add(e, `timed out ${activities.get(String(e.activityTaskTimedOutEventAttributes?.scheduledEventId)) ?? 'activity'}`);

@@ -98,8 +98,11 @@ export interface StartedIncident {
   runId: string | undefined;
 }
 
-export async function startIncident(client: Client, draft: unknown, o: StartOptions): Promise<StartedIncident> {
-  const input = parseIncident(draft);
+/**
+ * Start an incident from parsed input: parse drafts once at the edge (`parseIncident`, or the
+ * compiler, which returns parsed input), never again on the way. The workflow keeps its own guard.
+ */
+export async function startIncident(client: Client, input: IncidentInput, o: StartOptions): Promise<StartedIncident> {
   const id = o.id ?? (o.dedupe ? dedupedIncidentId(input, o.dedupe.key) : incidentId(input));
   const searchable = await supportsSearchAttributes(client);
   const options = {
@@ -188,7 +191,8 @@ async function whyNot(client: Client, id: string, err: unknown): Promise<Problem
   const missing = notFound(err, id);
   try {
     const description = await client.workflow.getHandle(id).describe();
-    if (description.status.name !== 'RUNNING') return new Problem('UnknownStep', `incident ${id} has ended (${description.status.name.toLowerCase()}); nothing is waiting on it`);
+    if (description.status.name !== 'RUNNING')
+      return new Problem('UnknownStep', `incident ${id} has ended (${description.status.name.toLowerCase()}); nothing is waiting on it`);
   } catch (describeErr) {
     return notFound(describeErr, id) ?? missing;
   }
@@ -248,7 +252,11 @@ export function incidentSummary(input: IncidentInput): string {
 export function incidentDetails(input: IncidentInput): string {
   const about = [
     `**${incidentSummary(input)}**`,
-    [input.requestedBy ? `started by ${input.requestedBy}` : undefined, input.playbook ? `playbook ${input.playbook.name}` : 'raw incident', input.targets.length ? `targets: ${input.targets.join(', ')}` : undefined]
+    [
+      input.requestedBy ? `started by ${input.requestedBy}` : undefined,
+      input.playbook ? `playbook ${input.playbook.name}` : 'raw incident',
+      input.targets.length ? `targets: ${input.targets.join(', ')}` : undefined,
+    ]
       .filter(Boolean)
       .join('; '),
     '',

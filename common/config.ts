@@ -34,7 +34,10 @@ const envSchema = z.object({
   /** Path of a Temporal CLI binary to use for the embedded server. */
   TEMPORAL_CLI: z.string().min(1).optional(),
   /** An existing Temporal server (`host:port`). When set, nothing embedded is started. */
-  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port, e.g. temporal.internal:7233').optional(),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d+$/, 'must be host:port, e.g. temporal.internal:7233')
+    .optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   /** Use TLS towards TEMPORAL_ADDRESS (implied by a client certificate or an API key). */
   TEMPORAL_TLS: flag,

@@ -4,7 +4,7 @@
  * summaries, ids and fingerprints, never secrets; a redaction pass for well-known token
  * formats runs over the whole note anyway, for what people typed into comments and notes.
  */
-import { CONTROL_DESCRIPTIONS, type IncidentProgress, type StepProgress } from '../contract';
+import { ACTIONS, CONTROL_DESCRIPTIONS, type IncidentProgress, type StepProgress } from '../contract';
 import { redactSecrets } from './redact';
 
 /** One line of an incident's history, as the note prints it. */
@@ -24,6 +24,7 @@ const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 export function renderNote(p: IncidentProgress, writtenAt: string, extras: NoteExtras = {}): string {
   const done = p.steps.filter((s) => s.status === 'succeeded');
   const byAction = (...actions: string[]) => done.filter((s) => actions.includes(s.action));
+  const contained = done.filter((s) => ACTIONS[s.action].note === 'contained');
   const lines = [
     `# Incident ${p.incidentId}${p.mode === 'drill' ? ' (drill)' : ''}`,
     '',
@@ -47,7 +48,7 @@ export function renderNote(p: IncidentProgress, writtenAt: string, extras: NoteE
     '',
     '## Frozen, rotated, restored, removed',
     bullet(
-      byAction('stopService', 'rotateKey', 'restoreBackup', 'quarantine', 'lockNetwork').map((s) => `${s.id}: ${s.summary ?? ''}`),
+      contained.map((s) => `${s.id}: ${s.summary ?? ''}`),
       'nothing',
     ),
     '',
@@ -65,7 +66,16 @@ export function renderNote(p: IncidentProgress, writtenAt: string, extras: NoteE
       done.filter((s) => s.phase === 'verify').map((s) => `${s.id}: ${s.summary ?? ''}`),
       'no verify step succeeded',
     ),
-    ...(p.undo?.length ? ['', '## Undone after cancellation (newest change first)', bullet(p.undo.map((u) => `${u.step}: ${u.status}: ${u.message}`), '')] : []),
+    ...(p.undo?.length
+      ? [
+          '',
+          '## Undone after cancellation (newest change first)',
+          bullet(
+            p.undo.map((u) => `${u.step}: ${u.status}: ${u.message}`),
+            '',
+          ),
+        ]
+      : []),
     '',
     '## Evidence',
     ...evidence(byAction('captureEvidence')),
@@ -97,7 +107,9 @@ function actors(p: IncidentProgress): string[] {
 }
 
 function decisions(steps: StepProgress[]): string[] {
-  return steps.flatMap((s) => (s.decisions ?? []).map((d) => `${s.id}: ${d.kind === 'approve' ? 'approved' : 'denied'} by ${d.by} at ${d.at}${d.why ? `: ${d.why}` : ''}`));
+  return steps.flatMap((s) =>
+    (s.decisions ?? []).map((d) => `${s.id}: ${d.kind === 'approve' ? 'approved' : 'denied'} by ${d.by} at ${d.at}${d.why ? `: ${d.why}` : ''}`),
+  );
 }
 
 /** Each capture with its manifest: folder, manifest hash, and the files with their hashes. */
@@ -111,7 +123,9 @@ function evidence(captures: StepProgress[]): string[] {
       `### ${s.id}`,
       `- folder: ${String(r.folder)}`,
       `- manifest: manifest.json, sha256 ${String(r.manifestSha256)}, ${String(r.files ?? entries.length)} file(s)${missing.length ? `; missing: ${missing.join(', ')}` : ''}`,
-      ...(entries.length ? ['', '| file | sha256 | bytes |', '| --- | --- | --- |', ...entries.map((e) => `| ${cell(e.path)} | ${e.sha256} | ${e.bytes} |`)] : []),
+      ...(entries.length
+        ? ['', '| file | sha256 | bytes |', '| --- | --- | --- |', ...entries.map((e) => `| ${cell(e.path)} | ${e.sha256} | ${e.bytes} |`)]
+        : []),
       '',
     ];
   });

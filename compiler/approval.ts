@@ -26,7 +26,12 @@ export function isDestructive(action: string, effects: StepEffects | undefined):
 }
 
 /** The step's approval in the workflow input, or undefined when the step is not gated. */
-export function resolveApproval(approval: PlaybookApproval | undefined, destructive: boolean, at: (string | number)[], ctx: ApprovalContext): Draft | undefined {
+export function resolveApproval(
+  approval: PlaybookApproval | undefined,
+  destructive: boolean,
+  at: (string | number)[],
+  ctx: ApprovalContext,
+): Draft | undefined {
   const twoPerson = destructive && ctx.severity === 'S1';
   if (!approval) return twoPerson ? { required: true, quorum: TWO_PERSON_QUORUM } : undefined;
   if (!approval.required) return undefined;
@@ -34,7 +39,10 @@ export function resolveApproval(approval: PlaybookApproval | undefined, destruct
   const approvers = expand(approval.approvers, ctx.inventory);
   const quorum = approval.quorum ?? (twoPerson ? TWO_PERSON_QUORUM : 1);
   if (approvers.length && approvers.length < quorum) {
-    ctx.problem([...where, 'quorum'], `quorum ${quorum}${approval.quorum === undefined ? ' (the two-person rule for destructive S1 steps)' : ''} but only ${approvers.length} approver(s) listed (${approvers.join(', ')}); list more people or set quorum explicitly`);
+    ctx.problem(
+      [...where, 'quorum'],
+      `quorum ${quorum}${approval.quorum === undefined ? ' (the two-person rule for destructive S1 steps)' : ''} but only ${approvers.length} approver(s) listed (${approvers.join(', ')}); list more people or set quorum explicitly`,
+    );
   }
   const timeout = forSeverity(approval.timeout, ctx.severity);
   const onTimeout = forSeverity(approval.onTimeout, ctx.severity) ?? 'abort';
@@ -42,13 +50,17 @@ export function resolveApproval(approval: PlaybookApproval | undefined, destruct
   const escalateTo = groups.flatMap((group, i) => {
     const members = ctx.inventory?.approvers[group];
     if (ctx.inventory && !members) {
-      ctx.problem([...where, 'escalateTo', ...(Array.isArray(approval.escalateTo) ? [i] : [])], `"${group}" is not an approver group in the inventory (groups: ${Object.keys(ctx.inventory.approvers).join(', ') || 'none'})`);
+      ctx.problem(
+        [...where, 'escalateTo', ...(Array.isArray(approval.escalateTo) ? [i] : [])],
+        `"${group}" is not an approver group in the inventory (groups: ${Object.keys(ctx.inventory.approvers).join(', ') || 'none'})`,
+      );
       return [];
     }
     return [{ group, approvers: members ?? [group] }];
   });
   if (onTimeout === 'escalate' && timeout === undefined) ctx.problem([...where, 'timeout'], `onTimeout: escalate needs a timeout for ${ctx.severity}`);
-  if (onTimeout === 'escalate' && !groups.length) ctx.problem([...where, 'escalateTo'], 'onTimeout: escalate needs escalateTo: the approver group(s) to ask next');
+  if (onTimeout === 'escalate' && !groups.length)
+    ctx.problem([...where, 'escalateTo'], 'onTimeout: escalate needs escalateTo: the approver group(s) to ask next');
   return {
     required: true,
     onDeny: approval.onDeny,

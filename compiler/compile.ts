@@ -14,6 +14,7 @@ import { RESOLVERS, type ParamValue, type ResolveContext } from './resolve';
 import { parseSeverity, unknownSeverity } from './severity';
 import { formatProblems, YamlSource, type SourceProblem } from '../common/data-file';
 import { findPlaybook } from './library';
+import { fillPlaceholders, NAME_PATTERN } from '../contract';
 
 export interface CompileOptions {
   /** Absent: validate the playbook alone, with names left symbolic. */
@@ -117,7 +118,11 @@ export function compilePlaybook(source: YamlSource, o: CompileOptions & { invent
   return result.input;
 }
 
-function typedParams(specs: Record<string, ParameterSpec>, given: Record<string, string | number | boolean>, problem: (p: (string | number)[], m: string) => void): Record<string, ParamValue> {
+function typedParams(
+  specs: Record<string, ParameterSpec>,
+  given: Record<string, string | number | boolean>,
+  problem: (p: (string | number)[], m: string) => void,
+): Record<string, ParamValue> {
   const out: Record<string, ParamValue> = {};
   for (const [name, raw] of Object.entries(given)) {
     const spec = specs[name];
@@ -134,11 +139,12 @@ function typedParams(specs: Record<string, ParameterSpec>, given: Record<string,
       if (text !== 'true' && text !== 'false') problem(['parameters', name], `parameter ${name} must be true or false, got "${text}"`);
       else out[name] = text === 'true';
     } else if (spec.type === 'string') {
-      if (spec.pattern && !new RegExp(`^(?:${spec.pattern})$`).test(text)) problem(['parameters', name], `parameter ${name} must match /${spec.pattern}/, got "${text}"`);
+      if (spec.pattern && !new RegExp(`^(?:${spec.pattern})$`).test(text))
+        problem(['parameters', name], `parameter ${name} must match /${spec.pattern}/, got "${text}"`);
       else out[name] = text;
     } else {
       // Inventory kinds: checked against the inventory where the name is used.
-      if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(text)) problem(['parameters', name], `parameter ${name} must name a ${spec.type} from the inventory, got "${text}"`);
+      if (!NAME_PATTERN.test(text)) problem(['parameters', name], `parameter ${name} must name a ${spec.type} from the inventory, got "${text}"`);
       else out[name] = text;
     }
   }
@@ -146,7 +152,7 @@ function typedParams(specs: Record<string, ParameterSpec>, given: Record<string,
 }
 
 function fillTitle(template: string, params: Record<string, ParamValue>): string {
-  return template.replace(/\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}/g, (m, name: string) => (params[name] === undefined ? m : String(params[name])));
+  return fillPlaceholders(template, params);
 }
 
 /** Rule 8: no step may restore over, or run a changing command inside, the evidence store. */
@@ -157,8 +163,14 @@ function evidenceViolations(input: IncidentInput, home: string): [string, string
   };
   const out: [string, string][] = [];
   for (const step of input.steps) {
-    const target = step.action === 'restoreBackup' ? step.args.target : step.action === 'runCommand' && step.args.cwd && !step.effects?.reads.length ? step.args.cwd : undefined;
-    if (target && inside(target)) out.push([step.id, `rule 8 (the engine never deletes evidence): step "${step.id}" would change ${target}, inside the evidence store ${home}`]);
+    const target =
+      step.action === 'restoreBackup'
+        ? step.args.target
+        : step.action === 'runCommand' && step.args.cwd && !step.effects?.reads.length
+          ? step.args.cwd
+          : undefined;
+    if (target && inside(target))
+      out.push([step.id, `rule 8 (the engine never deletes evidence): step "${step.id}" would change ${target}, inside the evidence store ${home}`]);
   }
   return out;
 }

@@ -7,8 +7,9 @@ import { z } from 'zod';
 import { serviceManager } from '../contract';
 import { Problem } from '../common/errors';
 import { formatProblems, YamlSource } from '../common/data-file';
+import { NAME_PATTERN, NAME_RULE } from '../contract';
 
-export const entryName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'names are lower-case letters, digits and dashes');
+export const entryName = z.string().regex(NAME_PATTERN, `names are ${NAME_RULE}`);
 const absPath = z.string().regex(/^\//, 'must be an absolute path');
 
 const address = z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'must be an IPv4 or IPv6 address or prefix');
@@ -60,7 +61,9 @@ export const inventorySchema = z
     /** Credentials and how each is rotated; `restart` lists the services that read it. */
     credentials: z.record(entryName, credentialEntry).default({}),
     /** Files and folders: workspaces, artifacts, memory stores, transcripts. `snapshot: btrfs` for a subvolume. */
-    paths: z.record(entryName, z.object({ description: z.string().optional(), path: absPath, snapshot: z.enum(['archive', 'btrfs']).default('archive') })).default({}),
+    paths: z
+      .record(entryName, z.object({ description: z.string().optional(), path: absPath, snapshot: z.enum(['archive', 'btrfs']).default('archive') }))
+      .default({}),
     /** Backups of a path (by name): a tar archive, or a restic repository. */
     backups: z
       .record(
@@ -70,7 +73,14 @@ export const inventorySchema = z
           z.object({
             description: z.string().optional(),
             path: entryName,
-            restic: z.object({ repository: z.string().min(1), passwordFile: absPath, snapshot: z.string().regex(/^(latest|[0-9a-f]{8,64})$/).default('latest') }),
+            restic: z.object({
+              repository: z.string().min(1),
+              passwordFile: absPath,
+              snapshot: z
+                .string()
+                .regex(/^(latest|[0-9a-f]{8,64})$/)
+                .default('latest'),
+            }),
           }),
         ]),
       )
@@ -88,7 +98,12 @@ export const inventorySchema = z
             bodyPattern: z.string().optional(),
             maxLatencyMs: z.number().int().min(1).optional(),
           }),
-          z.object({ description: z.string().optional(), argv: z.array(z.string()).min(1), expectExitCode: z.number().int().default(0), outputPattern: z.string().optional() }),
+          z.object({
+            description: z.string().optional(),
+            argv: z.array(z.string()).min(1),
+            expectExitCode: z.number().int().default(0),
+            outputPattern: z.string().optional(),
+          }),
         ]),
       )
       .default({}),
@@ -99,15 +114,18 @@ export const inventorySchema = z
         z.object({
           description: z.string().optional(),
           allow: z.array(address).min(1, 'keep at least one admin address reachable'),
-          scope: z.union([z.object({ kind: z.literal('host') }), z.object({ kind: z.literal('service'), uid: z.number().int().min(0).optional(), ports: z.array(z.number().int().min(1).max(65535)).default([]) })]).default({ kind: 'host' }),
+          scope: z
+            .union([
+              z.object({ kind: z.literal('host') }),
+              z.object({ kind: z.literal('service'), uid: z.number().int().min(0).optional(), ports: z.array(z.number().int().min(1).max(65535)).default([]) }),
+            ])
+            .default({ kind: 'host' }),
           backend: z.enum(['auto', 'nftables', 'iptables']).default('auto'),
         }),
       )
       .default({}),
     /** Where status updates go: a Slack-compatible webhook (its URL read from an env file), or the log. */
-    channels: z
-      .record(entryName, z.union([z.object({ kind: z.literal('log') }), z.object({ kind: z.literal('webhook'), urlFrom: envRefSpec })]))
-      .default({}),
+    channels: z.record(entryName, z.union([z.object({ kind: z.literal('log') }), z.object({ kind: z.literal('webhook'), urlFrom: envRefSpec })])).default({}),
     /** Named commands (argv, never a shell). What they freeze or change is declared, for the ordering rules. */
     commands: z
       .record(
@@ -126,7 +144,12 @@ export const inventorySchema = z
   })
   .superRefine((inv, ctx) => {
     for (const [name, backup] of Object.entries(inv.backups)) {
-      if (!inv.paths[backup.path]) ctx.addIssue({ code: 'custom', path: ['backups', name, 'path'], message: `"${backup.path}" is not in paths (paths: ${Object.keys(inv.paths).join(', ') || 'none'})` });
+      if (!inv.paths[backup.path])
+        ctx.addIssue({
+          code: 'custom',
+          path: ['backups', name, 'path'],
+          message: `"${backup.path}" is not in paths (paths: ${Object.keys(inv.paths).join(', ') || 'none'})`,
+        });
     }
     for (const [name, cred] of Object.entries(inv.credentials)) {
       if (cred.method !== 'http-revoke' && cred.envFile === undefined && cred.envFiles.length === 0) {
@@ -141,7 +164,11 @@ export const inventorySchema = z
         ctx.addIssue({ code: 'custom', path: ['commands', name], message: 'a readOnly command cannot freeze or change anything' });
       }
       if (!cmd.readOnly && !cmd.freezes.length && !cmd.changes.length) {
-        ctx.addIssue({ code: 'custom', path: ['commands', name], message: 'say what the command freezes or changes (freezes: / changes:), or mark it readOnly: true' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['commands', name],
+          message: 'say what the command freezes or changes (freezes: / changes:), or mark it readOnly: true',
+        });
       }
     }
   });

@@ -30,6 +30,12 @@ export function findPlaybook(nameOrFile: string, extra?: string): string {
     return nameOrFile;
   }
   const found = listPlaybooks(extra).find((p) => p.name === nameOrFile);
-  if (!found) throw new Problem('InvalidInput', `no playbook "${nameOrFile}"; see \`tourniquet playbook list\` (${listPlaybooks(extra).map((p) => p.name).join(', ')})`);
+  if (!found)
+    throw new Problem(
+      'InvalidInput',
+      `no playbook "${nameOrFile}"; see \`tourniquet playbook list\` (${listPlaybooks(extra)
+        .map((p) => p.name)
+        .join(', ')})`,
+    );
   return found.file;
 }

@@ -6,8 +6,22 @@ import { z } from 'zod';
 import { actionArgs, ACTION_NAMES, duration, incidentClass, PHASES, retrySpec, timeoutSpec, type ActionName } from '../contract';
 import { entryName } from './inventory';
 import { severityInput } from './severity';
+import { NAME_PATTERN, NAME_RULE } from '../contract';
 
-export const PARAMETER_TYPES = ['string', 'number', 'boolean', 'service', 'credential', 'path', 'backup', 'repo', 'check', 'command', 'network', 'channel'] as const;
+export const PARAMETER_TYPES = [
+  'string',
+  'number',
+  'boolean',
+  'service',
+  'credential',
+  'path',
+  'backup',
+  'repo',
+  'check',
+  'command',
+  'network',
+  'channel',
+] as const;
 
 const paramName = z.string().regex(/^[a-z][a-zA-Z0-9_]{0,40}$/, 'parameter names start with a lower-case letter: letters, digits, _');
 
@@ -59,7 +73,9 @@ export const playbookArgs = {
   stopService: z.strictObject({ service: ref, graceMs: z.number().int().min(0).max(600_000).optional() }),
   startService: z.strictObject({ service: ref }),
   captureEvidence: z.strictObject({ services: refs, paths: refs, repos: refs, commands: refs }),
-  snapshotDisk: z.union([z.strictObject({ path: ref }), z.strictObject({ backup: ref })], { error: 'snapshotDisk takes either path: <path name> or backup: <backup name>' }),
+  snapshotDisk: z.union([z.strictObject({ path: ref }), z.strictObject({ backup: ref })], {
+    error: 'snapshotDisk takes either path: <path name> or backup: <backup name>',
+  }),
   restoreBackup: z.strictObject({ backup: ref }),
   /** `restartDependents`: also restart the credential's running services (then rule 4 applies). */
   rotateKey: z.strictObject({ credential: ref, restartDependents: z.boolean().default(false) }),
@@ -74,7 +90,7 @@ export const playbookArgs = {
   unquarantine: z.strictObject({ path: ref }),
   lockNetwork: z.strictObject({ network: ref }),
   /** Undo the lock made by the lockNetwork step with this id. */
-  unlockNetwork: z.strictObject({ lockStep: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'the id of a lockNetwork step') }),
+  unlockNetwork: z.strictObject({ lockStep: z.string().regex(NAME_PATTERN, 'the id of a lockNetwork step') }),
   sweepHost: z.strictObject({ skip: z.array(z.enum(['systemd', 'logins', 'debsums', 'docker'])).default([]) }),
   /** A status update: "{{parameter}}" in the text is replaced by its value. Default channel: the log. */
   notify: z.strictObject({ text: z.string().min(1).max(4000), level: z.enum(['info', 'warning', 'critical']).default('info'), channel: ref.optional() }),
@@ -82,7 +98,7 @@ export const playbookArgs = {
 
 // Strict objects: a misspelt key is an error, not a silently ignored setting.
 const stepBase = {
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'step ids are lower-case letters, digits and dashes'),
+  id: z.string().regex(NAME_PATTERN, `step ids are ${NAME_RULE}`),
   summary: z.string().max(200).optional(),
   retry: retrySpec.optional(),
   timeouts: timeoutSpec.optional(),
@@ -119,13 +135,18 @@ export const playbookSchema = z
     const order = keys.map((k) => PHASES.indexOf(k as (typeof PHASES)[number]));
     order.forEach((o, i) => {
       if (i > 0 && o < order[i - 1]!) {
-        ctx.addIssue({ code: 'custom', path: ['phases', keys[i]!], message: `phase ${keys[i]} comes after ${keys[i - 1]}; write phases in the runbook's order: ${PHASES.join(', ')}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['phases', keys[i]!],
+          message: `phase ${keys[i]} comes after ${keys[i - 1]}; write phases in the runbook's order: ${PHASES.join(', ')}`,
+        });
       }
     });
     const seen = new Set<string>();
     for (const key of keys) {
       (pb.phases[key as (typeof PHASES)[number]] ?? []).forEach((step, i) => {
-        if (seen.has(step.id)) ctx.addIssue({ code: 'custom', path: ['phases', key, i, 'id'], message: `duplicate step id "${step.id}": step ids must be unique in a playbook` });
+        if (seen.has(step.id))
+          ctx.addIssue({ code: 'custom', path: ['phases', key, i, 'id'], message: `duplicate step id "${step.id}": step ids must be unique in a playbook` });
         seen.add(step.id);
       });
     }

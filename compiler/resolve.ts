@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { ActionName, StepEffects } from '../contract';
 import { hasEntry, inventoryNames, type Inventory, type InventoryKind } from './inventory';
 import type { ParameterSpec, playbookArgs } from './playbook';
+import { fillPlaceholders, PLACEHOLDER } from '../contract';
 
 export type ParamValue = string | number | boolean;
 
@@ -25,8 +26,6 @@ export interface Resolved {
   args: Record<string, unknown>;
   effects: StepEffects;
 }
-
-const PLACEHOLDER = /^\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}$/;
 
 function effects(partial: Partial<StepEffects>): StepEffects {
   return { freezes: [], captures: [], snapshots: [], rotates: [], restarts: [], restores: [], changes: [], reads: [], ...partial };
@@ -86,7 +85,9 @@ function serviceRef(ctx: ResolveContext, name: string) {
 
 /** Every env file the inventory's credentials live in: captured output is redacted with them. */
 function credentialFiles(inv: Inventory | undefined): string[] {
-  const files = Object.values(inv?.credentials ?? {}).flatMap((c) => (c.method === 'http-revoke' ? [c.credential.envFile] : [...(c.envFile ? [c.envFile] : []), ...c.envFiles]));
+  const files = Object.values(inv?.credentials ?? {}).flatMap((c) =>
+    c.method === 'http-revoke' ? [c.credential.envFile] : [...(c.envFile ? [c.envFile] : []), ...c.envFiles],
+  );
   return [...new Set(files)];
 }
 
@@ -154,7 +155,10 @@ export const RESOLVERS: Record<ActionName, Resolver> = {
     const pathName = backupPath(ctx, backup);
     const target = ctx.inventory?.paths[pathName]?.path ?? '/';
     const entry = ctx.inventory?.backups[backup];
-    const args = entry && 'restic' in entry ? { method: 'restic', target, ...entry.restic } : { method: 'archive', target, archive: entry && 'archive' in entry ? entry.archive : '/' };
+    const args =
+      entry && 'restic' in entry
+        ? { method: 'restic', target, ...entry.restic }
+        : { method: 'archive', target, archive: entry && 'archive' in entry ? entry.archive : '/' };
     return { args, effects: effects({ restores: [pathName] }) };
   },
   rotateKey: (ctx, a: z.infer<typeof playbookArgs.rotateKey>, at) => {
@@ -214,7 +218,11 @@ export const RESOLVERS: Record<ActionName, Resolver> = {
     if (!path) return undefined;
     // Moving it aside with its hash both takes it out of reach and preserves it.
     return {
-      args: { path: ctx.inventory?.paths[path]?.path ?? '/', ...(a.placeholder ? { placeholder: a.placeholder } : {}), ...(a.reason ? { reason: a.reason } : {}) },
+      args: {
+        path: ctx.inventory?.paths[path]?.path ?? '/',
+        ...(a.placeholder ? { placeholder: a.placeholder } : {}),
+        ...(a.reason ? { reason: a.reason } : {}),
+      },
       effects: effects({ freezes: [path], captures: [path] }),
     };
   },
@@ -232,7 +240,7 @@ export const RESOLVERS: Record<ActionName, Resolver> = {
   unlockNetwork: (_ctx, a: z.infer<typeof playbookArgs.unlockNetwork>) => ({ args: { lockStep: a.lockStep }, effects: effects({}) }),
   sweepHost: (_ctx, a: z.infer<typeof playbookArgs.sweepHost>) => ({ args: { root: '/', skip: a.skip }, effects: effects({ captures: ['host'] }) }),
   notify: (ctx, a: z.infer<typeof playbookArgs.notify>, at) => {
-    const text = a.text.replace(/\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}/g, (m, name: string) => (ctx.params[name] === undefined ? m : String(ctx.params[name])));
+    const text = fillPlaceholders(a.text, ctx.params);
     if (!a.channel) return { args: { text, level: a.level, channel: { kind: 'log' } }, effects: effects({}) };
     const channel = resolveRef(ctx, [...at, 'channel'], a.channel, 'channel');
     if (!channel) return undefined;

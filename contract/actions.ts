@@ -9,6 +9,8 @@
  * means the first behaviour, and the old fields still parse (see `upgrade` below).
  */
 import { z } from 'zod';
+import type { ActionName } from './catalogue';
+import { NAME_PATTERN } from './grammar';
 
 const path = z.string().min(1, 'must be a non-empty path');
 const argv = z.array(z.string()).min(1, 'must name a program: ["program", "arg", ...]');
@@ -41,7 +43,9 @@ export const serviceManager = z.discriminatedUnion('kind', [
   /** A systemd unit; a `.timer` unit is disabled and stopped (`disable --now`), and re-enabled on start. */
   z.object({
     kind: z.literal('systemd'),
-    unit: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.:@\\-]*\.(service|timer|socket|path|target|mount)$/, 'must be a unit name such as "agent.service" or "sync.timer"'),
+    unit: z
+      .string()
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.:@\\-]*\.(service|timer|socket|path|target|mount)$/, 'must be a unit name such as "agent.service" or "sync.timer"'),
     scope: z.enum(['system', 'user']).default('system'),
   }),
   /** A Docker container: `docker stop`, never `docker rm` (the container is evidence). */
@@ -115,9 +119,21 @@ const snapshotVariants = z.discriminatedUnion('method', [
   /** A read-only btrfs snapshot of a subvolume, next to it (or under `destination`). */
   z.object({ method: z.literal('btrfs'), target: path, destination: path.optional() }),
   /** An LVM snapshot volume of `volume` ("vg/lv"); `target` is where it is mounted. */
-  z.object({ method: z.literal('lvm'), volume: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.+-]*\/[A-Za-z0-9_][A-Za-z0-9_.+-]*$/, 'must be "vg/lv"'), size: z.string().regex(/^\d+(\.\d+)?[KMGTkmgt%]?[A-Za-z]*$/).default('1G'), target: path.optional() }),
+  z.object({
+    method: z.literal('lvm'),
+    volume: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.+-]*\/[A-Za-z0-9_][A-Za-z0-9_.+-]*$/, 'must be "vg/lv"'),
+    size: z
+      .string()
+      .regex(/^\d+(\.\d+)?[KMGTkmgt%]?[A-Za-z]*$/)
+      .default('1G'),
+    target: path.optional(),
+  }),
   /** A ZFS snapshot of `dataset`; `target` is where it is mounted. */
-  z.object({ method: z.literal('zfs'), dataset: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.:/-]*$/, 'must be a dataset such as "tank/agent"'), target: path.optional() }),
+  z.object({
+    method: z.literal('zfs'),
+    dataset: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.:/-]*$/, 'must be a dataset such as "tank/agent"'),
+    target: path.optional(),
+  }),
   /**
    * A command hook (a cloud CLI): `{snapshotName}` in argv is replaced by a name unique to
    * this step; the snapshot id is the first match of `idPattern` (group 1, else the whole
@@ -125,34 +141,54 @@ const snapshotVariants = z.discriminatedUnion('method', [
    */
   z.object({ method: z.literal('command'), argv, idPattern: z.string().optional(), target: path.optional() }),
 ]);
-const snapshotArgs = upgrade<typeof snapshotVariants, Defaulted<typeof snapshotVariants, 'method', 'archive'>>(snapshotVariants, (v) => (v.method === undefined ? { ...v, method: 'archive' } : v));
+const snapshotArgs = upgrade<typeof snapshotVariants, Defaulted<typeof snapshotVariants, 'method', 'archive'>>(snapshotVariants, (v) =>
+  v.method === undefined ? { ...v, method: 'archive' } : v,
+);
 
 const restoreVariants = z.discriminatedUnion('method', [
   /** A tar archive (gzip, zstd, xz or none: tar detects it); `sha256` checks the archive first. */
-  z.object({ method: z.literal('archive'), target: path, archive: path, sha256: z.string().regex(/^[0-9a-f]{64}$/).optional() }),
+  z.object({
+    method: z.literal('archive'),
+    target: path,
+    archive: path,
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
+  }),
   /** A restic snapshot; `path` is the folder inside the snapshot (default: `target`). */
   z.object({
     method: z.literal('restic'),
     target: path,
     repository: z.string().min(1),
     passwordFile: path,
-    snapshot: z.string().regex(/^(latest|[0-9a-f]{8,64})$/, 'must be "latest" or a snapshot id').default('latest'),
+    snapshot: z
+      .string()
+      .regex(/^(latest|[0-9a-f]{8,64})$/, 'must be "latest" or a snapshot id')
+      .default('latest'),
     path: path.optional(),
   }),
   /** A copy of another folder (`cp -a`), e.g. a btrfs snapshot or a tree an earlier restore moved aside. */
   z.object({ method: z.literal('copy'), target: path, source: path }),
 ]);
-const restoreArgs = upgrade<typeof restoreVariants, Defaulted<typeof restoreVariants, 'method', 'archive'>>(restoreVariants, (v) => (v.method === undefined ? { ...v, method: 'archive' } : v));
+const restoreArgs = upgrade<typeof restoreVariants, Defaulted<typeof restoreVariants, 'method', 'archive'>>(restoreVariants, (v) =>
+  v.method === undefined ? { ...v, method: 'archive' } : v,
+);
 
 const rotateVariants = z.discriminatedUnion('method', [
   /** A new random value of the same shape in every listed env file; then restart `restart`. */
-  z.object({
-    method: z.literal('env-file'),
-    key: envKey,
-    envFile: path.optional(),
-    envFiles: z.array(path).default([]),
-    restart: z.array(serviceRef).default([]),
-  }).refine((v) => v.envFile !== undefined || v.envFiles.length > 0, { message: 'name the env file(s) holding the key: envFile or envFiles', path: ['envFiles'] }),
+  z
+    .object({
+      method: z.literal('env-file'),
+      key: envKey,
+      envFile: path.optional(),
+      envFiles: z.array(path).default([]),
+      restart: z.array(serviceRef).default([]),
+    })
+    .refine((v) => v.envFile !== undefined || v.envFiles.length > 0, {
+      message: 'name the env file(s) holding the key: envFile or envFiles',
+      path: ['envFiles'],
+    }),
   /**
    * A provider CLI makes the new secret and prints it (the first match of `outputPattern`,
    * group 1, else its whole trimmed output); it is written into the env files like above.
@@ -179,7 +215,9 @@ const rotateVariants = z.discriminatedUnion('method', [
     timeoutMs: z.number().int().min(1).max(120_000).default(10_000),
   }),
 ]);
-const rotateArgs = upgrade<typeof rotateVariants, Defaulted<typeof rotateVariants, 'method', 'env-file'>>(rotateVariants, (v) => (v.method === undefined ? { ...v, method: 'env-file' } : v));
+const rotateArgs = upgrade<typeof rotateVariants, Defaulted<typeof rotateVariants, 'method', 'env-file'>>(rotateVariants, (v) =>
+  v.method === undefined ? { ...v, method: 'env-file' } : v,
+);
 
 const smokeVariants = z.discriminatedUnion('kind', [
   /** One GET (redirects not followed): status, optional body pattern and latency bound. */
@@ -201,7 +239,9 @@ const smokeVariants = z.discriminatedUnion('kind', [
     timeoutMs: z.number().int().min(1).max(600_000).default(30_000),
   }),
 ]);
-const smokeArgs = upgrade<typeof smokeVariants, Defaulted<typeof smokeVariants, 'kind', 'http'>>(smokeVariants, (v) => (v.kind === undefined ? { ...v, kind: 'http' } : v));
+const smokeArgs = upgrade<typeof smokeVariants, Defaulted<typeof smokeVariants, 'kind', 'http'>>(smokeVariants, (v) =>
+  v.kind === undefined ? { ...v, kind: 'http' } : v,
+);
 
 /** What a network lockdown cuts: the whole host, or one service user's traffic. */
 const lockScope = z.discriminatedUnion('kind', [
@@ -228,9 +268,23 @@ export const actionArgs = {
   smokeTest: smokeArgs,
   /** Record a durable control: what now prevents this incident from happening again. */
   recordControl: z.object({
-    kind: z.enum(['removed-endpoint', 'narrowed-scope', 'rotated-credential', 'scrub-rule', 'circuit-breaker', 'lane-isolation', 'review-gate', 'parse-gate', 'approval-gate'], {
-      error: 'must be one of the durable control kinds (a prompt change is never one): removed-endpoint, narrowed-scope, rotated-credential, scrub-rule, circuit-breaker, lane-isolation, review-gate, parse-gate, approval-gate',
-    }),
+    kind: z.enum(
+      [
+        'removed-endpoint',
+        'narrowed-scope',
+        'rotated-credential',
+        'scrub-rule',
+        'circuit-breaker',
+        'lane-isolation',
+        'review-gate',
+        'parse-gate',
+        'approval-gate',
+      ],
+      {
+        error:
+          'must be one of the durable control kinds (a prompt change is never one): removed-endpoint, narrowed-scope, rotated-credential, scrub-rule, circuit-breaker, lane-isolation, review-gate, parse-gate, approval-gate',
+      },
+    ),
     note: z.string().min(1).max(2000),
   }),
   /** Write the sanitized incident note (markdown) into the incident folder. */
@@ -270,7 +324,7 @@ export const actionArgs = {
     netns: name('network namespace').optional(),
   }),
   /** Remove the rules a lockNetwork step of this incident added. */
-  unlockNetwork: z.object({ lockStep: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be the id of a lockNetwork step') }),
+  unlockNetwork: z.object({ lockStep: z.string().regex(NAME_PATTERN, 'must be the id of a lockNetwork step') }),
   /** Capture the persistence checklist (SSH keys, cron, timers, services, logins, debsums) as evidence. */
   sweepHost: z.object({
     /** Root of the file system to read files from (commands always describe the running host). */
@@ -286,13 +340,16 @@ export const actionArgs = {
       .discriminatedUnion('kind', [
         z.object({ kind: z.literal('log') }),
         /** `url` when it is not a secret; `urlFrom` (an env file key) when it is, as Slack webhook URLs are. */
-        z.object({ kind: z.literal('webhook'), url: z.url({ protocol: /^https?$/ }).optional(), urlFrom: envRef.optional(), timeoutMs: z.number().int().min(1).max(60_000).default(10_000) }),
+        z.object({
+          kind: z.literal('webhook'),
+          url: z.url({ protocol: /^https?$/ }).optional(),
+          urlFrom: envRef.optional(),
+          timeoutMs: z.number().int().min(1).max(60_000).default(10_000),
+        }),
       ])
       .default({ kind: 'log' }),
   }),
-} as const;
-
-export type ActionName = keyof typeof actionArgs;
+} as const satisfies Record<ActionName, z.ZodType>;
 
 /**
  * The durable controls an incident can close on (the runbook's "convert the lesson into a
@@ -311,25 +368,7 @@ export const CONTROL_DESCRIPTIONS: Record<ControlKind, string> = {
   'parse-gate': 'added a parse gate or reduced tool access',
   'approval-gate': 'put the action behind human approval',
 };
-export const ACTION_NAMES = Object.keys(actionArgs) as ActionName[];
 export type ActionArgs<A extends ActionName> = z.infer<(typeof actionArgs)[A]>;
-
-/** Actions that change the system (as opposed to reading it or copying it aside). */
-/** Actions the workflow carries out itself: they record facts and have no side effect. */
-export const WORKFLOW_ACTIONS = new Set(['recordControl'] as const);
-export type ActivityActionName = Exclude<ActionName, 'recordControl'>;
-
-export const MUTATING_ACTIONS: ReadonlySet<ActionName> = new Set([
-  'stopService',
-  'startService',
-  'rotateKey',
-  'restoreBackup',
-  'runCommand',
-  'quarantine',
-  'unquarantine',
-  'lockNetwork',
-  'unlockNetwork',
-]);
 
 /** What a mutating step reports as its reversal: the step to run, or null when none can be. */
 export interface UndoSpec {

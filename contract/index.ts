@@ -1,3 +1,5 @@
+export * from './catalogue';
+export * from './grammar';
 export * from './actions';
 export * from './input';
 export * from './progress';

@@ -3,7 +3,9 @@
  * playbooks, webhooks) is compiled into, so the workflow history records exactly what ran.
  */
 import { z } from 'zod';
-import { actionArgs, type ActionName } from './actions';
+import { actionArgs } from './actions';
+import { PHASES, type ActionName } from './catalogue';
+import { NAME_PATTERN, NAME_RULE, SEVERITIES, type Severity } from './grammar';
 
 /** The seven incident classes of the agent incident runbook. */
 export const INCIDENT_CLASSES = [
@@ -18,14 +20,9 @@ export const INCIDENT_CLASSES = [
 export const incidentClass = z.enum(INCIDENT_CLASSES);
 export type IncidentClass = z.infer<typeof incidentClass>;
 
-/** S1: data loss, exposed secret, public leak, external action. S2: broken service. S3: contained. */
-export const severity = z.enum(['S1', 'S2', 'S3']);
-export type Severity = z.infer<typeof severity>;
+export const severity = z.enum(SEVERITIES);
 
-/** The runbook's order: freeze, preserve, classify, contain, recover, verify, learn. */
-export const PHASES = ['freeze', 'preserve', 'classify', 'contain', 'recover', 'verify', 'learn'] as const;
 export const phase = z.enum(PHASES);
-export type Phase = z.infer<typeof phase>;
 
 export const duration = z
   .union([z.number().int().positive(), z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'must look like "500ms", "30s", "5m" or "1h"')])
@@ -81,7 +78,8 @@ export const approvalSpec = z
   .superRefine((a, ctx) => {
     if (a.onTimeout !== 'escalate') return;
     if (a.timeout === undefined) ctx.addIssue({ code: 'custom', path: ['timeout'], message: 'onTimeout: escalate needs a timeout' });
-    if (!a.escalateTo?.length) ctx.addIssue({ code: 'custom', path: ['escalateTo'], message: 'onTimeout: escalate needs escalateTo: the group(s) to ask next' });
+    if (!a.escalateTo?.length)
+      ctx.addIssue({ code: 'custom', path: ['escalateTo'], message: 'onTimeout: escalate needs escalateTo: the group(s) to ask next' });
   });
 export type ApprovalSpec = z.infer<typeof approvalSpec>;
 
@@ -101,9 +99,7 @@ export const stepEffects = z.object({
 });
 export type StepEffects = z.infer<typeof stepEffects>;
 
-const stepId = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes, e.g. "stop-gateway"');
+const stepId = z.string().regex(NAME_PATTERN, `must be ${NAME_RULE}`);
 
 const stepBase = {
   id: stepId,
@@ -142,6 +138,9 @@ export const stepSchema = z.discriminatedUnion('action', [
   stepFor('notify'),
 ]);
 export type Step = z.infer<typeof stepSchema>;
+/** Every catalogued action has a step shape: this fails to compile when one is left out above. */
+const everyAction: [Exclude<ActionName, Step['action']>] extends [never] ? true : never = true;
+void everyAction;
 export type StepInput = z.input<typeof stepSchema>;
 
 export const incidentInputSchema = z
@@ -178,28 +177,6 @@ export type IncidentInput = z.infer<typeof incidentInputSchema>;
 /** What a caller may write: defaults still optional. */
 export type IncidentInputDraft = z.input<typeof incidentInputSchema>;
 
-/** Where a step sits in the runbook's order when the step does not say. */
-export const DEFAULT_PHASE: Record<ActionName, Phase> = {
-  stopService: 'freeze',
-  captureEvidence: 'preserve',
-  snapshotDisk: 'preserve',
-  rotateKey: 'contain',
-  runCommand: 'contain',
-  restoreBackup: 'recover',
-  startService: 'recover',
-  smokeTest: 'verify',
-  recordControl: 'learn',
-  writeNote: 'learn',
-  lockNetwork: 'contain',
-  quarantine: 'contain',
-  scanLeaks: 'contain',
-  sweepHost: 'preserve',
-  unquarantine: 'recover',
-  unlockNetwork: 'recover',
-  // Status updates go out in every phase: give the step a `phase` to keep the incident's where it is.
-  notify: 'classify',
-};
-
 /** Default cadence of status updates per severity (the runbook's "communicate early and often"). */
 export const STATUS_EVERY: Record<Severity, string> = { S1: '15m', S2: '1h', S3: '4h' };
 
@@ -209,11 +186,6 @@ export const STATUS_EVERY: Record<Severity, string> = { S1: '15m', S2: '1h', S3:
  */
 export function requesterMayApprove(severity: Severity, approval: Pick<ApprovalSpec, 'allowRequester'> | undefined): boolean {
   return approval?.allowRequester ?? severity !== 'S1';
-}
-
-/** The phase a step runs in: its own, or its action's default. */
-export function phaseOf(step: Pick<Step, 'phase' | 'action'>): Phase {
-  return step.phase ?? DEFAULT_PHASE[step.action];
 }
 
 /** Render zod issues as `path: message` lines, the form every edge reports bad input in. */

@@ -1,11 +1,14 @@
 /** The shape returned by the `progress` query: what the CLI, the UI and tests read. */
-import type { ActionName, ControlKind } from './actions';
-import type { IncidentClass, Phase, Severity } from './input';
+import type { ControlKind } from './actions';
+import type { ActionName, Phase } from './catalogue';
+import type { Severity } from './grammar';
+import type { IncidentClass } from './input';
 
 export type StepStatus = 'pending' | 'awaiting-approval' | 'running' | 'succeeded' | 'failed' | 'skipped';
 
 /** The first five are open; resolved, aborted, failed and cancelled are final. */
-export type IncidentState = 'running' | 'awaiting-approval' | 'awaiting-operator' | 'awaiting-control' | 'paused' | 'resolved' | 'aborted' | 'failed' | 'cancelled';
+export type IncidentState =
+  'running' | 'awaiting-approval' | 'awaiting-operator' | 'awaiting-control' | 'paused' | 'resolved' | 'aborted' | 'failed' | 'cancelled';
 
 /** A durable control recorded on the incident (rule 7: no close without one). */
 export interface ControlRecord {

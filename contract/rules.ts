@@ -3,7 +3,7 @@
  * a playbook is loaded (`checkOrder`) and guarded again before each step runs
  * (`ruleViolation`). Pure: the workflow imports this module.
  */
-import { MUTATING_ACTIONS, phaseOf, PHASES, type IncidentClass, type IncidentProgress, type Step } from './index';
+import { ACTIONS, MUTATING_ACTIONS, phaseOf, PHASES, type IncidentClass, type IncidentProgress, type Step } from './index';
 
 export const RULES = {
   1: 'freeze first',
@@ -23,10 +23,6 @@ export interface RuleViolation {
   /** What is wrong and how to fix it, with the rule named. */
   message: string;
 }
-
-const INVESTIGATION = new Set(['captureEvidence', 'snapshotDisk', 'sweepHost', 'scanLeaks']);
-const SCRUBBING = new Set(['quarantine']);
-
 
 function violation(rule: RuleNumber, step: string, what: string): RuleViolation {
   return { rule, step, message: `rule ${rule} (${RULES[rule]}): step "${step}" ${what}` };
@@ -50,31 +46,50 @@ export function checkOrder(input: { class: IncidentClass; steps: Step[] }): Rule
     if (phase === 'freeze') {
       if (seenNonFreeze) out.push(violation(1, step.id, `freezes after "${seenNonFreeze}" already ran; move it to the start of the playbook`));
       const stops = fx && (fx.freezes.length > 0 || fx.rotates.length > 0);
-      if (!stops && (step.action as string) !== 'notify') {
-        out.push(violation(1, step.id, `is in the freeze phase but stops nothing (${step.action}); freeze holds only steps that stop damage (stopService, rotateKey, lockNetwork, quarantine): move it to a later phase`));
+      if (!stops && !ACTIONS[step.action].announces) {
+        out.push(
+          violation(
+            1,
+            step.id,
+            `is in the freeze phase but stops nothing (${step.action}); freeze holds only steps that stop damage (stopService, rotateKey, lockNetwork, quarantine): move it to a later phase`,
+          ),
+        );
       }
     } else seenNonFreeze ??= step.id;
     if (phaseIndex < lastPhase) {
-      out.push(violation(1, step.id, `is in phase ${phase} after a step in phase ${PHASES[lastPhase]}; phases run in the runbook's order: ${PHASES.join(', ')}`));
+      out.push(
+        violation(1, step.id, `is in phase ${phase} after a step in phase ${PHASES[lastPhase]}; phases run in the runbook's order: ${PHASES.join(', ')}`),
+      );
     }
     lastPhase = Math.max(lastPhase, phaseIndex);
 
     // Rule 3: for a leaked secret, nothing investigates or scrubs before the secret is dead.
     if (step.action === 'rotateKey') firstRotation ??= index;
-    if (input.class === 'secret-exposure' && firstRotation === undefined && (INVESTIGATION.has(step.action) || SCRUBBING.has(step.action))) {
-      out.push(violation(3, step.id, `(${step.action}) runs before the credential is rotated; put a rotateKey step first (in the freeze phase): investigate after the token is dead`));
+    if (input.class === 'secret-exposure' && firstRotation === undefined && (ACTIONS[step.action].investigates || ACTIONS[step.action].scrubs)) {
+      out.push(
+        violation(
+          3,
+          step.id,
+          `(${step.action}) runs before the credential is rotated; put a rotateKey step first (in the freeze phase): investigate after the token is dead`,
+        ),
+      );
     }
 
     if (fx) {
       // Rules 4, 5, 2: nothing restarts, restores or changes a target without earlier evidence of it.
       for (const t of fx.restarts) {
-        if (!captured.has(t)) out.push(violation(4, step.id, `restarts "${t}" before its status and logs are captured; add a captureEvidence step with services: [${t}] before it`));
+        if (!captured.has(t))
+          out.push(
+            violation(4, step.id, `restarts "${t}" before its status and logs are captured; add a captureEvidence step with services: [${t}] before it`),
+          );
       }
       for (const t of fx.restores) {
-        if (!snapshotted.has(t)) out.push(violation(5, step.id, `restores "${t}" before the broken state is snapshotted; add a snapshotDisk step for "${t}" before it`));
+        if (!snapshotted.has(t))
+          out.push(violation(5, step.id, `restores "${t}" before the broken state is snapshotted; add a snapshotDisk step for "${t}" before it`));
       }
       for (const t of fx.changes) {
-        if (!captured.has(t)) out.push(violation(2, step.id, `changes "${t}" before any evidence capture or snapshot of it; capture or snapshot "${t}" in an earlier step`));
+        if (!captured.has(t))
+          out.push(violation(2, step.id, `changes "${t}" before any evidence capture or snapshot of it; capture or snapshot "${t}" in an earlier step`));
       }
       for (const t of [...fx.captures, ...fx.snapshots]) captured.add(t);
       for (const t of fx.snapshots) snapshotted.add(t);
@@ -87,12 +102,20 @@ export function checkOrder(input: { class: IncidentClass; steps: Step[] }): Rule
   });
 
   if (input.class === 'secret-exposure' && firstRotation === undefined) {
-    out.push({ rule: 3, step: '(playbook)', message: 'rule 3 (secret exposure starts with rotation): a secret-exposure playbook needs a rotateKey step, first or right after the freeze' });
+    out.push({
+      rule: 3,
+      step: '(playbook)',
+      message: 'rule 3 (secret exposure starts with rotation): a secret-exposure playbook needs a rotateKey step, first or right after the freeze',
+    });
   }
   // Rule 7: the playbook ends by writing the note; the workflow waits for a control before it.
   const last = input.steps.at(-1);
   if (!last || last.action !== 'writeNote') {
-    out.push({ rule: 7, step: last?.id ?? '(playbook)', message: 'rule 7 (no close without a durable control): the last step must be a writeNote step in the learn phase' });
+    out.push({
+      rule: 7,
+      step: last?.id ?? '(playbook)',
+      message: 'rule 7 (no close without a durable control): the last step must be a writeNote step in the learn phase',
+    });
   }
   return out;
 }
@@ -120,15 +143,22 @@ export function closureProblems(p: IncidentProgress): string[] {
   const out: string[] = [];
   if (p.mode === 'drill') return ['a drill changes nothing and never closes: start the incident for real'];
   if (!p.controls.length) {
-    out.push('no durable control is recorded (rule 7): record one with `tourniquet control <id> --kind <kind> --note <text> --by <name>` (or the `control` signal); a prompt change is never one');
+    out.push(
+      'no durable control is recorded (rule 7): record one with `tourniquet control <id> --kind <kind> --note <text> --by <name>` (or the `control` signal); a prompt change is never one',
+    );
   }
   const note = p.steps.find((s) => s.action === 'writeNote');
   if (!note) out.push('the incident has no writeNote step, so no incident note was written by it');
-  else if (note.status !== 'succeeded') out.push(`the incident note is not written yet (step "${note.id}" is ${note.status}${p.controls.length ? '' : '; it runs once a control is recorded'})`);
+  else if (note.status !== 'succeeded')
+    out.push(`the incident note is not written yet (step "${note.id}" is ${note.status}${p.controls.length ? '' : '; it runs once a control is recorded'})`);
   if (p.state !== 'resolved') {
     const open = p.steps.filter((s) => s.status === 'pending' || s.status === 'running' || s.status === 'awaiting-approval').map((s) => s.id);
     const ended = p.state === 'aborted' || p.state === 'failed' || p.state === 'cancelled';
-    out.push(ended ? `the incident ended ${p.state}, not resolved: write the note with \`tourniquet report\` and follow up in a new incident` : `the incident is still ${p.state}${open.length ? `; steps still to run: ${open.join(', ')}` : ''}`);
+    out.push(
+      ended
+        ? `the incident ended ${p.state}, not resolved: write the note with \`tourniquet report\` and follow up in a new incident`
+        : `the incident is still ${p.state}${open.length ? `; steps still to run: ${open.join(', ')}` : ''}`,
+    );
   }
   return out;
 }

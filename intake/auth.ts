@@ -76,7 +76,9 @@ function signedBytes(req: SignedRequest, tsHeader: string, s: AuthSettings): { b
 
 function fresh(ts: number | undefined, req: SignedRequest, s: AuthSettings, tsHeader: string): Verdict {
   if (ts === undefined || Math.abs(req.now - ts) <= s.replayWindowSec) return 'ok';
-  return { failure: `the signature is valid but its timestamp (${tsHeader}: ${ts}) is ${req.now - ts} s away from now, outside the replay window of ±${s.replayWindowSec} s` };
+  return {
+    failure: `the signature is valid but its timestamp (${tsHeader}: ${ts}) is ${req.now - ts} s away from now, outside the replay window of ±${s.replayWindowSec} s`,
+  };
 }
 
 /** One hex HMAC in one header, optionally over `<timestamp>:<body>` (Grafana and generic). */

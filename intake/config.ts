@@ -31,7 +31,12 @@ const envSchema = z.object({
   /** Folder of incident templates, `<playbook>.yaml`; default: `templates/` beside the routes file. */
   TOURNIQUET_INTAKE_TEMPLATES: z.string().min(1).optional(),
   /** Largest body accepted, in bytes (default 1 MiB); larger is answered 413. */
-  TOURNIQUET_INTAKE_BODY_LIMIT: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(1024 * 1024),
+  TOURNIQUET_INTAKE_BODY_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(16 * 1024 * 1024)
+    .default(1024 * 1024),
   /** Seconds a signed timestamp may differ from now (either way) before the delivery is refused as a replay. */
   TOURNIQUET_INTAKE_REPLAY_WINDOW: z.coerce.number().int().min(10).max(3600).default(300),
   /** Refuse HMAC signatures without a signed timestamp (Grafana, generic). */
@@ -118,7 +123,10 @@ export function enabledSources(config: Pick<IntakeConfig, 'insecure' | 'auth'>):
 /** Refuse to start open to the network: no secret at all is only allowed insecure on loopback. */
 export function checkSafe(config: Pick<IntakeConfig, 'insecure' | 'auth' | 'host'>): void {
   if (config.insecure && !isLoopback(config.host)) {
-    throw new Problem('InvalidInput', `the intake runs without authentication (--insecure) only on a loopback address (127.0.0.1, ::1, localhost), not on ${config.host}`);
+    throw new Problem(
+      'InvalidInput',
+      `the intake runs without authentication (--insecure) only on a loopback address (127.0.0.1, ::1, localhost), not on ${config.host}`,
+    );
   }
   if (!config.insecure && enabledSources(config).length === 0) {
     throw new Problem(

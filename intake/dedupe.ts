@@ -7,9 +7,8 @@
  * never starts an incident, and it never closes one either (the workflow just records it).
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { Problem } from '../common/errors';
-import { dedupedIncidentId, parseIncident, startIncident } from '../client/incidents';
-import { alertSignal, type AlertNotice, type IncidentClass, type IncidentInputDraft } from '../contract';
+import { dedupedIncidentId, startIncident } from '../client/incidents';
+import { alertSignal, type AlertNotice, type IncidentClass, type IncidentInput } from '../contract';
 import { IntakeError } from './errors';
 import { clip, type Delivery } from './sources';
 
@@ -20,13 +19,19 @@ export interface DeliveryOutcome {
 }
 
 /** Deliver one alert with the incident input its route resolved to. Throws `IntakeError`s. */
-export type DeliverAlert = (draft: IncidentInputDraft, delivery: Delivery, receivedAt: Date) => Promise<DeliveryOutcome>;
+export type DeliverAlert = (input: IncidentInput, delivery: Delivery, receivedAt: Date) => Promise<DeliveryOutcome>;
 
 /** The deduplication key: the sender's group key, scoped by sender. */
 export const incidentKey = (delivery: Delivery): string => `${delivery.source}:${delivery.key}`;
 
 export function alertNoticeOf(delivery: Delivery, receivedAt: Date): AlertNotice {
-  return { source: delivery.source, status: delivery.status, fingerprint: clip(delivery.key, 300), summary: delivery.summary, receivedAt: receivedAt.toISOString() };
+  return {
+    source: delivery.source,
+    status: delivery.status,
+    fingerprint: clip(delivery.key, 300),
+    summary: delivery.summary,
+    receivedAt: receivedAt.toISOString(),
+  };
 }
 
 /** Run ids seen lately, oldest dropped first: tells a run this intake started from one it signaled before. */
@@ -95,35 +100,36 @@ export function temporalDelivery(client: Client, o: TemporalDeliveryOptions): Te
     void call.catch(() => undefined).finally(() => inFlight.delete(call));
     return call;
   };
-  const deliver = async (draft: IncidentInputDraft, delivery: Delivery, receivedAt: Date): Promise<DeliveryOutcome> => {
-    let input;
-    try {
-      input = parseIncident(draft);
-    } catch (err) {
-      if (err instanceof Problem) throw new IntakeError('InvalidIncident', err.message.replace(/\n\s*/g, ' '));
-      throw err;
-    }
+  const deliver = async (input: IncidentInput, delivery: Delivery, receivedAt: Date): Promise<DeliveryOutcome> => {
     const key = incidentKey(delivery);
     const notice = alertNoticeOf(delivery, receivedAt);
     try {
-      return await withinTime(timeoutMs, () => track(client.connection.withDeadline(Date.now() + timeoutMs, async (): Promise<DeliveryOutcome> => {
-        if (delivery.status === 'resolved') {
-          const incidentId = dedupedIncidentId(input, key);
-          try {
-            await client.workflow.getHandle(incidentId).signal(alertSignal, notice);
-            return { incidentId, class: input.class, outcome: 'resolved' };
-          } catch (err) {
-            // Never started, or already finished: a resolution starts nothing.
-            if (err instanceof WorkflowNotFoundError) return { incidentId, class: input.class, outcome: 'resolved-no-incident' };
-            throw err;
-          }
-        }
-        const { id, runId } = await startIncident(client, input, { taskQueue: o.taskQueue, dedupe: { key, alert: notice } });
-        return { incidentId: id, class: input.class, outcome: runId !== undefined && seenRuns.add(runId) ? 'started' : 'repeat' };
-      })));
+      return await withinTime(timeoutMs, () =>
+        track(
+          client.connection.withDeadline(Date.now() + timeoutMs, async (): Promise<DeliveryOutcome> => {
+            if (delivery.status === 'resolved') {
+              const incidentId = dedupedIncidentId(input, key);
+              try {
+                await client.workflow.getHandle(incidentId).signal(alertSignal, notice);
+                return { incidentId, class: input.class, outcome: 'resolved' };
+              } catch (err) {
+                // Never started, or already finished: a resolution starts nothing.
+                if (err instanceof WorkflowNotFoundError) return { incidentId, class: input.class, outcome: 'resolved-no-incident' };
+                throw err;
+              }
+            }
+            const { id, runId } = await startIncident(client, input, { taskQueue: o.taskQueue, dedupe: { key, alert: notice } });
+            return { incidentId: id, class: input.class, outcome: runId !== undefined && seenRuns.add(runId) ? 'started' : 'repeat' };
+          }),
+        ),
+      );
     } catch (err) {
       if (err instanceof IntakeError) throw err;
-      if (unavailable(err)) throw new IntakeError('TemporalUnavailable', `the Temporal server did not answer within ${timeoutMs} ms: retry later (retries are safe: deliveries of one alert group go to one incident)`);
+      if (unavailable(err))
+        throw new IntakeError(
+          'TemporalUnavailable',
+          `the Temporal server did not answer within ${timeoutMs} ms: retry later (retries are safe: deliveries of one alert group go to one incident)`,
+        );
       throw err;
     }
   };

@@ -23,9 +23,7 @@ export interface HandlerDeps {
   now?: () => Date;
 }
 
-export type Answer =
-  | { matched: false; reason: string }
-  | { matched: true; route: string; incidentId: string; outcome: DeliveryOutcome['outcome'] };
+export type Answer = { matched: false; reason: string } | { matched: true; route: string; incidentId: string; outcome: DeliveryOutcome['outcome'] };
 
 export interface Handled {
   answer: Answer;
@@ -69,14 +67,17 @@ export async function handleDelivery(deps: HandlerDeps, name: string, headers: H
     return { answer: { matched: false, reason: `no route matches this ${source} alert (${delivery.summary})` }, outcome: 'unmatched' };
   }
   const request = buildRequest(match, delivery);
-  let draft;
+  let input;
   try {
-    draft = await deps.resolve(request);
+    input = await deps.resolve(request);
   } catch (err) {
     if (err instanceof Problem && err.kind === 'InvalidInput') throw new IntakeError('InvalidIncident', err.message.replace(/\n\s*/g, ' '));
-    throw new IntakeError('ResolveFailed', `route "${match.route.name}": cannot build the incident for playbook "${request.playbook}": ${(err as Error).message}`);
+    throw new IntakeError(
+      'ResolveFailed',
+      `route "${match.route.name}": cannot build the incident for playbook "${request.playbook}": ${(err as Error).message}`,
+    );
   }
-  const delivered = await deps.deliver(draft, delivery, receivedAt);
+  const delivered = await deps.deliver(input, delivery, receivedAt);
   deps.logger.info(
     { source, route: match.route.name, playbook: request.playbook, incidentId: delivered.incidentId, outcome: delivered.outcome, status: delivery.status },
     'alert delivered',

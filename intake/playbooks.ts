@@ -34,8 +34,13 @@ export function playbookResolver(o: PlaybookResolverOptions, routes: Route[]): R
     if (result.problems.length) problems.push(`route "${route.name}" → playbook ${route.playbook}:\n${formatProblems(file, result.problems)}`);
     const declared = result.playbook?.parameters ?? {};
     const unknown = Object.keys(route.params).filter((p) => !Object.hasOwn(declared, p));
-    if (unknown.length) problems.push(`route "${route.name}": playbook ${route.playbook} has no parameter ${unknown.join(', ')} (parameters: ${Object.keys(declared).join(', ') || 'none'})`);
-    const missing = Object.entries(declared).filter(([name, spec]) => spec.default === undefined && !Object.hasOwn(route.params, name)).map(([name]) => name);
+    if (unknown.length)
+      problems.push(
+        `route "${route.name}": playbook ${route.playbook} has no parameter ${unknown.join(', ')} (parameters: ${Object.keys(declared).join(', ') || 'none'})`,
+      );
+    const missing = Object.entries(declared)
+      .filter(([name, spec]) => spec.default === undefined && !Object.hasOwn(route.params, name))
+      .map(([name]) => name);
     if (missing.length) problems.push(`route "${route.name}": playbook ${route.playbook} needs ${missing.join(', ')}, which the route's params do not give`);
   }
   if (problems.length) throw new Problem('InvalidInput', `routes and playbooks disagree:\n  ${problems.join('\n  ')}`);

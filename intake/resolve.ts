@@ -3,7 +3,7 @@
  * incident workflow's input. The default (`templates.ts`) fills incident template files; the
  * playbook compiler can take its place without the intake changing.
  */
-import type { IncidentInputDraft } from '../contract';
+import type { IncidentInput } from '../contract';
 
 /** What a route asks for, with every value from the alert already checked against its declared type. */
 export interface IncidentRequest {
@@ -19,8 +19,8 @@ export interface IncidentRequest {
 }
 
 /**
- * Build the workflow input for a request. Throw a `Problem` of kind `InvalidInput` when the
+ * Build the workflow input for a request, parsed (the one parse on the intake path). Throw a `Problem` of kind `InvalidInput` when the
  * request cannot make a valid incident (answered 422), anything else when the playbook cannot
  * be read (answered 500, so the sender retries once the operator has fixed it).
  */
-export type ResolveIncident = (request: IncidentRequest) => Promise<IncidentInputDraft>;
+export type ResolveIncident = (request: IncidentRequest) => Promise<IncidentInput>;

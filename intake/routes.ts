@@ -13,6 +13,7 @@ import { severity as severityEnum } from '../contract';
 import { IntakeError } from './errors';
 import type { IncidentRequest } from './resolve';
 import { clip, SOURCE_NAMES, type AlertView, type Delivery } from './sources';
+import { NAME_PATTERN, NAME_RULE } from '../contract';
 
 /** Anchored: a pattern must match the whole value. */
 const regex = z.string().transform((source, ctx) => {
@@ -41,25 +42,42 @@ const matcher = z.union([
 export const DEFAULT_STRING_PATTERN = '[A-Za-z0-9][A-Za-z0-9._-]{0,63}';
 
 const fromAlert = { from: fieldPath };
-const paramFromAlert = z.discriminatedUnion('type', [
-  z.object({ ...fromAlert, type: z.literal('string'), values: z.array(z.string()).min(1).optional(), pattern: regex.optional(), default: z.string().optional() }).strict(),
-  z.object({ ...fromAlert, type: z.literal('integer'), min: z.number().int().optional(), max: z.number().int().optional(), default: z.number().int().optional() }).strict(),
-  z.object({ ...fromAlert, type: z.literal('number'), min: z.number().optional(), max: z.number().optional(), default: z.number().optional() }).strict(),
-  z.object({ ...fromAlert, type: z.literal('boolean'), default: z.boolean().optional() }).strict(),
-], { error: 'a parameter from the alert needs type: string, integer, number or boolean' });
+const paramFromAlert = z.discriminatedUnion(
+  'type',
+  [
+    z
+      .object({
+        ...fromAlert,
+        type: z.literal('string'),
+        values: z.array(z.string()).min(1).optional(),
+        pattern: regex.optional(),
+        default: z.string().optional(),
+      })
+      .strict(),
+    z
+      .object({
+        ...fromAlert,
+        type: z.literal('integer'),
+        min: z.number().int().optional(),
+        max: z.number().int().optional(),
+        default: z.number().int().optional(),
+      })
+      .strict(),
+    z.object({ ...fromAlert, type: z.literal('number'), min: z.number().optional(), max: z.number().optional(), default: z.number().optional() }).strict(),
+    z.object({ ...fromAlert, type: z.literal('boolean'), default: z.boolean().optional() }).strict(),
+  ],
+  { error: 'a parameter from the alert needs type: string, integer, number or boolean' },
+);
 type ParamFromAlert = z.infer<typeof paramFromAlert>;
 
 const literal = z.union([z.string(), z.number(), z.boolean()]);
 
-const severitySpec = z.union([
-  severityEnum,
-  z.object({ from: fieldPath, map: z.record(z.string(), severityEnum), default: severityEnum.optional() }).strict(),
-]);
+const severitySpec = z.union([severityEnum, z.object({ from: fieldPath, map: z.record(z.string(), severityEnum), default: severityEnum.optional() }).strict()]);
 
 const targetName = z.string().min(1).max(100);
 const targetSpec = z.union([targetName, z.object({ from: fieldPath, oneOf: z.array(targetName).min(1) }).strict()]);
 
-const name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes');
+const name = z.string().regex(NAME_PATTERN, NAME_RULE);
 
 export const routeSchema = z
   .object({
@@ -175,7 +193,9 @@ export function buildRequest(match: RouteMatch, delivery: Delivery): IncidentReq
   else {
     const raw = fieldOf(alert, route.severity.from);
     const mapped = raw !== undefined && Object.hasOwn(route.severity.map, raw) ? route.severity.map[raw] : route.severity.default;
-    severity = mapped ?? refuse(route, `severity from ${route.severity.from}`, `${raw === undefined ? 'missing' : shown(raw)} is not in the map and there is no default`);
+    severity =
+      mapped ??
+      refuse(route, `severity from ${route.severity.from}`, `${raw === undefined ? 'missing' : shown(raw)} is not in the map and there is no default`);
   }
   return { playbook: route.playbook, severity, targets, params, title: clip(delivery.summary, 200) };
 }

@@ -55,7 +55,10 @@ function templatesFor(dir: string, routes: Route[]): ResolveIncident {
       continue;
     }
     const missing = needed.filter((p) => !Object.hasOwn(route.params, p));
-    if (missing.length) problems.push(`route "${route.name}": template "${route.playbook}" uses ${missing.map((m) => `{{${m}}}`).join(', ')}, which the route's params do not give`);
+    if (missing.length)
+      problems.push(
+        `route "${route.name}": template "${route.playbook}" uses ${missing.map((m) => `{{${m}}}`).join(', ')}, which the route's params do not give`,
+      );
   }
   if (problems.length) throw new Problem('InvalidInput', `routes and templates disagree:\n  ${problems.join('\n  ')}`);
   return templates.resolve;
@@ -67,8 +70,7 @@ export async function startIntake(o: StartIntakeOptions): Promise<RunningIntake>
   const routes = loadRoutes(config.routesFile);
   // Playbooks (with the inventory) by default; raw incident templates when a folder is configured.
   const resolve =
-    o.resolve ??
-    (config.templatesDir ? templatesFor(config.templatesDir, routes) : playbookResolver(o.playbooks ?? defaultPlaybookOptions(), routes));
+    o.resolve ?? (config.templatesDir ? templatesFor(config.templatesDir, routes) : playbookResolver(o.playbooks ?? defaultPlaybookOptions(), routes));
   const deliver = temporalDelivery(o.client, { taskQueue: o.taskQueue, ...(o.temporalTimeoutMs ? { timeoutMs: o.temporalTimeoutMs } : {}) });
   const { app, metrics } = buildIntakeServer({
     config,

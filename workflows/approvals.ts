@@ -32,7 +32,8 @@ export interface Rejection {
   message: string;
 }
 
-export type Checked = { ok: true; kind: 'approve'; payload: ApprovalDecision } | { ok: true; kind: 'deny'; payload: DenyDecision } | { ok: false; rejection: Rejection };
+export type Checked =
+  { ok: true; kind: 'approve'; payload: ApprovalDecision } | { ok: true; kind: 'deny'; payload: DenyDecision } | { ok: false; rejection: Rejection };
 
 interface Gate {
   /** Everyone who may decide; empty: anyone. Grows when the gate escalates. */
@@ -68,7 +69,13 @@ export class ApprovalDesk {
     progress.status = 'awaiting-approval';
     progress.approvalsNeeded = quorum;
     this.progress.state = 'awaiting-approval';
-    this.progress.pendingApprovals.push({ step: step.id, since: this.now(), approvers: [...approvers], needed: quorum, ...(excluded.length ? { excluded } : {}) });
+    this.progress.pendingApprovals.push({
+      step: step.id,
+      since: this.now(),
+      approvers: [...approvers],
+      needed: quorum,
+      ...(excluded.length ? { excluded } : {}),
+    });
     const who = approvers.length ? ` by ${quorum === 1 ? 'one of' : `${quorum} of`} ${approvers.join(', ')}` : quorum > 1 ? ` by ${quorum} people` : '';
     const not = excluded.length ? ` (not ${excluded.join(', ')}, who started the incident)` : '';
     this.log({ kind: 'approval-requested', step: step.id, message: `step "${step.id}" waits for approval${who}${not}` });
@@ -89,13 +96,23 @@ export class ApprovalDesk {
     const gate = this.gates.get(id);
     if (step.status !== 'awaiting-approval' || !gate || this.decisions.has(id)) {
       const waiting = this.progress.pendingApprovals.map((p) => p.step);
-      return reject('StepNotWaiting', `step "${id}" is not waiting for approval (it is ${step.status})${waiting.length ? `; waiting: ${waiting.join(', ')}` : ''}`, id, by);
+      return reject(
+        'StepNotWaiting',
+        `step "${id}" is not waiting for approval (it is ${step.status})${waiting.length ? `; waiting: ${waiting.join(', ')}` : ''}`,
+        id,
+        by,
+      );
     }
     if (gate.approvers.length && !gate.approvers.includes(by)) {
       return reject('ApproverNotAllowed', `${by} may not decide step "${id}" (allowed: ${gate.approvers.join(', ')})`, id, by);
     }
     if (kind === 'approve' && gate.excluded.includes(by)) {
-      return reject('ApproverNotAllowed', `${by} started this incident and may not approve step "${id}" of an ${this.severity} incident; someone else must (allowRequester: false)`, id, by);
+      return reject(
+        'ApproverNotAllowed',
+        `${by} started this incident and may not approve step "${id}" of an ${this.severity} incident; someone else must (allowRequester: false)`,
+        id,
+        by,
+      );
     }
     if (kind === 'approve' && (this.approvals.get(id) ?? []).some((a) => a.by === by)) {
       return reject('DuplicateApprover', `${by} already approved step "${id}"; it needs ${gate.quorum} different people`, id, by);

@@ -20,7 +20,11 @@ export function renderDetails(p: IncidentProgress): string {
     const approved = s.approvedBy?.length ? `, approved by ${s.approvedBy.join(', ')}` : '';
     lines.push(`- ${STATUS_MARK[s.status]} \`${s.id}\` ${s.action} (${s.status}${approved})`);
   }
-  if (p.paused) lines.push('', `Paused by ${p.paused.by}${p.paused.reason ? ` (${p.paused.reason})` : ''}: no new step starts. Send \`resume\` with \`{"by": "<your name>"}\`.`);
+  if (p.paused)
+    lines.push(
+      '',
+      `Paused by ${p.paused.by}${p.paused.reason ? ` (${p.paused.reason})` : ''}: no new step starts. Send \`resume\` with \`{"by": "<your name>"}\`.`,
+    );
   for (const a of p.pendingApprovals) {
     const from = a.approvers.length ? ` from ${a.approvers.join(', ')}` : ' from anyone';
     const not = a.excluded?.length ? ` (not ${a.excluded.join(', ')}: started the incident)` : '';
@@ -28,8 +32,13 @@ export function renderDetails(p: IncidentProgress): string {
     lines.push('', `Waiting for ${a.needed} approval(s) of \`${a.step}\`${from}${not}${escalated}.`);
     lines.push(`Send the signal \`approve\` with \`{"step": "${a.step}", "by": "<your name>"}\`.`);
   }
-  if (p.pendingOperator) lines.push('', `Step \`${p.pendingOperator.step}\` failed: send \`operator\` with \`{"step": "${p.pendingOperator.step}", "by": "<name>", "decision": "retry"}\` (or skip, abort).`);
-  if (p.state === 'awaiting-control') lines.push('', 'Waiting for a durable control: send `control` with `{"kind": "approval-gate", "note": "...", "by": "<name>"}`.');
+  if (p.pendingOperator)
+    lines.push(
+      '',
+      `Step \`${p.pendingOperator.step}\` failed: send \`operator\` with \`{"step": "${p.pendingOperator.step}", "by": "<name>", "decision": "retry"}\` (or skip, abort).`,
+    );
+  if (p.state === 'awaiting-control')
+    lines.push('', 'Waiting for a durable control: send `control` with `{"kind": "approval-gate", "note": "...", "by": "<name>"}`.');
   if (p.undo?.length) {
     lines.push('', 'Undone after cancellation (newest change first):');
     for (const u of p.undo) lines.push(`- ${u.status === 'succeeded' ? '✔' : u.status === 'failed' ? '✘' : '–'} \`${u.step}\`: ${u.message}`);

@@ -7,7 +7,16 @@
  * Runs in Temporal's sandbox: deterministic, no Node APIs. Time comes from the workflow
  * clock (`Date` is replay-safe here), logs from `log` (silent during replay).
  */
-import { ActivityFailure, ApplicationFailure, condition, isCancellation, patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  isCancellation,
+  patched,
+  setCurrentDetails,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { RetryState } from '@temporalio/common';
 import { formatIssues, incidentInputSchema, phaseOf, type IncidentInputDraft, type IncidentProgress, type Step } from '../contract';
 import { approvalGate, controlGate, skip, unpaused } from './gates';
@@ -157,4 +166,3 @@ function describeFailure(err: unknown, step: Step): { message: string; attempts:
   }
   return { message: cause instanceof ApplicationFailure && cause.type ? `${cause.type}: ${message}` : message, attempts };
 }
-

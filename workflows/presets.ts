@@ -3,7 +3,7 @@
  * comes from the preset of its action.
  */
 import type { ActivityOptions, RetryPolicy } from '@temporalio/workflow';
-import type { ActionName, Step } from '../contract';
+import { ACTIONS, type Step } from '../contract';
 
 export const RETRY = {
   /** Transient faults: a few quick tries, then give up so a human sees it. */
@@ -19,37 +19,16 @@ export const TIMEOUTS = {
   long: { startToCloseTimeout: '30m', heartbeatTimeout: '10s' },
 } as const satisfies Record<string, ActivityOptions>;
 
-const ACTION_PRESET: Record<ActionName, { retry: RetryPolicy; timeouts: ActivityOptions }> = {
-  stopService: { retry: RETRY.standard, timeouts: TIMEOUTS.short },
-  startService: { retry: RETRY.standard, timeouts: TIMEOUTS.short },
-  captureEvidence: { retry: RETRY.standard, timeouts: TIMEOUTS.long },
-  snapshotDisk: { retry: RETRY.standard, timeouts: TIMEOUTS.long },
-  rotateKey: { retry: RETRY.standard, timeouts: TIMEOUTS.short },
-  restoreBackup: { retry: RETRY.standard, timeouts: TIMEOUTS.long },
-  smokeTest: { retry: RETRY.patient, timeouts: TIMEOUTS.short },
-  runCommand: { retry: RETRY.standard, timeouts: TIMEOUTS.long },
-  writeNote: { retry: RETRY.standard, timeouts: TIMEOUTS.short },
-  // Carried out by the workflow itself; the preset only completes the table.
-  recordControl: { retry: RETRY.standard, timeouts: TIMEOUTS.short },
-  scanLeaks: { retry: RETRY.standard, timeouts: TIMEOUTS.long },
-  quarantine: { retry: RETRY.standard, timeouts: TIMEOUTS.long },
-  unquarantine: { retry: RETRY.standard, timeouts: TIMEOUTS.long },
-  lockNetwork: { retry: RETRY.standard, timeouts: TIMEOUTS.short },
-  unlockNetwork: { retry: RETRY.standard, timeouts: TIMEOUTS.short },
-  sweepHost: { retry: RETRY.standard, timeouts: TIMEOUTS.long },
-  notify: { retry: RETRY.patient, timeouts: TIMEOUTS.short },
-};
-
 /** Activity options for one step: its action's preset, overridden by what the step says. */
 export function activityOptionsFor(step: Step): ActivityOptions {
-  const preset = ACTION_PRESET[step.action];
-  const retry: RetryPolicy = { ...preset.retry };
+  const traits = ACTIONS[step.action];
+  const retry: RetryPolicy = { ...RETRY[traits.retry] };
   if (step.retry?.maximumAttempts !== undefined) retry.maximumAttempts = step.retry.maximumAttempts;
   if (step.retry?.initialInterval !== undefined) retry.initialInterval = step.retry.initialInterval as RetryPolicy['initialInterval'];
   if (step.retry?.backoffCoefficient !== undefined) retry.backoffCoefficient = step.retry.backoffCoefficient;
   if (step.retry?.maximumInterval !== undefined) retry.maximumInterval = step.retry.maximumInterval as RetryPolicy['maximumInterval'];
 
-  const options: ActivityOptions = { ...preset.timeouts, retry };
+  const options: ActivityOptions = { ...TIMEOUTS[traits.timeout], retry };
   const t = step.timeouts;
   if (t?.startToClose !== undefined) options.startToCloseTimeout = t.startToClose as ActivityOptions['startToCloseTimeout'];
   if (t?.scheduleToClose !== undefined) options.scheduleToCloseTimeout = t.scheduleToClose as ActivityOptions['scheduleToCloseTimeout'];

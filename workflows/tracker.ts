@@ -68,7 +68,11 @@ export class IncidentTracker {
       timeline: [],
     };
     this.approvals = new ApprovalDesk(this.progress, input.severity, now, (e) => this.log(e));
-    this.log({ kind: 'incident-started', ...(input.requestedBy ? { by: input.requestedBy } : {}), message: `${input.mode === 'drill' ? 'DRILL ' : ''}${input.severity} ${input.class}: ${input.title}` });
+    this.log({
+      kind: 'incident-started',
+      ...(input.requestedBy ? { by: input.requestedBy } : {}),
+      message: `${input.mode === 'drill' ? 'DRILL ' : ''}${input.severity} ${input.class}: ${input.title}`,
+    });
   }
 
   step(id: string): StepProgress {
@@ -153,7 +157,12 @@ export class IncidentTracker {
     this.operatorAnswer = answer;
     delete this.progress.pendingOperator;
     this.progress.state = 'running';
-    this.log({ kind: 'operator-answered', step: answer.step, by: answer.by, message: `${answer.decision} by ${answer.by}${answer.comment ? `: ${answer.comment}` : ''}` });
+    this.log({
+      kind: 'operator-answered',
+      step: answer.step,
+      by: answer.by,
+      message: `${answer.decision} by ${answer.by}${answer.comment ? `: ${answer.comment}` : ''}`,
+    });
     return true;
   }
 
@@ -175,7 +184,11 @@ export class IncidentTracker {
 
   awaitControl(id: string): void {
     this.progress.state = 'awaiting-control';
-    this.log({ kind: 'rule-violation', step: id, message: 'rule 7 (no close without a durable control): waiting for a control; send the `control` signal or run `tourniquet control`' });
+    this.log({
+      kind: 'rule-violation',
+      step: id,
+      message: 'rule 7 (no close without a durable control): waiting for a control; send the `control` signal or run `tourniquet control`',
+    });
   }
 
   // --- pause and resume, status updates ----------------------------------------------------

@@ -7,7 +7,7 @@
  * restoring the incident's snapshot undoes `restoreBackup`; captures, snapshots and the note
  * change nothing; a rotated key cannot be un-rotated. Pure: the workflow imports it.
  */
-import { stepSchema, type ActionName, type IncidentProgress, type Step, type StepProgress } from '../contract';
+import { ACTIONS, stepSchema, type IncidentProgress, type Step, type StepProgress } from '../contract';
 
 export type UndoPlan =
   /** Run this step to undo the change. */
@@ -16,8 +16,6 @@ export type UndoPlan =
   | { kind: 'none' }
   /** The step changed something that cannot be undone; `why` goes into the timeline. */
   | { kind: 'impossible'; why: string };
-
-const NOTHING: ReadonlySet<ActionName> = new Set(['captureEvidence', 'snapshotDisk', 'smokeTest', 'writeNote', 'recordControl', 'notify', 'scanLeaks', 'sweepHost']);
 
 /** The id of the undo step of `id`: its own journal key, so undo and step never share one. */
 export function undoId(id: string): string {
@@ -31,7 +29,7 @@ export function undoId(id: string): string {
  */
 export function undoFor(step: Step, result: Record<string, unknown> | undefined, progress: IncidentProgress): UndoPlan {
   if (result && 'undo' in result) return reported(step, result.undo);
-  if (NOTHING.has(step.action)) return { kind: 'none' };
+  if (ACTIONS[step.action].undo === 'nothing') return { kind: 'none' };
   switch (step.action) {
     case 'stopService':
       if (result?.wasRunning === false) return { kind: 'none' };
@@ -41,12 +39,22 @@ export function undoFor(step: Step, result: Record<string, unknown> | undefined,
       return build(step, 'stopService', { service: step.args.service, manager: step.args.manager });
     case 'restoreBackup': {
       const archive = snapshotArchive(progress.steps, result, step.args.target);
-      if (!archive) return { kind: 'impossible', why: `no snapshot of ${step.args.target} taken by this incident: restore it by hand from the folder the replaced tree was moved to` };
+      if (!archive)
+        return {
+          kind: 'impossible',
+          why: `no snapshot of ${step.args.target} taken by this incident: restore it by hand from the folder the replaced tree was moved to`,
+        };
       return build(step, 'restoreBackup', { target: step.args.target, archive });
     }
     case 'rotateKey': {
-      const what = step.args.method === 'http-revoke' ? `the credential revoked at ${step.args.url}` : `${step.args.key} in ${[step.args.envFile, ...step.args.envFiles].filter(Boolean).join(', ')}`;
-      return { kind: 'impossible', why: `${what} was rotated and cannot be un-rotated: the leaked value stays dead by design (restore it from your vault only if you must)` };
+      const what =
+        step.args.method === 'http-revoke'
+          ? `the credential revoked at ${step.args.url}`
+          : `${step.args.key} in ${[step.args.envFile, ...step.args.envFiles].filter(Boolean).join(', ')}`;
+      return {
+        kind: 'impossible',
+        why: `${what} was rotated and cannot be un-rotated: the leaked value stays dead by design (restore it from your vault only if you must)`,
+      };
     }
     default:
       return { kind: 'impossible', why: `${step.action} reported no undo: check by hand what it changed` };
@@ -62,7 +70,11 @@ function reported(step: Step, undo: unknown): UndoPlan {
 
 function build(step: Step, action: string, args: unknown): UndoPlan {
   const parsed = stepSchema.safeParse({ id: undoId(step.id), action, args, summary: `undo ${step.id}: ${action}`, retry: { maximumAttempts: 3 } });
-  if (!parsed.success) return { kind: 'impossible', why: `the undo of ${step.id} (${action}) is not an action this engine can run: ${parsed.error.issues[0]?.message ?? 'invalid'}` };
+  if (!parsed.success)
+    return {
+      kind: 'impossible',
+      why: `the undo of ${step.id} (${action}) is not an action this engine can run: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+    };
   return { kind: 'run', step: parsed.data };
 }
 

@@ -50,7 +50,10 @@ export class Capture {
 
   async command(source: CommandSource): Promise<void> {
     this.io.heartbeat({ running: source.name });
-    const result = await withHeartbeat(this.io, this.deps.run(source.argv, { ...(source.cwd ? { cwd: source.cwd } : {}), signal: this.io.signal, timeoutMs: 120_000 }));
+    const result = await withHeartbeat(
+      this.io,
+      this.deps.run(source.argv, { ...(source.cwd ? { cwd: source.cwd } : {}), signal: this.io.signal, timeoutMs: 120_000 }),
+    );
     const redactions = this.write(source.file, formatCommand(source.argv, result));
     this.result.commands.push({ name: source.name, argv: source.argv, exitCode: result.exitCode });
     this.record({ kind: source.kind, name: source.name, file: source.file, argv: source.argv, exitCode: result.exitCode, redactions });

@@ -55,7 +55,13 @@ export function evidenceFolder(home: string, workflowId: string, stepId: string)
 
 /** A plain file name for a path, a unit or a repository: `/var/log/agent.log` → `var_log_agent.log`. */
 export function fileNameFor(text: string): string {
-  return text.replace(/^\/+/, '').replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_').slice(0, 120) || '_';
+  return (
+    text
+      .replace(/^\/+/, '')
+      .replace(/[^A-Za-z0-9._-]+/g, '_')
+      .replace(/^\.+/, '_')
+      .slice(0, 120) || '_'
+  );
 }
 
 /** Write one captured text file into the staging folder, never over another. */

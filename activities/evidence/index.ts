@@ -17,9 +17,17 @@ export function evidenceActivities(deps: ActivityDeps) {
       const folder = evidenceFolder(deps.home, key.workflowId, key.stepId);
       return [
         ...args.files.map((f) => ({ kind: 'copy' as const, detail: `copy ${resolve(f)}${existsSync(f) ? '' : ' (missing now)'} with cp -a into ${folder}` })),
-        ...args.services.filter((s) => s.manager.kind === 'process').map((s) => ({ kind: 'copy' as const, detail: `read the status of ${s.service} from /proc` })),
-        ...args.logs.map((l) => ({ kind: 'copy' as const, detail: `copy the lines of ${resolve(l.path)} from ${l.since ?? 'the start'} to ${l.until ?? 'now'}, redacted` })),
-        ...commandSources(args, deps.now()).map((c) => ({ kind: 'command' as const, detail: `run ${JSON.stringify(c.argv)} and save its output, redacted, as ${c.file}` })),
+        ...args.services
+          .filter((s) => s.manager.kind === 'process')
+          .map((s) => ({ kind: 'copy' as const, detail: `read the status of ${s.service} from /proc` })),
+        ...args.logs.map((l) => ({
+          kind: 'copy' as const,
+          detail: `copy the lines of ${resolve(l.path)} from ${l.since ?? 'the start'} to ${l.until ?? 'now'}, redacted`,
+        })),
+        ...commandSources(args, deps.now()).map((c) => ({
+          kind: 'command' as const,
+          detail: `run ${JSON.stringify(c.argv)} and save its output, redacted, as ${c.file}`,
+        })),
         { kind: 'write' as const, detail: `write ${join(folder, 'manifest.json')} (SHA-256 of every file)` },
       ];
     },

@@ -55,7 +55,10 @@ export function scanFile(file: string, fingerprints: ReadonlySet<string>): Findi
 async function trackedFiles(deps: ActivityDeps, io: StepIO, repo: string): Promise<string[]> {
   const result = await withHeartbeat(io, deps.run(['git', '-C', repo, 'ls-files', '-z'], { signal: io.signal }));
   if (result.exitCode !== 0) throw new StepError('TargetNotFound', `${repo} is not a git repository: ${result.stderr.trim().slice(0, 200)}`);
-  return result.stdout.split('\0').filter(Boolean).map((f) => join(resolve(repo), f));
+  return result.stdout
+    .split('\0')
+    .filter(Boolean)
+    .map((f) => join(resolve(repo), f));
 }
 
 export function leakActivities(deps: ActivityDeps) {
@@ -64,7 +67,10 @@ export function leakActivities(deps: ActivityDeps) {
       ...args.paths.map((p) => ({ kind: 'command' as const, detail: `read every file under ${resolve(p)}${existsSync(p) ? '' : ' (missing now)'}` })),
       ...args.repos.map((r) => ({ kind: 'command' as const, detail: `run ${JSON.stringify(['git', '-C', r, 'ls-files', '-z'])} and read every tracked file` })),
       ...(args.evidence ? [{ kind: 'command' as const, detail: `read this incident's evidence under ${evidenceRoot(deps.home, key.workflowId)}` }] : []),
-      { kind: 'write', detail: `write the findings (file, line, rule, fingerprint; never the value) to ${join(incidentDir(deps.home, key.workflowId), 'scans', `${safeName(key.stepId)}.json`)}` },
+      {
+        kind: 'write',
+        detail: `write the findings (file, line, rule, fingerprint; never the value) to ${join(incidentDir(deps.home, key.workflowId), 'scans', `${safeName(key.stepId)}.json`)}`,
+      },
     ],
     run: async (io, args) => {
       const rotated = rotatedFingerprints(io.journal, io.key.workflowId).old;
@@ -92,13 +98,26 @@ export function leakActivities(deps: ActivityDeps) {
       const reportDir = join(incidentDir(deps.home, io.key.workflowId), 'scans');
       mkdirSync(reportDir, { recursive: true, mode: 0o700 });
       const report = join(reportDir, `${safeName(io.key.stepId)}.json`);
-      writeFileSync(report, `${JSON.stringify({ scannedAt: deps.now().toISOString(), fingerprints: [...fingerprints], files: files.length, skipped, findings }, null, 2)}\n`, { mode: 0o600 });
+      writeFileSync(
+        report,
+        `${JSON.stringify({ scannedAt: deps.now().toISOString(), fingerprints: [...fingerprints], files: files.length, skipped, findings }, null, 2)}\n`,
+        { mode: 0o600 },
+      );
       const oldValueHits = findings.filter((f) => f.rule === 'fingerprint').length;
       const summary = `${findings.length} finding(s) in ${new Set(findings.map((f) => f.file)).size} of ${files.length} file(s)${oldValueHits ? `, ${oldValueHits} of a rotated credential's old value` : ''}`;
       if (args.failOnFinding && findings.length) throw new StepError('VerificationFailed', `${summary}; report: ${report}`);
       return {
         summary,
-        data: { files: files.length, binary, skipped: skipped.length, findings: findings.length, oldValueHits, report, fingerprints: [...fingerprints], first: findings.slice(0, HISTORY_FINDINGS) },
+        data: {
+          files: files.length,
+          binary,
+          skipped: skipped.length,
+          findings: findings.length,
+          oldValueHits,
+          report,
+          fingerprints: [...fingerprints],
+          first: findings.slice(0, HISTORY_FINDINGS),
+        },
       };
     },
   });

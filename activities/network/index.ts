@@ -49,12 +49,20 @@ export function networkActivities(deps: ActivityDeps) {
           { kind: 'command', detail: `run ${JSON.stringify(r.inNetns(args.netns, r.nftApplyArgv(rulesFile(key))))}` },
         ];
       }
-      return ['iptables' as const, 'ip6tables' as const].flatMap((b) => r.iptablesLockArgvs(b, id, args).map((argv) => ({ kind: 'command' as const, detail: `run ${JSON.stringify(r.inNetns(args.netns, argv))}` })));
+      return ['iptables' as const, 'ip6tables' as const].flatMap((b) =>
+        r.iptablesLockArgvs(b, id, args).map((argv) => ({ kind: 'command' as const, detail: `run ${JSON.stringify(r.inNetns(args.netns, argv))}` })),
+      );
     },
     run: async (io, args): Promise<StepResult> => {
       const earlier = io.pending?.record as LockRecord | undefined;
       const id = lockId(io.key);
-      const record: LockRecord = earlier ?? { backend: await pickBackend(args), id, table: `tourniquet_${id}`, ...(args.netns ? { netns: args.netns } : {}), args };
+      const record: LockRecord = earlier ?? {
+        backend: await pickBackend(args),
+        id,
+        table: `tourniquet_${id}`,
+        ...(args.netns ? { netns: args.netns } : {}),
+        args,
+      };
       let detail: string;
       if (record.backend === 'nftables') {
         // Our table exists only if an earlier attempt applied it: nft -f applies a file whole or not at all.
@@ -86,7 +94,15 @@ export function networkActivities(deps: ActivityDeps) {
       }
       return {
         summary: `locked the network${args.netns ? ` of netns ${args.netns}` : ''} (${args.scope.kind}) except ${args.allow.join(', ')}: ${detail}`,
-        data: { backend: record.backend, table: record.table, netns: args.netns ?? null, scope: args.scope, allow: args.allow, v6Skipped: record.v6Skipped ?? false, undo: { action: 'unlockNetwork', args: { lockStep: io.key.stepId } } },
+        data: {
+          backend: record.backend,
+          table: record.table,
+          netns: args.netns ?? null,
+          scope: args.scope,
+          allow: args.allow,
+          v6Skipped: record.v6Skipped ?? false,
+          undo: { action: 'unlockNetwork', args: { lockStep: io.key.stepId } },
+        },
       };
     },
   });
@@ -107,13 +123,21 @@ export function networkActivities(deps: ActivityDeps) {
       io.markPending({ unlocking: lock.id });
       if (lock.backend === 'nftables') {
         if ((await run(io, lock.netns, r.nftListArgv(lock.table))).exitCode === 0) await must(io, lock.netns, r.nftDeleteArgv(lock.table));
-        if ((await run(io, lock.netns, r.nftListArgv(lock.table))).exitCode === 0) throw new StepError('VerificationFailed', `table inet ${lock.table} is still there`);
-        return { summary: `removed nftables table inet ${lock.table}${lock.netns ? ` in netns ${lock.netns}` : ''}`, data: { backend: lock.backend, table: lock.table, undo } };
+        if ((await run(io, lock.netns, r.nftListArgv(lock.table))).exitCode === 0)
+          throw new StepError('VerificationFailed', `table inet ${lock.table} is still there`);
+        return {
+          summary: `removed nftables table inet ${lock.table}${lock.netns ? ` in netns ${lock.netns}` : ''}`,
+          data: { backend: lock.backend, table: lock.table, undo },
+        };
       }
       for (const b of ['iptables', 'ip6tables'] as const) for (const argv of r.iptablesUnlockArgvs(b, lock.id)) await run(io, lock.netns, argv);
       const input = await must(io, lock.netns, ['iptables', '-w', '-S']);
-      if (input.stdout.includes(r.iptablesChains(lock.id).input)) throw new StepError('VerificationFailed', `iptables still has ${r.iptablesChains(lock.id).input}`);
-      return { summary: `removed iptables chains of lock ${lock.id}${lock.netns ? ` in netns ${lock.netns}` : ''}`, data: { backend: lock.backend, chains: r.iptablesChains(lock.id), undo } };
+      if (input.stdout.includes(r.iptablesChains(lock.id).input))
+        throw new StepError('VerificationFailed', `iptables still has ${r.iptablesChains(lock.id).input}`);
+      return {
+        summary: `removed iptables chains of lock ${lock.id}${lock.netns ? ` in netns ${lock.netns}` : ''}`,
+        data: { backend: lock.backend, chains: r.iptablesChains(lock.id), undo },
+      };
     },
   });
 

@@ -37,9 +37,25 @@ export function nftRuleset(table: string, args: Pick<LockArgs, 'scope' | 'allow'
       ? ['iif "lo" accept', 'ip saddr @admin4 accept', 'ip6 saddr @admin6 accept', `tcp dport { ${ports} } drop`, `udp dport { ${ports} } drop`]
       : [];
     const uid = args.scope.uid;
-    output = uid === undefined ? [] : [`meta skuid ${uid} oif "lo" accept`, `meta skuid ${uid} ip daddr @admin4 accept`, `meta skuid ${uid} ip6 daddr @admin6 accept`, `meta skuid ${uid} drop`];
+    output =
+      uid === undefined
+        ? []
+        : [
+            `meta skuid ${uid} oif "lo" accept`,
+            `meta skuid ${uid} ip daddr @admin4 accept`,
+            `meta skuid ${uid} ip6 daddr @admin6 accept`,
+            `meta skuid ${uid} drop`,
+          ];
   }
-  return [`table inet ${table} {`, set('admin4', 'ipv4_addr', v4), set('admin6', 'ipv6_addr', v6), chain('input', 'input', input), chain('output', 'output', output), '}', ''].join('\n');
+  return [
+    `table inet ${table} {`,
+    set('admin4', 'ipv4_addr', v4),
+    set('admin6', 'ipv6_addr', v6),
+    chain('input', 'input', input),
+    chain('output', 'output', output),
+    '}',
+    '',
+  ].join('\n');
 }
 
 export const nftListArgv = (table: string) => ['nft', 'list', 'table', 'inet', table];
@@ -67,7 +83,11 @@ export function iptablesLockArgvs(binary: 'iptables' | 'ip6tables', id: string, 
     }
     if (scope.uid !== undefined) {
       const owner = ['-m', 'owner', '--uid-owner', String(scope.uid)];
-      cmds.push(ipt('-A', output, ...owner, '-o', 'lo', '-j', 'ACCEPT'), ...admins.map((a) => ipt('-A', output, ...owner, '-d', a, '-j', 'ACCEPT')), ipt('-A', output, ...owner, '-j', 'DROP'));
+      cmds.push(
+        ipt('-A', output, ...owner, '-o', 'lo', '-j', 'ACCEPT'),
+        ...admins.map((a) => ipt('-A', output, ...owner, '-d', a, '-j', 'ACCEPT')),
+        ipt('-A', output, ...owner, '-j', 'DROP'),
+      );
     }
   }
   cmds.push(ipt('-I', 'INPUT', '1', '-j', input), ipt('-I', 'OUTPUT', '1', '-j', output));

@@ -30,7 +30,10 @@ function snapshotCovering(journal: Journal, workflowId: string, target: string):
  * beside the target.
  */
 function paths(deps: ActivityDeps, key: StepKey, target: string) {
-  const asides = [join(incidentDir(deps.home, key.workflowId), 'replaced', safeName(key.stepId)), join(dirname(target), `.${basename(target)}.replaced-${safeName(key.stepId)}`)];
+  const asides = [
+    join(incidentDir(deps.home, key.workflowId), 'replaced', safeName(key.stepId)),
+    join(dirname(target), `.${basename(target)}.replaced-${safeName(key.stepId)}`),
+  ];
   return {
     asides,
     aside: asides.find((a) => existsSync(a)) ?? asides[0]!,

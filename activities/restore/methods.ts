@@ -51,7 +51,8 @@ export async function fillStaging(deps: ActivityDeps, io: StepIO, args: RestoreA
       mkdirSync(staging, { recursive: true, mode: 0o700 });
       await run(tarExtractArgv(args.archive, staging), 'tar --extract');
       const compared = await withHeartbeat(io, deps.run(tarCompareArgv(args.archive, staging), { signal: io.signal }));
-      if (compared.exitCode !== 0) throw new StepError('VerificationFailed', `the extracted tree differs from ${args.archive}: ${compared.stdout.trim().slice(0, 300)}`);
+      if (compared.exitCode !== 0)
+        throw new StepError('VerificationFailed', `the extracted tree differs from ${args.archive}: ${compared.stdout.trim().slice(0, 300)}`);
       return 'tar --compare: every archive member matches';
     }
     case 'restic': {
@@ -72,7 +73,8 @@ export async function fillStaging(deps: ActivityDeps, io: StepIO, args: RestoreA
       await run(['cp', '-a', '--no-target-directory', '--', args.source, staging], 'cp -a');
       const [want, got] = await Promise.all([treeDigest(args.source), treeDigest(staging)]);
       const differ = [...want].filter(([path, sum]) => got.get(path) !== sum).map(([path]) => path);
-      if (differ.length || want.size !== got.size) throw new StepError('VerificationFailed', `the copied tree differs from ${args.source}: ${differ.slice(0, 5).join(', ')}`);
+      if (differ.length || want.size !== got.size)
+        throw new StepError('VerificationFailed', `the copied tree differs from ${args.source}: ${differ.slice(0, 5).join(', ')}`);
       return `sha256 of ${want.size} file(s) match ${args.source}`;
     }
   }

@@ -54,7 +54,12 @@ export function writeAll(states: EnvFileState[], key: string, next: string): str
   return written;
 }
 
-export async function restartAll(deps: ActivityDeps, io: StepIO, record: RotationRecord, services: { service: string; manager: ServiceManager }[]): Promise<RestartOutcome[]> {
+export async function restartAll(
+  deps: ActivityDeps,
+  io: StepIO,
+  record: RotationRecord,
+  services: { service: string; manager: ServiceManager }[],
+): Promise<RestartOutcome[]> {
   const outcomes: RestartOutcome[] = [];
   const done = new Set(record.restarted ?? []);
   for (const s of services) {

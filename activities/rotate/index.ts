@@ -27,9 +27,14 @@ function plan(args: Rotate): PlannedEffect[] {
   if (args.method === 'http-revoke') return planRevoke(args);
   const states = readAll(envFilesOf(args), args.key);
   const effects: PlannedEffect[] =
-    args.method === 'command' ? [{ kind: 'command', detail: `run ${JSON.stringify(args.argv)} and take the new ${args.key} from its output (never shown)` }] : [];
+    args.method === 'command'
+      ? [{ kind: 'command', detail: `run ${JSON.stringify(args.argv)} and take the new ${args.key} from its output (never shown)` }]
+      : [];
   for (const s of states) {
-    effects.push({ kind: 'write', detail: `replace ${args.key} (now ${fingerprint(s.value)}) in ${s.envFile} with ${args.method === 'command' ? 'the new value' : 'a new random value of the same shape'}, mode 0600` });
+    effects.push({
+      kind: 'write',
+      detail: `replace ${args.key} (now ${fingerprint(s.value)}) in ${s.envFile} with ${args.method === 'command' ? 'the new value' : 'a new random value of the same shape'}, mode 0600`,
+    });
   }
   for (const r of args.restart) effects.push({ kind: 'command', detail: restartPlan(r.service, r.manager) });
   return effects;
@@ -72,7 +77,11 @@ async function rotateByCommand(deps: ActivityDeps, io: StepIO, args: CommandRota
       `an earlier attempt ran ${JSON.stringify(args.argv)} and stopped before the new ${args.key} reached the env files; check the provider, then rotate in a new step`,
     );
   } else {
-    record = { oldFingerprint: states[0] ? fingerprint(states[0].value) : undefined, files: states.map((s) => ({ envFile: s.envFile, oldFingerprint: fingerprint(s.value) })), commandStarted: true };
+    record = {
+      oldFingerprint: states[0] ? fingerprint(states[0].value) : undefined,
+      files: states.map((s) => ({ envFile: s.envFile, oldFingerprint: fingerprint(s.value) })),
+      commandStarted: true,
+    };
     io.markPending(record);
     const result = await withHeartbeat(io, deps.run(args.argv, { signal: io.signal, timeoutMs: 300_000 }));
     if (result.exitCode !== 0) {
@@ -81,7 +90,11 @@ async function rotateByCommand(deps: ActivityDeps, io: StepIO, args: CommandRota
       throw new StepError('CommandFailed', `${args.argv[0]} exited ${result.exitCode}: ${redactText(result.stderr).text.trim().slice(-300)}`);
     }
     next = extractSecret(result.stdout, args.outputPattern);
-    if (!next) throw new StepError('VerificationFailed', `${args.argv[0]} printed no new value for ${args.key}${args.outputPattern ? ` matching ${args.outputPattern}` : ''}`);
+    if (!next)
+      throw new StepError(
+        'VerificationFailed',
+        `${args.argv[0]} printed no new value for ${args.key}${args.outputPattern ? ` matching ${args.outputPattern}` : ''}`,
+      );
     record = { ...record, newFingerprint: fingerprint(next) };
     io.markPending(record);
   }

@@ -29,7 +29,9 @@ export function revokeRequest(args: Revoke, credential: string, auth: string | u
 
 export function planRevoke(args: Revoke): PlannedEffect[] {
   const { value } = readEnvFile(args.credential.envFile, args.credential.key);
-  return [{ kind: 'http', detail: `POST ${args.url} with ${args.credential.key} (${fingerprint(value)}) as ${args.send}; expect ${args.expectStatus.join('/')}` }];
+  return [
+    { kind: 'http', detail: `POST ${args.url} with ${args.credential.key} (${fingerprint(value)}) as ${args.send}; expect ${args.expectStatus.join('/')}` },
+  ];
 }
 
 export async function revoke(deps: ActivityDeps, io: StepIO, args: Revoke): Promise<StepResult> {
@@ -41,14 +43,21 @@ export async function revoke(deps: ActivityDeps, io: StepIO, args: Revoke): Prom
   io.markPending({ credentialFingerprint });
   let status: number;
   try {
-    const response = await deps.fetch(args.url, { ...revokeRequest(args, value, auth), signal: AbortSignal.any([io.signal, AbortSignal.timeout(args.timeoutMs)]) });
+    const response = await deps.fetch(args.url, {
+      ...revokeRequest(args, value, auth),
+      signal: AbortSignal.any([io.signal, AbortSignal.timeout(args.timeoutMs)]),
+    });
     status = response.status;
     await response.body?.cancel();
   } catch (err) {
     throw new StepError('VerificationFailed', `POST ${args.url} failed: ${(err as Error).message}`);
   }
   const ok = args.expectStatus.includes(status) || (retried && (status === 404 || status === 410));
-  if (!ok) throw new StepError('VerificationFailed', `revoke of ${args.credential.key} (${credentialFingerprint}) at ${args.url} answered ${status}, expected ${args.expectStatus.join('/')}`);
+  if (!ok)
+    throw new StepError(
+      'VerificationFailed',
+      `revoke of ${args.credential.key} (${credentialFingerprint}) at ${args.url} answered ${status}, expected ${args.expectStatus.join('/')}`,
+    );
   return {
     summary: `revoked ${args.credential.key} (${credentialFingerprint}) at ${new URL(args.url).origin}: ${status}`,
     data: { key: args.credential.key, credentialFingerprint, url: args.url, status, undo: null },

@@ -38,9 +38,17 @@ export async function stopManaged(deps: ActivityDeps, io: StepIO, service: strin
   }
   const argv = adapter.stopArgv(graceMs);
   const result = await withHeartbeat(io, deps.run(argv, { signal: io.signal, timeoutMs: graceMs + 60_000 }));
-  const now = await pollUntil(io, () => adapter.state(probe), (s) => !s.running, graceMs + SETTLE_GRACE_MS);
+  const now = await pollUntil(
+    io,
+    () => adapter.state(probe),
+    (s) => !s.running,
+    graceMs + SETTLE_GRACE_MS,
+  );
   if (now.running) {
-    throw new StepError('VerificationFailed', `${adapter.label} still running after ${JSON.stringify(argv)} (exit ${result.exitCode}): ${now.detail} ${result.stderr.trim().slice(0, 200)}`);
+    throw new StepError(
+      'VerificationFailed',
+      `${adapter.label} still running after ${JSON.stringify(argv)} (exit ${result.exitCode}): ${now.detail} ${result.stderr.trim().slice(0, 200)}`,
+    );
   }
   return {
     summary: `stopped ${service} (${adapter.label}): ${now.detail}`,
@@ -52,7 +60,12 @@ export async function planManagedStart(deps: ActivityDeps, service: string, m: M
   const adapter = managedAdapter(m);
   const state = await adapter.state(prober(deps));
   if (state.running) return [];
-  return [{ kind: 'command', detail: `run ${JSON.stringify(adapter.startArgv(undefined))} if this incident found ${adapter.label} running (or did not stop it), then check it runs` }];
+  return [
+    {
+      kind: 'command',
+      detail: `run ${JSON.stringify(adapter.startArgv(undefined))} if this incident found ${adapter.label} running (or did not stop it), then check it runs`,
+    },
+  ];
 }
 
 export async function startManaged(deps: ActivityDeps, io: StepIO, service: string, m: Managed, settleMs: number): Promise<StepResult> {
@@ -66,19 +79,30 @@ export async function startManaged(deps: ActivityDeps, io: StepIO, service: stri
   const current = await adapter.state(probe);
   const ours = (io.pending?.record as { starting?: boolean } | undefined)?.starting === true;
   if (current.running) {
-    return { summary: `${service} (${adapter.label}) running: ${current.detail}`, data: { service, startedByThisStep: ours, now: current, undo: ours ? stopUndo(service, m) : null } };
+    return {
+      summary: `${service} (${adapter.label}) running: ${current.detail}`,
+      data: { service, startedByThisStep: ours, now: current, undo: ours ? stopUndo(service, m) : null },
+    };
   }
   io.markPending({ starting: true });
   const argv = adapter.startArgv(stop?.prior);
   const result = await withHeartbeat(io, deps.run(argv, { signal: io.signal, timeoutMs: 120_000 }));
-  let now: ServiceState = await pollUntil(io, () => adapter.state(probe), (s) => s.running, settleMs + SETTLE_GRACE_MS);
+  let now: ServiceState = await pollUntil(
+    io,
+    () => adapter.state(probe),
+    (s) => s.running,
+    settleMs + SETTLE_GRACE_MS,
+  );
   if (now.running && settleMs > 0) {
     // Up once is not up: a crash-looping service shows running for a moment.
     await new Promise((r) => setTimeout(r, settleMs));
     now = await adapter.state(probe);
   }
   if (!now.running) {
-    throw new StepError('VerificationFailed', `${adapter.label} not running after ${JSON.stringify(argv)} (exit ${result.exitCode}): ${now.detail} ${result.stderr.trim().slice(0, 200)}`);
+    throw new StepError(
+      'VerificationFailed',
+      `${adapter.label} not running after ${JSON.stringify(argv)} (exit ${result.exitCode}): ${now.detail} ${result.stderr.trim().slice(0, 200)}`,
+    );
   }
   return { summary: `started ${service} (${adapter.label}): ${now.detail}`, data: { service, startedByThisStep: true, now, argv, undo: stopUndo(service, m) } };
 }

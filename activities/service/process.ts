@@ -28,7 +28,8 @@ export async function stopProcess(io: StepIO, service: string, m: ProcessManager
   const pid = readPidfile(m.pidfile);
   const earlier = io.pending?.record as StopRecord | undefined;
   if (pid === undefined || !isAlive(pid)) {
-    if (earlier?.pid) return { summary: `${service} stopped (pid ${earlier.pid})`, data: { service, pid: earlier.pid, wasRunning: true, undo: startUndo(service, m) } };
+    if (earlier?.pid)
+      return { summary: `${service} stopped (pid ${earlier.pid})`, data: { service, pid: earlier.pid, wasRunning: true, undo: startUndo(service, m) } };
     return { summary: `${service} was not running`, data: { service, wasRunning: false, undo: null } };
   }
   io.markPending({ service, manager: m, pid, launch: launchRecord(pid) } satisfies StopRecord);
@@ -36,7 +37,10 @@ export async function stopProcess(io: StepIO, service: string, m: ProcessManager
   const started = Date.now();
   const used = await terminate(io, pid, graceMs);
   const ms = Date.now() - started;
-  return { summary: `stopped ${service} (pid ${pid}) with ${used} in ${ms} ms`, data: { service, pid, signal: used, ms, wasRunning: true, undo: startUndo(service, m) } };
+  return {
+    summary: `stopped ${service} (pid ${pid}) with ${used} in ${ms} ms`,
+    data: { service, pid, signal: used, ms, wasRunning: true, undo: startUndo(service, m) },
+  };
 }
 
 export function planProcessStart(service: string, m: ProcessManager): PlannedEffect[] {
@@ -54,7 +58,10 @@ export async function startProcess(deps: ActivityDeps, io: StepIO, service: stri
     // Either an earlier attempt of this step started it (its pid is in our record), or it
     // was already up: in both cases starting another copy would be the second effect.
     const ours = earlier?.pid === running;
-    return { summary: `${service} running (pid ${running})`, data: { service, pid: running, startedByThisStep: ours, undo: ours ? stopUndo(service, m) : null } };
+    return {
+      summary: `${service} running (pid ${running})`,
+      data: { service, pid: running, startedByThisStep: ours, undo: ours ? stopUndo(service, m) : null },
+    };
   }
   const stop = findStopRecord(io.journal.all(io.key.workflowId), service);
   if (!stop?.launch) {
@@ -66,7 +73,10 @@ export async function startProcess(deps: ActivityDeps, io: StepIO, service: stri
   io.markPending({ pid });
   await sleep(settleMs);
   if (!isAlive(pid)) throw new StepError('CommandFailed', `${service} exited right after start (code ${exitCode()}); its output is in ${logFile}`);
-  return { summary: `started ${service} (pid ${pid})`, data: { service, pid, argv0: program, log: logFile, startedByThisStep: true, undo: stopUndo(service, m) } };
+  return {
+    summary: `started ${service} (pid ${pid})`,
+    data: { service, pid, argv0: program, log: logFile, startedByThisStep: true, undo: stopUndo(service, m) },
+  };
 }
 
 /**
@@ -99,7 +109,13 @@ export async function terminate(io: Pick<StepIO, 'heartbeat'>, pid: number, grac
  * environment; output to `incidents/<id>/services/<service>.log`. The pidfile is written in
  * the same tick as the spawn, so a retry finds the pid and does not start a second copy.
  */
-export function spawnService(home: string, workflowId: string, service: string, launch: LaunchRecord, pidfile: string): { pid: number; logFile: string; exitCode: () => number | null } {
+export function spawnService(
+  home: string,
+  workflowId: string,
+  service: string,
+  launch: LaunchRecord,
+  pidfile: string,
+): { pid: number; logFile: string; exitCode: () => number | null } {
   const [program, ...rest] = launch.argv;
   if (!program) throw new StepError('TargetNotFound', `the launch record of "${service}" has no command line`);
   const logDir = join(incidentDir(home, workflowId), 'services');

@@ -19,7 +19,8 @@ export interface RestartOutcome {
 const GRACE_MS = 10_000;
 
 export function restartPlan(service: string, manager: ServiceManager): string {
-  if (manager.kind === 'process') return `if ${service} is running (pidfile ${manager.pidfile}): SIGTERM its group and start it again with the same argv and cwd`;
+  if (manager.kind === 'process')
+    return `if ${service} is running (pidfile ${manager.pidfile}): SIGTERM its group and start it again with the same argv and cwd`;
   return `if ${service} is running: ${JSON.stringify(managedAdapter(manager).restartArgv(GRACE_MS))}, then check it runs`;
 }
 
@@ -31,7 +32,8 @@ export async function restartIfRunning(deps: ActivityDeps, io: StepIO, service: 
     await terminate(io, pid, GRACE_MS);
     const started = spawnService(deps.home, io.key.workflowId, service, launch, manager.pidfile);
     await sleep(500);
-    if (!isAlive(started.pid)) throw new StepError('VerificationFailed', `${service} exited right after its restart (code ${started.exitCode()}); see ${started.logFile}`);
+    if (!isAlive(started.pid))
+      throw new StepError('VerificationFailed', `${service} exited right after its restart (code ${started.exitCode()}); see ${started.logFile}`);
     return { service, restarted: true, detail: `pid ${pid} → ${started.pid}` };
   }
   const adapter = managedAdapter(manager);
@@ -40,7 +42,13 @@ export async function restartIfRunning(deps: ActivityDeps, io: StepIO, service: 
   if (!before.running) return { service, restarted: false, detail: `not running (${before.detail}): it reads the new value when it starts` };
   const argv = adapter.restartArgv(GRACE_MS);
   const result = await withHeartbeat(io, deps.run(argv, { signal: io.signal, timeoutMs: GRACE_MS + 60_000 }));
-  const now = await pollUntil(io, () => adapter.state(probe), (s) => s.running, GRACE_MS);
-  if (!now.running) throw new StepError('VerificationFailed', `${adapter.label} not running after ${JSON.stringify(argv)} (exit ${result.exitCode}): ${now.detail}`);
+  const now = await pollUntil(
+    io,
+    () => adapter.state(probe),
+    (s) => s.running,
+    GRACE_MS,
+  );
+  if (!now.running)
+    throw new StepError('VerificationFailed', `${adapter.label} not running after ${JSON.stringify(argv)} (exit ${result.exitCode}): ${now.detail}`);
   return { service, restarted: true, detail: now.detail };
 }

@@ -33,7 +33,10 @@ export function supervisordAdapter(m: Supervisord): ManagedAdapter {
       if (state) return state;
       if (/no such (process|group)/i.test(result.stdout + result.stderr)) throw new StepError('TargetNotFound', `supervisord has no program "${m.program}"`);
       // Not an answer about the program: supervisord down, socket refused, bad config.
-      throw new StepError('CommandFailed', `supervisorctl status ${m.program} exited ${result.exitCode}: ${(result.stdout + result.stderr).trim().slice(0, 300)}`);
+      throw new StepError(
+        'CommandFailed',
+        `supervisorctl status ${m.program} exited ${result.exitCode}: ${(result.stdout + result.stderr).trim().slice(0, 300)}`,
+      );
     },
     stopArgv: () => supervisorctl(m, 'stop', m.program),
     startArgv: () => supervisorctl(m, 'start', m.program),

@@ -28,14 +28,20 @@ export function systemdAdapter(m: Systemd): ManagedAdapter {
     label: `systemd unit ${m.unit}${m.scope === 'user' ? ' (user)' : ''}`,
     statusArgv: systemctl(m, 'status', '--no-pager', '--full', '--', m.unit),
     async state(probe): Promise<ServiceState> {
-      const result = await probe(systemctl(m, 'show', '--property=LoadState', '--property=ActiveState', '--property=SubState', '--property=UnitFileState', '--', m.unit));
+      const result = await probe(
+        systemctl(m, 'show', '--property=LoadState', '--property=ActiveState', '--property=SubState', '--property=UnitFileState', '--', m.unit),
+      );
       const p = parseSystemdShow(result.stdout);
       if (result.exitCode !== 0 || !p.ActiveState) {
         throw new StepError('CommandFailed', `systemctl show ${m.unit} exited ${result.exitCode}: ${result.stderr.trim().slice(0, 300)}`);
       }
       if (p.LoadState === 'not-found') throw new StepError('TargetNotFound', `systemd has no unit ${m.unit}${m.scope === 'user' ? ' for this user' : ''}`);
       const running = p.ActiveState === 'active' || p.ActiveState === 'activating' || p.ActiveState === 'reloading';
-      return { running, enabled: p.UnitFileState === 'enabled', detail: `ActiveState=${p.ActiveState} SubState=${p.SubState ?? ''} UnitFileState=${p.UnitFileState ?? ''}` };
+      return {
+        running,
+        enabled: p.UnitFileState === 'enabled',
+        detail: `ActiveState=${p.ActiveState} SubState=${p.SubState ?? ''} UnitFileState=${p.UnitFileState ?? ''}`,
+      };
     },
     stopArgv: () => (timer ? systemctl(m, 'disable', '--now', '--', m.unit) : systemctl(m, 'stop', '--', m.unit)),
     startArgv: (prior) => (timer && prior?.enabled !== false ? systemctl(m, 'enable', '--now', '--', m.unit) : systemctl(m, 'start', '--', m.unit)),

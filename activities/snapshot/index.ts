@@ -59,7 +59,9 @@ async function plan(deps: ActivityDeps, args: m.SnapshotArgs, key: StepKey): Pro
     case 'archive': {
       existingDir(args.target);
       const compression = await compressionOf(deps, args.compression);
-      return [{ kind: 'command', detail: `run ${JSON.stringify(m.archiveArgv(join(dir, `${id}.${m.archiveExtension(compression)}`), args.target, compression))}` }];
+      return [
+        { kind: 'command', detail: `run ${JSON.stringify(m.archiveArgv(join(dir, `${id}.${m.archiveExtension(compression)}`), args.target, compression))}` },
+      ];
     }
     case 'btrfs': {
       const target = existingDir(args.target);
@@ -133,7 +135,10 @@ export function snapshotActivities(deps: ActivityDeps) {
     plan: (args, key) => plan(deps, args, key),
     run: async (io, args): Promise<StepResult> => {
       const data = await take(deps, io, args);
-      return { summary: `${args.method} snapshot ${data.snapshotId} of ${data.target ?? data.location}${data.bytes !== undefined ? ` (${data.bytes} bytes)` : ''}`, data: { ...data } };
+      return {
+        summary: `${args.method} snapshot ${data.snapshotId} of ${data.target ?? data.location}${data.bytes !== undefined ? ` (${data.bytes} bytes)` : ''}`,
+        data: { ...data },
+      };
     },
   });
   return { snapshotDisk };

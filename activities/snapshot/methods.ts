@@ -7,7 +7,16 @@ import type { ActionArgs } from '../../contract';
 
 export type SnapshotArgs = ActionArgs<'snapshotDisk'>;
 
-export const archiveArgv = (file: string, target: string, compression: 'zstd' | 'gzip') => ['tar', '--create', compression === 'zstd' ? '--zstd' : '--gzip', '--file', file, '--directory', target, '.'];
+export const archiveArgv = (file: string, target: string, compression: 'zstd' | 'gzip') => [
+  'tar',
+  '--create',
+  compression === 'zstd' ? '--zstd' : '--gzip',
+  '--file',
+  file,
+  '--directory',
+  target,
+  '.',
+];
 
 export const archiveExtension = (compression: 'zstd' | 'gzip') => (compression === 'zstd' ? 'tar.zst' : 'tar.gz');
 

@@ -8,7 +8,6 @@ import { answerOperator, approve, deny, recordControl } from '../../client/incid
 import { CONTROL_KINDS, CONTROL_DESCRIPTIONS } from '../../contract';
 import { action, envClient, print, printJson } from '../command';
 
-
 export function registerDecisionCommands(program: Command): void {
   program
     .command('approve')
@@ -17,12 +16,14 @@ export function registerDecisionCommands(program: Command): void {
     .argument('<step>', 'step id')
     .requiredOption('--by <name>', 'who approves')
     .option('--comment <text>', 'why')
-    .option('--json', 'print the update\'s answer as JSON')
+    .option('--json', "print the update's answer as JSON")
     .action(
       action(z.object({ by: z.string().min(1), comment: z.string().optional(), json: z.boolean().optional() }), async (o, id: string, step: string) => {
         const result = await approve(await envClient(), id, { step, by: o.by, ...(o.comment ? { comment: o.comment } : {}) });
         if (o.json) return printJson(result);
-        print(`approved ${step} of ${id} as ${o.by}${result.decided ? ': the step goes on' : `: ${result.needed} more approval(s) needed (so far: ${result.approvedBy.join(', ')})`}`);
+        print(
+          `approved ${step} of ${id} as ${o.by}${result.decided ? ': the step goes on' : `: ${result.needed} more approval(s) needed (so far: ${result.approvedBy.join(', ')})`}`,
+        );
       }),
     );
 
@@ -33,7 +34,7 @@ export function registerDecisionCommands(program: Command): void {
     .argument('<step>', 'step id')
     .requiredOption('--by <name>', 'who denies')
     .requiredOption('--reason <text>', 'why')
-    .option('--json', 'print the update\'s answer as JSON')
+    .option('--json', "print the update's answer as JSON")
     .action(
       action(z.object({ by: z.string().min(1), reason: z.string().min(1), json: z.boolean().optional() }), async (o, id: string, step: string) => {
         const result = await deny(await envClient(), id, { step, by: o.by, reason: o.reason });
@@ -69,10 +70,18 @@ export function registerDecisionCommands(program: Command): void {
     .requiredOption('--by <name>', 'who records it')
     .option('--json', 'print JSON')
     .action(
-      action(z.object({ kind: z.enum(CONTROL_KINDS, { error: `--kind must be one of: ${CONTROL_KINDS.join(', ')} (a prompt change is never a control)` }), note: z.string().min(1), by: z.string().min(1), json: z.boolean().optional() }), async (o, id: string) => {
-        await recordControl(await envClient(), id, { kind: o.kind, note: o.note, by: o.by });
-        if (o.json) return printJson({ id, kind: o.kind, note: o.note, by: o.by });
-        print(`control ${o.kind} recorded on ${id}`);
-      }),
+      action(
+        z.object({
+          kind: z.enum(CONTROL_KINDS, { error: `--kind must be one of: ${CONTROL_KINDS.join(', ')} (a prompt change is never a control)` }),
+          note: z.string().min(1),
+          by: z.string().min(1),
+          json: z.boolean().optional(),
+        }),
+        async (o, id: string) => {
+          await recordControl(await envClient(), id, { kind: o.kind, note: o.note, by: o.by });
+          if (o.json) return printJson({ id, kind: o.kind, note: o.note, by: o.by });
+          print(`control ${o.kind} recorded on ${id}`);
+        },
+      ),
     );
 }

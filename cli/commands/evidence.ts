@@ -11,7 +11,9 @@ export function registerEvidenceCommands(program: Command): void {
   const evidence = program.command('evidence').description('Work with the evidence incidents captured');
   evidence
     .command('verify')
-    .description("Check every evidence folder of an incident against its SHA-256 manifest, and each manifest against the hash in the workflow history; exit 8 on any mismatch")
+    .description(
+      'Check every evidence folder of an incident against its SHA-256 manifest, and each manifest against the hash in the workflow history; exit 8 on any mismatch',
+    )
     .argument('<id>', 'incident id')
     .option('--offline', 'do not ask the Temporal server: check files against their manifests only')
     .option('--json', 'print JSON')
@@ -24,7 +26,8 @@ export function registerEvidenceCommands(program: Command): void {
         else for (const r of reports) print(renderReport(r, recorded !== undefined));
         const bad = reports.filter((r) => !r.ok).length;
         if (bad) throw new Problem('VerificationFailed', `${bad} of ${reports.length} evidence folder(s) of ${id} failed verification`);
-        if (!o.json) print(`${reports.length} evidence folder(s) of ${id} verified${recorded ? ' against the workflow history' : ' (offline: manifests only)'}`);
+        if (!o.json)
+          print(`${reports.length} evidence folder(s) of ${id} verified${recorded ? ' against the workflow history' : ' (offline: manifests only)'}`);
       }),
     );
 }

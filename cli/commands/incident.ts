@@ -10,7 +10,7 @@ import { INCIDENT_CLASS_KEY, INCIDENT_PHASE_KEY, INCIDENT_SEVERITY_KEY } from '.
 import { action, envClient, print, printJson } from '../command';
 import { renderProgress, renderTimeline } from '../format';
 import { watchIncident } from '../watch';
-
+import { SEVERITIES } from '../../contract';
 
 export function registerIncidentCommands(program: Command): void {
   program
@@ -42,7 +42,7 @@ export function registerIncidentCommands(program: Command): void {
         z.object({
           open: z.boolean().optional(),
           class: z.enum(INCIDENT_CLASSES).optional(),
-          severity: z.enum(['S1', 'S2', 'S3']).optional(),
+          severity: z.enum(SEVERITIES).optional(),
           phase: z.enum([...PHASES, 'closed']).optional(),
           limit: z.coerce.number().int().min(1).max(1000),
           json: z.boolean().optional(),
@@ -69,7 +69,8 @@ export function registerIncidentCommands(program: Command): void {
           }
           if (o.json) return printJson(rows);
           if (!rows.length) return print('no incidents');
-          for (const r of rows) print([r.id.padEnd(44), r.status.padEnd(11), (r.severity ?? '').padEnd(3), (r.phase ?? '').padEnd(9), r.started.slice(0, 19)].join(' '));
+          for (const r of rows)
+            print([r.id.padEnd(44), r.status.padEnd(11), (r.severity ?? '').padEnd(3), (r.phase ?? '').padEnd(9), r.started.slice(0, 19)].join(' '));
         },
       ),
     );
@@ -109,7 +110,9 @@ export function registerFollowCommands(program: Command): void {
 
   program
     .command('close')
-    .description('Close an incident: checks the ordering rules allow it (resolved, a durable control recorded, the note written); otherwise says what is missing (exit 9)')
+    .description(
+      'Close an incident: checks the ordering rules allow it (resolved, a durable control recorded, the note written); otherwise says what is missing (exit 9)',
+    )
     .argument('<id>', 'incident id')
     .option('--json', 'print JSON: {id, closed, state, missing, controls, note}')
     .action(
@@ -129,4 +132,3 @@ export function registerFollowCommands(program: Command): void {
 function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
   return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
 }
-

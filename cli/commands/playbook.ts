@@ -23,7 +23,14 @@ export function registerPlaybookCommands(program: Command): void {
         const rows = listPlaybooks(loadConfig().playbooksDir).map((p) => {
           const result = checkPlaybook(YamlSource.read(p.file));
           const pb = result.playbook;
-          return { name: p.name, class: pb?.class ?? '?', severity: pb?.severity ?? '?', description: pb?.description.split('\n')[0] ?? 'INVALID: run `tourniquet playbook validate`', builtin: p.builtin, file: p.file };
+          return {
+            name: p.name,
+            class: pb?.class ?? '?',
+            severity: pb?.severity ?? '?',
+            description: pb?.description.split('\n')[0] ?? 'INVALID: run `tourniquet playbook validate`',
+            builtin: p.builtin,
+            file: p.file,
+          };
         });
         if (o.json) return printJson(rows);
         for (const r of rows) print(`${r.name.padEnd(20)} ${r.class.padEnd(19)} ${r.severity}  ${r.description}`);
@@ -54,25 +61,28 @@ export function registerPlaybookCommands(program: Command): void {
     .option('--param <key=value...>', 'parameter values to resolve with')
     .option('--json', 'print JSON: [{file, ok, problems}]')
     .action(
-      action(z.object({ inventory: z.string().optional(), param: z.array(z.string()).optional(), json: z.boolean().optional() }), async (o, files: string[]) => {
-        const config = loadConfig();
-        const inventoryFile = o.inventory ?? (existsSync(config.inventoryFile) ? config.inventoryFile : undefined);
-        const inventory = inventoryFile ? loadInventory(inventoryFile) : undefined;
-        let bad = 0;
-        const rows: { file: string; ok: boolean; problems: unknown[] }[] = [];
-        for (const file of files) {
-          const source = YamlSource.read(file);
-          // Names are checked against the inventory; without --param values placeholders stay symbolic.
-          const result = checkPlaybook(source, { ...(inventory ? { inventory } : {}), params: parseParams(o.param), home: config.home, symbolic: !o.param });
-          rows.push({ file, ok: !result.problems.length, problems: result.problems });
-          if (result.problems.length) bad++;
-          if (o.json) continue;
-          if (result.problems.length) print(formatProblems(file, result.problems));
-          else print(`${file}: ok${inventory ? ` (names checked against ${inventoryFile}${o.param ? ', parameters resolved' : ''})` : ''}`);
-        }
-        if (o.json) printJson(rows);
-        if (bad) throw new Problem('InvalidInput', `${bad} of ${files.length} playbook(s) have errors`);
-      }),
+      action(
+        z.object({ inventory: z.string().optional(), param: z.array(z.string()).optional(), json: z.boolean().optional() }),
+        async (o, files: string[]) => {
+          const config = loadConfig();
+          const inventoryFile = o.inventory ?? (existsSync(config.inventoryFile) ? config.inventoryFile : undefined);
+          const inventory = inventoryFile ? loadInventory(inventoryFile) : undefined;
+          let bad = 0;
+          const rows: { file: string; ok: boolean; problems: unknown[] }[] = [];
+          for (const file of files) {
+            const source = YamlSource.read(file);
+            // Names are checked against the inventory; without --param values placeholders stay symbolic.
+            const result = checkPlaybook(source, { ...(inventory ? { inventory } : {}), params: parseParams(o.param), home: config.home, symbolic: !o.param });
+            rows.push({ file, ok: !result.problems.length, problems: result.problems });
+            if (result.problems.length) bad++;
+            if (o.json) continue;
+            if (result.problems.length) print(formatProblems(file, result.problems));
+            else print(`${file}: ok${inventory ? ` (names checked against ${inventoryFile}${o.param ? ', parameters resolved' : ''})` : ''}`);
+          }
+          if (o.json) printJson(rows);
+          if (bad) throw new Problem('InvalidInput', `${bad} of ${files.length} playbook(s) have errors`);
+        },
+      ),
     );
 
   program
@@ -85,12 +95,21 @@ export function registerPlaybookCommands(program: Command): void {
     .option('--by <name>', 'who runs the drill (default: the OS user)')
     .option('--json', 'print the progress as JSON')
     .action(
-      action(z.object({ inventory: z.string().optional(), param: z.array(z.string()).optional(), severity: z.string().optional(), by: z.string().optional(), json: z.boolean().optional() }), async (o, name: string) => {
-        const progress = await runPlaybook(name, { ...o, by: o.by ?? currentUser(), mode: 'drill' });
-        if (o.json) return printJson(progress);
-        print(renderDrill(progress));
-        if (progress.state !== 'resolved') process.exitCode = 1;
-      }),
+      action(
+        z.object({
+          inventory: z.string().optional(),
+          param: z.array(z.string()).optional(),
+          severity: z.string().optional(),
+          by: z.string().optional(),
+          json: z.boolean().optional(),
+        }),
+        async (o, name: string) => {
+          const progress = await runPlaybook(name, { ...o, by: o.by ?? currentUser(), mode: 'drill' });
+          if (o.json) return printJson(progress);
+          print(renderDrill(progress));
+          if (progress.state !== 'resolved') process.exitCode = 1;
+        },
+      ),
     );
 }
 
@@ -135,6 +154,11 @@ export function renderDrill(p: Awaited<ReturnType<typeof getProgress>>): string 
     lines.push(`${s.status === 'failed' ? '✘' : '✔'} [${s.phase}] ${s.id} (${s.action})${s.needsApproval ? ' — needs approval' : ''}`);
     lines.push(`    ${s.error ? `WOULD FAIL: ${s.error}` : (s.summary ?? '')}`);
   }
-  lines.push('', p.state === 'resolved' ? 'Drill passed: every step could run.' : `Drill found problems: ${p.steps.filter((s) => s.status === 'failed').length} step(s) would fail.`);
+  lines.push(
+    '',
+    p.state === 'resolved'
+      ? 'Drill passed: every step could run.'
+      : `Drill found problems: ${p.steps.filter((s) => s.status === 'failed').length} step(s) would fail.`,
+  );
   return `${lines.join('\n')}\n\n${renderProgress(p)}\n\n${renderTimeline(p)}`;
 }

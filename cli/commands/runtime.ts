@@ -14,7 +14,9 @@ import { action, print, printJson } from '../command';
 export function registerRuntimeCommands(program: Command): void {
   program
     .command('dev')
-    .description('Run the embedded Temporal dev server (Web UI on :8233) and a worker in the foreground, and the alert intake when TOURNIQUET_INTAKE_ROUTES is set; Ctrl-C stops them')
+    .description(
+      'Run the embedded Temporal dev server (Web UI on :8233) and a worker in the foreground, and the alert intake when TOURNIQUET_INTAKE_ROUTES is set; Ctrl-C stops them',
+    )
     .option('--json', 'print the addresses as one JSON line when ready')
     .action(
       action(z.object({ json: z.boolean().optional() }), async (o) => {
@@ -25,13 +27,19 @@ export function registerRuntimeCommands(program: Command): void {
         const address = stack.address;
         const connection = await connectWorker({ ...config, server: { ...config.server, address } });
         // With a routes file configured, the alert intake runs too (same server, same task queue).
-        const client = process.env.TOURNIQUET_INTAKE_ROUTES ? await connectClient({ ...config, server: { ...config.server, address } }, { lazy: true }) : undefined;
+        const client = process.env.TOURNIQUET_INTAKE_ROUTES
+          ? await connectClient({ ...config, server: { ...config.server, address } }, { lazy: true })
+          : undefined;
         let intake: RunningIntake | undefined;
         try {
           const worker = await createWorker({ connection, namespace: config.server.namespace, taskQueue: config.taskQueue, home: config.home, logger });
           intake = client ? await startIntake({ config: loadIntakeConfig(), client, taskQueue: config.taskQueue, logger }) : undefined;
-          if (o.json) process.stdout.write(`${JSON.stringify({ address, uiUrl: stack.uiUrl ?? null, taskQueue: config.taskQueue, intakeUrl: intake?.url ?? null })}\n`);
-          else print(`Temporal server ${address}${stack.uiUrl ? `, Web UI ${stack.uiUrl}` : ''}; worker on task queue "${config.taskQueue}"${intake ? `; alert intake ${intake.url}` : ''}. Ctrl-C to stop.`);
+          if (o.json)
+            process.stdout.write(`${JSON.stringify({ address, uiUrl: stack.uiUrl ?? null, taskQueue: config.taskQueue, intakeUrl: intake?.url ?? null })}\n`);
+          else
+            print(
+              `Temporal server ${address}${stack.uiUrl ? `, Web UI ${stack.uiUrl}` : ''}; worker on task queue "${config.taskQueue}"${intake ? `; alert intake ${intake.url}` : ''}. Ctrl-C to stop.`,
+            );
           // The SDK turns SIGINT/SIGTERM into a graceful worker shutdown; run() returns after it.
           await worker.run();
         } finally {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { loadConfig } from '../../common/config';
 import { Problem } from '../../common/errors';
-import { getProgress, startIncident } from '../../client/incidents';
+import { getProgress, parseIncident, startIncident } from '../../client/incidents';
 import { connectClient } from '../../client/temporal';
 import { INCIDENT_CLASSES } from '../../contract';
 import { action, print, printJson } from '../command';
@@ -42,7 +42,10 @@ export function registerStartCommand(program: Command): void {
           class: z.string().optional(),
           target: z.array(z.string()).optional(),
           step: z.array(z.string()).optional(),
-          id: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'letters, digits, . _ - only').optional(),
+          id: z
+            .string()
+            .regex(/^[A-Za-z0-9._-]{1,200}$/, 'letters, digits, . _ - only')
+            .optional(),
           by: z.string().min(1).max(200).optional(),
           wait: z.boolean().optional(),
           json: z.boolean().optional(),
@@ -51,9 +54,7 @@ export function registerStartCommand(program: Command): void {
           if (playbook && o.file) throw new Problem('InvalidInput', 'give a playbook or -f <incident file>, not both');
           if (!playbook && !o.file && !o.step) throw new Problem('InvalidInput', 'name a playbook (`tourniquet playbook list`) or give -f <incident file>');
           const by = o.by ?? currentUser();
-          const started = playbook
-            ? await startPlaybook(playbook, { ...o, by, mode: o.dryRun ? 'drill' : 'live' })
-            : await startRaw({ ...o, by });
+          const started = playbook ? await startPlaybook(playbook, { ...o, by, mode: o.dryRun ? 'drill' : 'live' }) : await startRaw({ ...o, by });
           const { client, id, handle } = started;
           if (!o.wait && !o.dryRun) return o.json ? printJson({ id }) : print(id);
           await handle.result().catch(() => undefined);
@@ -66,7 +67,17 @@ export function registerStartCommand(program: Command): void {
     );
 }
 
-async function startRaw(o: { file?: string | undefined; class?: string | undefined; severity?: string | undefined; title?: string | undefined; target?: string[] | undefined; step?: string[] | undefined; id?: string | undefined; dryRun?: boolean | undefined; by: string }) {
+async function startRaw(o: {
+  file?: string | undefined;
+  class?: string | undefined;
+  severity?: string | undefined;
+  title?: string | undefined;
+  target?: string[] | undefined;
+  step?: string[] | undefined;
+  id?: string | undefined;
+  dryRun?: boolean | undefined;
+  by: string;
+}) {
   const base = (o.file ? loadDataFile(o.file) : {}) as Record<string, unknown>;
   if (typeof base !== 'object' || base === null || Array.isArray(base)) throw new Problem('InvalidInput', `${o.file}: must hold one object`);
   const draft = {
@@ -81,7 +92,7 @@ async function startRaw(o: { file?: string | undefined; class?: string | undefin
   };
   const config = loadConfig();
   const client = await connectClient(config);
-  return { client, ...(await startIncident(client, draft, { taskQueue: config.taskQueue, ...(o.id ? { id: o.id } : {}) })) };
+  return { client, ...(await startIncident(client, parseIncident(draft), { taskQueue: config.taskQueue, ...(o.id ? { id: o.id } : {}) })) };
 }
 
 function parseStepFlag(text: string): unknown {

@@ -29,7 +29,13 @@ export const generic: AlertSource = {
     const p = parsePayload(genericPayload, json, 'a generic alert ({"dedupKey", "status", "summary", "labels", "annotations"})');
     return {
       kind: 'alert',
-      delivery: { source: 'generic', status: p.status, key: p.dedupKey, summary: p.summary, alerts: [{ labels: p.labels, annotations: { summary: p.summary, ...p.annotations } }] },
+      delivery: {
+        source: 'generic',
+        status: p.status,
+        key: p.dedupKey,
+        summary: p.summary,
+        alerts: [{ labels: p.labels, annotations: { summary: p.summary, ...p.annotations } }],
+      },
     };
   },
 };

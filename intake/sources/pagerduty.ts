@@ -45,7 +45,11 @@ export const pagerduty: AlertSource = {
   read(json) {
     const { event } = parsePayload(envelope, json, 'a PagerDuty v3 webhook payload');
     const status = STATUS_OF[event.event_type];
-    if (!status) return { kind: 'ignored', reason: `PagerDuty event ${event.event_type} neither starts nor resolves an incident (incident.triggered, incident.reopened and incident.resolved do)` };
+    if (!status)
+      return {
+        kind: 'ignored',
+        reason: `PagerDuty event ${event.event_type} neither starts nor resolves an incident (incident.triggered, incident.reopened and incident.resolved do)`,
+      };
     const data = parsePayload(incident, event.data, `the incident of a PagerDuty ${event.event_type} event (event.data)`);
     const labels: Record<string, string> = { event_type: event.event_type, incident_id: data.id };
     if (data.number !== undefined) labels.incident_number = String(data.number);

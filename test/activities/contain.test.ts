@@ -78,6 +78,9 @@ describe('scanLeaks (real git repository, paths and evidence)', () => {
     assert.equal(result.data?.oldValueHits, 1);
     const report = readFileSync(String(result.data?.report), 'utf8');
     assert.ok(!report.includes(old) && !JSON.stringify(result).includes(old), 'no secret in the report or the result');
-    await assert.rejects(h.call('scanLeaks', 'strict', { paths: [staging], failOnFinding: true }), (e: Error & { type?: string }) => e.type === 'VerificationFailed');
+    await assert.rejects(
+      h.call('scanLeaks', 'strict', { paths: [staging], failOnFinding: true }),
+      (e: Error & { type?: string }) => e.type === 'VerificationFailed',
+    );
   });
 });

@@ -72,7 +72,11 @@ describe('captureEvidence sources (real git, files and processes)', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'a.txt'), 'a\n');
     const result = await h.call('captureEvidence', 'evidence', { files: [join(dir, 'a.txt')] }, { workflowId: 'inc-verify' });
-    const cli = (...args: string[]) => execa(process.execPath, [join(PROJECT_ROOT, 'bin', 'tourniquet.js'), ...args], { env: { TOURNIQUET_HOME: h.deps.home, LOG_LEVEL: 'silent' }, reject: false });
+    const cli = (...args: string[]) =>
+      execa(process.execPath, [join(PROJECT_ROOT, 'bin', 'tourniquet.js'), ...args], {
+        env: { TOURNIQUET_HOME: h.deps.home, LOG_LEVEL: 'silent' },
+        reject: false,
+      });
     const ok = await cli('evidence', 'verify', 'inc-verify', '--offline');
     assert.equal(ok.exitCode, 0, ok.stderr);
     assert.match(ok.stdout, /^ok {2}.*evidence\/evidence {2}1 file\(s\)/m);

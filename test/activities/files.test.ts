@@ -55,12 +55,15 @@ describe('snapshotDisk and restoreBackup (real tar)', () => {
   it('refuses a restore without a snapshot of the current state', async () => {
     const ws = workspace();
     const h = harness();
-    await assert.rejects(h.call('restoreBackup', 'restore', { target: ws, archive: '/nonexistent.tgz' }), (err: Error & { type?: string; nonRetryable?: boolean }) => {
-      assert.equal(err.type, 'UnsafeActionRefused');
-      assert.equal(err.nonRetryable, true);
-      assert.match(err.message, /Add a snapshotDisk step with target/);
-      return true;
-    });
+    await assert.rejects(
+      h.call('restoreBackup', 'restore', { target: ws, archive: '/nonexistent.tgz' }),
+      (err: Error & { type?: string; nonRetryable?: boolean }) => {
+        assert.equal(err.type, 'UnsafeActionRefused');
+        assert.equal(err.nonRetryable, true);
+        assert.match(err.message, /Add a snapshotDisk step with target/);
+        return true;
+      },
+    );
     assert.equal(readFileSync(join(ws, 'notes.md'), 'utf8'), 'good state\n', 'nothing touched');
   });
 
@@ -137,8 +140,17 @@ describe('rotateKey (env file)', () => {
   it('says which key or file is missing, without retrying', async () => {
     const { path } = envFile();
     const h = harness();
-    await assert.rejects(h.call('rotateKey', 'rotate', { envFile: path, key: 'NOPE' }), (e: Error & { type?: string }) => e.type === 'TargetNotFound' && /NOPE is not set/.test(e.message));
-    await assert.rejects(h.call('rotateKey', 'rotate2', { envFile: '/nonexistent/.env', key: 'K' }), (e: Error & { type?: string }) => e.type === 'TargetNotFound');
-    await assert.rejects(h.call('rotateKey', 'rotate3', { envFile: path, key: 'bad key' }), (e: Error & { type?: string }) => e.type === 'InvalidArguments' && /key: must be an env variable name/.test(e.message));
+    await assert.rejects(
+      h.call('rotateKey', 'rotate', { envFile: path, key: 'NOPE' }),
+      (e: Error & { type?: string }) => e.type === 'TargetNotFound' && /NOPE is not set/.test(e.message),
+    );
+    await assert.rejects(
+      h.call('rotateKey', 'rotate2', { envFile: '/nonexistent/.env', key: 'K' }),
+      (e: Error & { type?: string }) => e.type === 'TargetNotFound',
+    );
+    await assert.rejects(
+      h.call('rotateKey', 'rotate3', { envFile: path, key: 'bad key' }),
+      (e: Error & { type?: string }) => e.type === 'InvalidArguments' && /key: must be an env variable name/.test(e.message),
+    );
   });
 });

@@ -28,7 +28,9 @@ async function connects(from: string, host: string, port: number, local?: string
 }
 
 function listen(name: string, host: string, port: number): void {
-  const child = spawn('ip', ['netns', 'exec', name, process.execPath, '-e', `require('net').createServer((s)=>s.end()).listen(${port},'${host}')`], { stdio: 'ignore' });
+  const child = spawn('ip', ['netns', 'exec', name, process.execPath, '-e', `require('net').createServer((s)=>s.end()).listen(${port},'${host}')`], {
+    stdio: 'ignore',
+  });
   servers.push(child);
 }
 
@@ -41,7 +43,10 @@ before(async () => {
   await ns(A, 'ip', 'addr', 'add', '192.0.2.1/24', 'dev', 'tqa');
   await ns(B, 'ip', 'addr', 'add', '192.0.2.2/24', 'dev', 'tqb');
   await ns(B, 'ip', 'addr', 'add', '192.0.2.3/24', 'dev', 'tqb');
-  for (const [n, dev] of [[A, 'tqa'], [B, 'tqb']] as const) {
+  for (const [n, dev] of [
+    [A, 'tqa'],
+    [B, 'tqb'],
+  ] as const) {
     await ns(n, 'ip', 'link', 'set', 'lo', 'up');
     await ns(n, 'ip', 'link', 'set', dev, 'up');
   }

@@ -68,7 +68,11 @@ describe('rotateKey env-file across several files, restarting what reads it (rea
     const newPid = readPidfile(join(dir, 'reader.pid'))!;
     pids.push(newPid);
     await sleep(500);
-    assert.deepEqual(readFileSync(join(dir, 'starts'), 'utf8').trim().split('\n'), [fingerprint(canary).slice(7), fingerprint(values[0]!).slice(7)], 'restarted once, with the new key');
+    assert.deepEqual(
+      readFileSync(join(dir, 'starts'), 'utf8').trim().split('\n'),
+      [fingerprint(canary).slice(7), fingerprint(values[0]!).slice(7)],
+      'restarted once, with the new key',
+    );
 
     const again = await h.call('rotateKey', 'rotate', args, { attempt: 2 });
     assert.equal(again.replayed, true);
@@ -128,7 +132,13 @@ describe('rotateKey hooks (real command, real HTTP endpoint)', () => {
     assert.ok(!JSON.stringify(result).includes('tok_NEWVALUE') && !lines.join('').includes('tok_NEWVALUE'));
 
     const journal = new Journal(h.deps.home);
-    journal.write({ key: { workflowId: 'inc-test', runId: 'run-1', stepId: 'crashed' }, action: 'rotateKey', state: 'pending', at: new Date().toISOString(), record: { commandStarted: true } });
+    journal.write({
+      key: { workflowId: 'inc-test', runId: 'run-1', stepId: 'crashed' },
+      action: 'rotateKey',
+      state: 'pending',
+      at: new Date().toISOString(),
+      record: { commandStarted: true },
+    });
     await assert.rejects(h.call('rotateKey', 'crashed', args, { attempt: 2 }), (e: Error & { type?: string }) => e.type === 'UnsafeActionRefused');
     assert.equal(readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n').length, 1, 'the provider CLI ran once');
   });
@@ -138,10 +148,18 @@ describe('rotateKey hooks (real command, real HTTP endpoint)', () => {
     const env = join(dir, '.env');
     writeFileSync(env, 'LEAKED=ghp_leakedleakedleakedleakedleakedleak12\nADMIN=admin-token-value\n');
     const h = harness();
-    const result = await h.call('rotateKey', 'revoke', { method: 'http-revoke', url: `${http.base}/revoke`, credential: { envFile: env, key: 'LEAKED' }, auth: { envFile: env, key: 'ADMIN' } });
+    const result = await h.call('rotateKey', 'revoke', {
+      method: 'http-revoke',
+      url: `${http.base}/revoke`,
+      credential: { envFile: env, key: 'LEAKED' },
+      auth: { envFile: env, key: 'ADMIN' },
+    });
     assert.equal(result.data?.status, 200);
     const last = http.received.at(-1)!;
-    assert.deepEqual([last.method, last.authorization, last.body], ['POST', 'Bearer admin-token-value', '{"token":"ghp_leakedleakedleakedleakedleakedleak12"}']);
+    assert.deepEqual(
+      [last.method, last.authorization, last.body],
+      ['POST', 'Bearer admin-token-value', '{"token":"ghp_leakedleakedleakedleakedleakedleak12"}'],
+    );
     assert.ok(!JSON.stringify(result).includes('ghp_leaked') && !JSON.stringify(result).includes('admin-token'));
     await assert.rejects(
       h.call('rotateKey', 'revoke-bad', { method: 'http-revoke', url: `${http.base}/broken`, credential: { envFile: env, key: 'LEAKED' }, send: 'form' }),

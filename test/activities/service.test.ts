@@ -72,12 +72,15 @@ describe('stopService / startService (process adapter, real processes)', () => {
   it('refuses to start a service the incident never stopped', async () => {
     const dir = tempDir();
     const h = harness();
-    await assert.rejects(h.call('startService', 'start', { service: 'ghost', pidfile: join(dir, 'ghost.pid') }), (err: Error & { type?: string; nonRetryable?: boolean }) => {
-      assert.equal(err.type, 'TargetNotFound');
-      assert.equal(err.nonRetryable, true);
-      assert.match(err.message, /add a stopService step/);
-      return true;
-    });
+    await assert.rejects(
+      h.call('startService', 'start', { service: 'ghost', pidfile: join(dir, 'ghost.pid') }),
+      (err: Error & { type?: string; nonRetryable?: boolean }) => {
+        assert.equal(err.type, 'TargetNotFound');
+        assert.equal(err.nonRetryable, true);
+        assert.match(err.message, /add a stopService step/);
+        return true;
+      },
+    );
   });
 
   it('reports a service that was not running without failing', async () => {

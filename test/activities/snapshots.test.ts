@@ -37,13 +37,20 @@ describe('archive snapshots (tar + zstd) and restores with verification', () => 
     const h = harness();
     const good = await h.call('snapshotDisk', 'good', { target: ws, compression: 'gzip' }, { workflowId: 'inc-earlier' });
     await h.call('snapshotDisk', 'as-found', { target: ws });
-    await assert.rejects(h.call('restoreBackup', 'restore', { target: ws, archive: String(good.data?.archive), sha256: '0'.repeat(64) }), (e: Error & { type?: string }) => e.type === 'UnsafeActionRefused');
+    await assert.rejects(
+      h.call('restoreBackup', 'restore', { target: ws, archive: String(good.data?.archive), sha256: '0'.repeat(64) }),
+      (e: Error & { type?: string }) => e.type === 'UnsafeActionRefused',
+    );
   });
 
   it('runs a command hook once with a name derived from the step and reads the id it printed', async () => {
     const dir = tempDir();
     const h = harness();
-    const args = { method: 'command', argv: ['sh', '-c', `echo "$0" >> ${join(dir, 'calls')}; echo "created snapshot snap-0abc1234 named $0"`, '{snapshotName}'], idPattern: 'snapshot (snap-[0-9a-f]+)' };
+    const args = {
+      method: 'command',
+      argv: ['sh', '-c', `echo "$0" >> ${join(dir, 'calls')}; echo "created snapshot snap-0abc1234 named $0"`, '{snapshotName}'],
+      idPattern: 'snapshot (snap-[0-9a-f]+)',
+    };
     const result = await h.call('snapshotDisk', 'cloud', args);
     assert.equal(result.data?.snapshotId, 'snap-0abc1234');
     await h.call('snapshotDisk', 'cloud', args, { attempt: 2 });

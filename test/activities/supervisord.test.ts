@@ -85,6 +85,9 @@ describe('supervisord (real supervisord, its own config in a temp dir)', () => {
 
   it('says when supervisord does not know the program', async (t) => {
     if (!available) return t.skip('needs supervisord and supervisorctl (Debian package supervisor)');
-    await assert.rejects(harness().call('stopService', 'stop', { service: 'x', manager: { ...manager, program: 'nope' } }), (e: Error & { type?: string }) => e.type === 'TargetNotFound');
+    await assert.rejects(
+      harness().call('stopService', 'stop', { service: 'x', manager: { ...manager, program: 'nope' } }),
+      (e: Error & { type?: string }) => e.type === 'TargetNotFound',
+    );
   });
 });

@@ -24,7 +24,10 @@ describe('sweepHost (a made-up root; commands of this machine)', () => {
     const h = harness();
     const result = await h.call('sweepHost', 'sweep', { root, skip: ['systemd', 'debsums', 'docker'] });
     const keys = result.data?.authorizedKeys as { type: string; fingerprint: string; comment: string }[];
-    assert.deepEqual(keys.map((k) => [k.type, k.fingerprint, k.comment]), [['ssh-ed25519', FINGERPRINT, 'attacker@vps']]);
+    assert.deepEqual(
+      keys.map((k) => [k.type, k.fingerprint, k.comment]),
+      [['ssh-ed25519', FINGERPRINT, 'attacker@vps']],
+    );
     assert.deepEqual(result.data?.cronFiles, [join(root, 'etc', 'cron.d', 'backdoor')]);
     const folder = String(result.data?.folder);
     assert.match(readFileSync(join(folder, 'files', root.slice(1), 'etc', 'cron.d', 'backdoor'), 'utf8'), /curl/);
@@ -53,11 +56,18 @@ describe('notify (real HTTP endpoint; the log)', () => {
     const secretUrl = `${http.base}/hooks/T000/B000/XXXXsecretXXXX`;
     writeFileSync(join(dir, '.env'), `SLACK_WEBHOOK_URL=${secretUrl}\n`);
     const h = harness();
-    const result = await h.call('notify', 'update', { text: `S1 contained; old key ghp_${'Q'.repeat(36)} rotated`, level: 'critical', channel: { kind: 'webhook', urlFrom: { envFile: join(dir, '.env'), key: 'SLACK_WEBHOOK_URL' } } });
+    const result = await h.call('notify', 'update', {
+      text: `S1 contained; old key ghp_${'Q'.repeat(36)} rotated`,
+      level: 'critical',
+      channel: { kind: 'webhook', urlFrom: { envFile: join(dir, '.env'), key: 'SLACK_WEBHOOK_URL' } },
+    });
     const body = JSON.parse(http.received.at(-1)!.body) as { text: string };
     assert.match(body.text, /^:rotating_light: \*inc-test\* S1 contained; old key \[redacted github-token sha256:[0-9a-f]{16}\] rotated$/);
     assert.ok(!JSON.stringify(result).includes('XXXXsecretXXXX'));
-    await assert.rejects(h.call('notify', 'bad', { text: 'x', channel: { kind: 'webhook', url: `${http.base}/nowhere` } }), (e: Error & { type?: string }) => e.type === 'VerificationFailed');
+    await assert.rejects(
+      h.call('notify', 'bad', { text: 'x', channel: { kind: 'webhook', url: `${http.base}/nowhere` } }),
+      (e: Error & { type?: string }) => e.type === 'VerificationFailed',
+    );
   });
 
   it('writes to the log', async () => {

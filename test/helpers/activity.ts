@@ -16,14 +16,27 @@ export function tempDir(prefix = 'tourniquet-'): string {
 }
 
 export function testDeps(overrides: Partial<ActivityDeps> = {}): ActivityDeps {
-  return { run: execaRunner, logger: quietLogger, home: tempDir('tourniquet-home-'), fetch: globalThis.fetch, randomBytes, now: () => new Date(), ...overrides };
+  return {
+    run: execaRunner,
+    logger: quietLogger,
+    home: tempDir('tourniquet-home-'),
+    fetch: globalThis.fetch,
+    randomBytes,
+    now: () => new Date(),
+    ...overrides,
+  };
 }
 
 export interface Harness {
   deps: ActivityDeps;
   activities: ReturnType<typeof createActivities>;
   /** Call an action as step `stepId` of incident `workflowId`, attempt `attempt`. */
-  call(action: ActivityActionName, stepId: string, args: unknown, opts?: { workflowId?: string; runId?: string; attempt?: number; plan?: boolean; cancelAfterMs?: number }): Promise<StepResult>;
+  call(
+    action: ActivityActionName,
+    stepId: string,
+    args: unknown,
+    opts?: { workflowId?: string; runId?: string; attempt?: number; plan?: boolean; cancelAfterMs?: number },
+  ): Promise<StepResult>;
 }
 
 export function harness(overrides: Partial<ActivityDeps> = {}): Harness {
@@ -33,10 +46,13 @@ export function harness(overrides: Partial<ActivityDeps> = {}): Harness {
     deps,
     activities,
     call(action, stepId, args, opts = {}) {
-      const env = new MockActivityEnvironment({
-        workflowExecution: { workflowId: opts.workflowId ?? 'inc-test', runId: opts.runId ?? 'run-1' },
-        attempt: opts.attempt ?? 1,
-      }, { logger: silentSdkLogger });
+      const env = new MockActivityEnvironment(
+        {
+          workflowExecution: { workflowId: opts.workflowId ?? 'inc-test', runId: opts.runId ?? 'run-1' },
+          attempt: opts.attempt ?? 1,
+        },
+        { logger: silentSdkLogger },
+      );
       const fn = activities[action] as (ctx: StepContext, args: unknown) => Promise<StepResult>;
       if (opts.cancelAfterMs !== undefined) setTimeout(() => env.cancel(), opts.cancelAfterMs);
       return env.run(fn, { stepId, ...(opts.plan ? { plan: true } : {}) }, args);
@@ -46,7 +62,9 @@ export function harness(overrides: Partial<ActivityDeps> = {}): Harness {
 
 /** Skip a test with the reason printed, when this machine lacks what it needs. */
 export function need(t: { skip(message?: string): void }, conditions: Record<string, boolean>): boolean {
-  const missing = Object.entries(conditions).filter(([, ok]) => !ok).map(([what]) => what);
+  const missing = Object.entries(conditions)
+    .filter(([, ok]) => !ok)
+    .map(([what]) => what);
   if (!missing.length) return true;
   t.skip(`needs ${missing.join(', ')}`);
   return false;

@@ -20,7 +20,14 @@ export interface SandboxWorld {
 export async function startSandboxWorld(o: { home: string; taskQueue: string; ui?: boolean }): Promise<SandboxWorld> {
   const env = await startTestServer({ ui: o.ui ?? false });
   const sb = await createSandbox(tempDir('tourniquet-sandbox-'));
-  const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue: o.taskQueue, home: o.home, logger: quietLogger, workflowBundle: await workflowBundle() });
+  const worker = await createWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue: o.taskQueue,
+    home: o.home,
+    logger: quietLogger,
+    workflowBundle: await workflowBundle(),
+  });
   const running = worker.run();
   return {
     env,

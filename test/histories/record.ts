@@ -9,11 +9,12 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { execa } from 'execa';
 import { ensureTemporalCli } from '../../server/temporal-cli';
-import { approve, cancelIncident, deny, getProgress, pauseIncident, resumeIncident, startIncident } from '../../client/incidents';
+import { approve, cancelIncident, deny, getProgress, pauseIncident, resumeIncident } from '../../client/incidents';
 import { createSandbox, secretExposureIncident, stopGateway } from '../../demo/sandbox';
 import { createWorker } from '../../worker/create';
 import { tempDir } from '../helpers/activity';
 import { quietLogger, startTestServer, waitFor } from '../helpers/temporal';
+import { startDraft } from '../helpers/start';
 
 const here = new URL('.', import.meta.url).pathname;
 
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
         console.log(`recorded ${name}.json (${(JSON.parse(shown.stdout) as { events: unknown[] }).events.length} events)`);
       };
 
-      const resolved = await startIncident(env.client, secretExposureIncident(sandbox), { taskQueue });
+      const resolved = await startDraft(env.client, secretExposureIncident(sandbox), { taskQueue });
       await waitGate(resolved.id);
       await approve(env.client, resolved.id, { step: 'restart-gateway', by: 'recorder', comment: 'recorded' });
       await resolved.handle.result();
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
           { id: 'gated', action: 'runCommand', approval: { required: true, onDeny: 'abort' }, args: { argv: ['true'] } },
         ],
       };
-      const denied = await startIncident(env.client, gated, { taskQueue });
+      const denied = await startDraft(env.client, gated, { taskQueue });
       await waitGate(denied.id);
       await denied.handle.signal('approve', { step: 'nope', by: 'recorder' });
       await pauseIncident(env.client, denied.id, { by: 'recorder', reason: 'recorded' });
@@ -57,16 +58,21 @@ async function main(): Promise<void> {
       await denied.handle.result().catch(() => undefined);
       await save('runaway-automation-denied', denied.id);
 
-      const failing = await startIncident(
+      const failing = await startDraft(
         env.client,
-        { class: 'service-outage', severity: 'S3', title: 'recorded failure', steps: [{ id: 'fails', action: 'runCommand', retry: { maximumAttempts: 2, initialInterval: '100ms' }, args: { argv: ['false'] } }] },
+        {
+          class: 'service-outage',
+          severity: 'S3',
+          title: 'recorded failure',
+          steps: [{ id: 'fails', action: 'runCommand', retry: { maximumAttempts: 2, initialInterval: '100ms' }, args: { argv: ['false'] } }],
+        },
         { taskQueue },
       );
       await failing.handle.result().catch(() => undefined);
       await save('service-outage-failed', failing.id);
 
       // Cancelled at the gate: the saga undoes the stop (the rotation cannot be undone).
-      const cancelled = await startIncident(env.client, { ...secretExposureIncident(sandbox), title: 'recorded cancel' }, { taskQueue });
+      const cancelled = await startDraft(env.client, { ...secretExposureIncident(sandbox), title: 'recorded cancel' }, { taskQueue });
       await waitGate(cancelled.id);
       await cancelIncident(env.client, cancelled.id);
       await cancelled.handle.result().catch(() => undefined);

@@ -31,16 +31,26 @@ describe('intake authentication', () => {
   it('Grafana: HMAC of the body, or of "<timestamp>:<body>" with the timestamp header', () => {
     check('grafana', { 'x-grafana-alerting-signature': hmacHex(SECRETS.grafanaHmac, grafana) }, grafana);
     const ts = String(NOW - 30);
-    check('grafana', { 'x-grafana-alerting-signature': hmacHex(SECRETS.grafanaHmac, `${ts}:${grafana.toString()}`), 'x-grafana-alerting-timestamp': ts }, grafana);
+    check(
+      'grafana',
+      { 'x-grafana-alerting-signature': hmacHex(SECRETS.grafanaHmac, `${ts}:${grafana.toString()}`), 'x-grafana-alerting-timestamp': ts },
+      grafana,
+    );
   });
 
   it('Grafana: a wrong secret, a changed body or a moved timestamp is refused', () => {
-    refused(() => check('grafana', { 'x-grafana-alerting-signature': hmacHex('wrong-secret-0123456789', grafana) }, grafana), /X-Grafana-Alerting-Signature does not match/);
+    refused(
+      () => check('grafana', { 'x-grafana-alerting-signature': hmacHex('wrong-secret-0123456789', grafana) }, grafana),
+      /X-Grafana-Alerting-Signature does not match/,
+    );
     const tampered = Buffer.from(grafana.toString().replace('"critical"', '"info"'));
     refused(() => check('grafana', { 'x-grafana-alerting-signature': hmacHex(SECRETS.grafanaHmac, grafana) }, tampered), /does not match the body/);
     const ts = String(NOW);
     const sig = hmacHex(SECRETS.grafanaHmac, `${ts}:${grafana.toString()}`);
-    refused(() => check('grafana', { 'x-grafana-alerting-signature': sig, 'x-grafana-alerting-timestamp': String(NOW + 1) }, grafana), /does not match the body and X-Grafana-Alerting-Timestamp/);
+    refused(
+      () => check('grafana', { 'x-grafana-alerting-signature': sig, 'x-grafana-alerting-timestamp': String(NOW + 1) }, grafana),
+      /does not match the body and X-Grafana-Alerting-Timestamp/,
+    );
     refused(() => check('grafana', { 'x-grafana-alerting-signature': 'not-hex' }, grafana), /does not match/);
   });
 
@@ -51,15 +61,26 @@ describe('intake authentication', () => {
     check('grafana', headers, grafana, { now: NOW - 290 }); // the same request, on time
     const future = String(NOW + 400);
     refused(
-      () => check('generic', { 'x-signature-256': `sha256=${hmacHex(SECRETS.genericHmac, `${future}:${generic.toString()}`)}`, 'x-signature-timestamp': future }, generic),
+      () =>
+        check(
+          'generic',
+          { 'x-signature-256': `sha256=${hmacHex(SECRETS.genericHmac, `${future}:${generic.toString()}`)}`, 'x-signature-timestamp': future },
+          generic,
+        ),
       /outside the replay window/,
     );
-    refused(() => check('generic', { 'x-signature-256': 'sha256=00', 'x-signature-timestamp': 'yesterday' }, generic), /X-Signature-Timestamp must be Unix seconds/);
+    refused(
+      () => check('generic', { 'x-signature-256': 'sha256=00', 'x-signature-timestamp': 'yesterday' }, generic),
+      /X-Signature-Timestamp must be Unix seconds/,
+    );
   });
 
   it('with TOURNIQUET_INTAKE_REQUIRE_TIMESTAMP a signature without a timestamp is refused', () => {
     const strict = intakeConfig({ TOURNIQUET_INTAKE_REQUIRE_TIMESTAMP: 'true' });
-    refused(() => check('grafana', { 'x-grafana-alerting-signature': hmacHex(SECRETS.grafanaHmac, grafana) }, grafana, { cfg: strict }), /a signed timestamp is required/);
+    refused(
+      () => check('grafana', { 'x-grafana-alerting-signature': hmacHex(SECRETS.grafanaHmac, grafana) }, grafana, { cfg: strict }),
+      /a signed timestamp is required/,
+    );
   });
 
   it('PagerDuty: any v1 signature of any configured secret passes (rotation on either side)', () => {
@@ -85,7 +106,10 @@ describe('intake authentication', () => {
     const body = fixtureBytes('alertmanager-firing');
     check('alertmanager', { authorization: `Bearer ${SECRETS.amToken}` }, body);
     refused(() => check('alertmanager', { authorization: `Bearer ${SECRETS.amToken}x` }, body), /bearer token does not match/);
-    refused(() => check('alertmanager', { authorization: `Basic ${Buffer.from(`u:${SECRETS.amToken}`).toString('base64')}` }, body), /missing credentials for alertmanager: send Authorization: Bearer <token>/);
+    refused(
+      () => check('alertmanager', { authorization: `Basic ${Buffer.from(`u:${SECRETS.amToken}`).toString('base64')}` }, body),
+      /missing credentials for alertmanager: send Authorization: Bearer <token>/,
+    );
   });
 
   it('no credentials at all: says which headers it wants', () => {
@@ -97,20 +121,37 @@ describe('intake authentication', () => {
 
 describe('intake configuration', () => {
   it('refuses to start without any secret, unless insecure on loopback', () => {
-    assert.throws(() => loadIntakeConfig({}), (e: Problem) => e.kind === 'InvalidInput' && /no secret for any sender/.test(e.message));
+    assert.throws(
+      () => loadIntakeConfig({}),
+      (e: Problem) => e.kind === 'InvalidInput' && /no secret for any sender/.test(e.message),
+    );
     assert.equal(loadIntakeConfig({}, { insecure: true }).insecure, true);
     assert.equal(loadIntakeConfig({ TOURNIQUET_INTAKE_INSECURE: 'true', TOURNIQUET_INTAKE_HOST: '::1' }).insecure, true);
     for (const host of ['0.0.0.0', '192.168.1.10', 'example.internal', '::']) {
-      assert.throws(() => loadIntakeConfig({}, { insecure: true, host }), (e: Problem) => /only on a loopback address .*not on/.test(e.message), host);
-      assert.throws(() => loadIntakeConfig(intakeEnv(), { insecure: true, host }), (e: Problem) => /only on a loopback address/.test(e.message), host);
+      assert.throws(
+        () => loadIntakeConfig({}, { insecure: true, host }),
+        (e: Problem) => /only on a loopback address .*not on/.test(e.message),
+        host,
+      );
+      assert.throws(
+        () => loadIntakeConfig(intakeEnv(), { insecure: true, host }),
+        (e: Problem) => /only on a loopback address/.test(e.message),
+        host,
+      );
     }
   });
 
   it('refuses short secrets, and never shows a secret', () => {
-    assert.throws(() => loadIntakeConfig({ TOURNIQUET_INTAKE_GENERIC_TOKEN: 'short' }), (e: Problem) => /at least 16 characters/.test(e.message) && !e.message.includes('short"'));
+    assert.throws(
+      () => loadIntakeConfig({ TOURNIQUET_INTAKE_GENERIC_TOKEN: 'short' }),
+      (e: Problem) => /at least 16 characters/.test(e.message) && !e.message.includes('short"'),
+    );
     const c = intakeConfig();
     const shown = JSON.stringify(c) + inspect(c, { depth: 10 });
     for (const secret of Object.values(SECRETS)) assert.ok(!shown.includes(secret), 'a secret leaked into JSON or inspect output');
-    assert.deepEqual(c.auth.pagerduty.hmacSecrets.map((s) => s.reveal()), [SECRETS.pagerdutyHmac, SECRETS.pagerdutyOld]);
+    assert.deepEqual(
+      c.auth.pagerduty.hmacSecrets.map((s) => s.reveal()),
+      [SECRETS.pagerdutyHmac, SECRETS.pagerdutyOld],
+    );
   });
 });

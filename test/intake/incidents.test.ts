@@ -38,7 +38,14 @@ steps:
 
 before(async () => {
   env = await startTestServer();
-  worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, home: join(dir, 'home'), logger: quietLogger, workflowBundle: await workflowBundle() });
+  worker = await createWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    home: join(dir, 'home'),
+    logger: quietLogger,
+    workflowBundle: await workflowBundle(),
+  });
   running = worker.run();
   mkdirSync(join(dir, 'templates'));
   writeFileSync(join(dir, 'templates', 'flood.yaml'), gated('runaway-automation'));
@@ -50,7 +57,12 @@ before(async () => {
   - { name: key-leak, sources: [alertmanager], match: { labels.alertname: SecretInLogs }, playbook: key-leak, severity: S1, targets: [gateway] }
 `,
   );
-  intake = await startIntake({ config: intakeConfig({}, { routes: join(dir, 'routes.yaml'), templates: join(dir, 'templates') }), client: env.client, taskQueue, logger: quietLogger });
+  intake = await startIntake({
+    config: intakeConfig({}, { routes: join(dir, 'routes.yaml'), templates: join(dir, 'templates') }),
+    client: env.client,
+    taskQueue,
+    logger: quietLogger,
+  });
 });
 
 after(async () => {
@@ -99,7 +111,10 @@ describe('intake with a real Temporal server', () => {
     const answers = await Promise.all(
       Array.from({ length: 50 }, (_, i) => postGeneric({ dedupKey: key, summary: `mailer loop, delivery ${i + 1}`, labels: { alertname: 'Flood' } })),
     );
-    assert.ok(answers.every((a) => a.status === 202 && a.answer.matched), JSON.stringify(answers.find((a) => a.status !== 202)));
+    assert.ok(
+      answers.every((a) => a.status === 202 && a.answer.matched),
+      JSON.stringify(answers.find((a) => a.status !== 202)),
+    );
     const ids = new Set(answers.map((a) => a.answer.incidentId));
     assert.equal(ids.size, 1, 'one incident id');
     const id = [...ids][0]!;
@@ -183,7 +198,13 @@ receivers:
     );
     am = spawn(
       alertmanagerBin!,
-      [`--config.file=${join(amDir, 'alertmanager.yml')}`, `--storage.path=${join(amDir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=warn'],
+      [
+        `--config.file=${join(amDir, 'alertmanager.yml')}`,
+        `--storage.path=${join(amDir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--cluster.listen-address=',
+        '--log.level=warn',
+      ],
       { stdio: 'ignore' },
     );
     await waitFor('Alertmanager ready', async () => ((await fetch(`${amUrl}/-/ready`).catch(() => undefined))?.ok ? true : undefined), 20_000);
@@ -201,7 +222,12 @@ receivers:
     assert.match(alertEvents(firing)[0]!.message, /^firing from alertmanager/);
 
     await execa(amtool!, ['alert', 'add', ...labels, summary, `--start=${startsAt}`, `--end=${new Date().toISOString()}`, `--alertmanager.url=${amUrl}`]);
-    const resolved = await until(id, 'the resolution from Alertmanager', (p) => alertEvents(p).some((e) => e.message.startsWith('resolved from alertmanager')), 30_000);
+    const resolved = await until(
+      id,
+      'the resolution from Alertmanager',
+      (p) => alertEvents(p).some((e) => e.message.startsWith('resolved from alertmanager')),
+      30_000,
+    );
     assert.notEqual(resolved.state, 'resolved', 'a resolved alert does not close the incident');
     assert.equal(resolved.endedAt, undefined);
     assert.equal(await runsOf(id), 1);

@@ -15,7 +15,13 @@ describe('intake: routes to playbooks (the default resolver)', () => {
   it('checks the example routes against the built-in playbooks and the inventory, and compiles a request', async () => {
     const routes = loadRoutes(join(PROJECT_ROOT, 'examples', 'intake', 'playbook-routes.yaml'));
     const resolve = playbookResolver(options, routes);
-    const input = await resolve({ playbook: 'service-outage', severity: 'S1', targets: ['agent-gateway'], params: { service: 'agent-gateway', check: 'gateway-health' }, title: 'GatewayDown' });
+    const input = await resolve({
+      playbook: 'service-outage',
+      severity: 'S1',
+      targets: ['agent-gateway'],
+      params: { service: 'agent-gateway', check: 'gateway-health' },
+      title: 'GatewayDown',
+    });
     assert.equal(input.playbook?.name, 'service-outage');
     assert.equal(input.severity, 'S1');
     assert.equal(input.title, 'GatewayDown');

@@ -28,7 +28,10 @@ const refusedParam = (fn: () => unknown, pattern: RegExp) =>
 describe('routes', () => {
   it('loads the example routes and they match the example alerts', () => {
     const r = loadRoutes(join(EXAMPLES, 'routes.yaml'));
-    assert.deepEqual(r.map((x) => x.name), ['gateway-key-leak', 'service-down']);
+    assert.deepEqual(
+      r.map((x) => x.name),
+      ['gateway-key-leak', 'service-down'],
+    );
     const am = SOURCES.alertmanager.read(fixture('alertmanager-firing'));
     assert.equal(am.kind, 'alert');
     const d = (am as { delivery: Delivery }).delivery;
@@ -76,7 +79,10 @@ describe('routes', () => {
       () => loadRoutes(file),
       (e: Problem) => {
         assert.equal(e.kind, 'InvalidInput');
-        const lines = e.message.split('\n').slice(1).map((l) => l.trim());
+        const lines = e.message
+          .split('\n')
+          .slice(1)
+          .map((l) => l.trim());
         const expect = [
           [5, 'routes.1.name: lower-case letters'],
           [6, 'routes.1.playbook: lower-case letters'],
@@ -84,15 +90,29 @@ describe('routes', () => {
           [9, 'routes.1.match.labels.x.regex: not a valid regular expression'],
           [11, 'routes.1.params.cmd.type: a parameter from the alert needs type: string, integer, number or boolean'],
         ] as const;
-        assert.deepEqual(lines.map((l) => Number(l.slice(file.length + 1).split(':')[0])), [5, 6, 7, 9, 11], 'in line order');
-        for (const [line, text] of expect) assert.ok(lines.some((l) => l.startsWith(`${file}:${line}: ${text}`)), `no "${line}: ${text}" in\n${e.message}`);
+        assert.deepEqual(
+          lines.map((l) => Number(l.slice(file.length + 1).split(':')[0])),
+          [5, 6, 7, 9, 11],
+          'in line order',
+        );
+        for (const [line, text] of expect)
+          assert.ok(
+            lines.some((l) => l.startsWith(`${file}:${line}: ${text}`)),
+            `no "${line}: ${text}" in\n${e.message}`,
+          );
         return true;
       },
     );
     writeFileSync(file, 'routes:\n  - { name: a, playbook: p, severity: S1 }\n  - { name: a, playbook: q, severity: S2 }\n');
-    assert.throws(() => loadRoutes(file), (e: Problem) => e.message.includes(`${file}:3: routes.1.name: duplicate route name "a"`));
+    assert.throws(
+      () => loadRoutes(file),
+      (e: Problem) => e.message.includes(`${file}:3: routes.1.name: duplicate route name "a"`),
+    );
     writeFileSync(file, 'routes:\n  - name: a\n   playbook: b\n');
-    assert.throws(() => loadRoutes(file), (e: Problem) => e.message.startsWith(`${file}:3:`));
+    assert.throws(
+      () => loadRoutes(file),
+      (e: Problem) => e.message.startsWith(`${file}:3:`),
+    );
   });
 
   it('matches exact values, regexes (whole value), lists and presence; the first route wins', () => {
@@ -131,7 +151,8 @@ describe('routes', () => {
         },
       ],
     });
-    const req = (labels: Record<string, string>, annotations = { ratio: '0.5' }) => buildRequest({ route: route!, alert: { labels, annotations } }, delivery(labels));
+    const req = (labels: Record<string, string>, annotations = { ratio: '0.5' }) =>
+      buildRequest({ route: route!, alert: { labels, annotations } }, delivery(labels));
     const good = { severity: 'critical', service: 'mailer', unit: 'mailer.service' };
     assert.deepEqual(req(good), {
       playbook: 'p',
@@ -142,7 +163,10 @@ describe('routes', () => {
     });
     assert.equal(req({ ...good, port: '9090', dry: 'true' }).params.port, 9090);
     // Alert text is never a command or a path: the default pattern refuses spaces, slashes, leading dashes.
-    refusedParam(() => req({ ...good, service: 'gateway; rm -rf /' }), /parameter "service" \(string, from labels\.service\): "gateway; rm -rf \/" does not match/);
+    refusedParam(
+      () => req({ ...good, service: 'gateway; rm -rf /' }),
+      /parameter "service" \(string, from labels\.service\): "gateway; rm -rf \/" does not match/,
+    );
     refusedParam(() => req({ ...good, service: '../etc' }), /does not match/);
     refusedParam(() => req({ ...good, service: '--force' }), /does not match/);
     refusedParam(() => req({ ...good, unit: 'x.service\n' }), /does not match \^\(\?:\[a-z-\]\+\\\.service\)\$/);
@@ -169,7 +193,13 @@ describe('incident templates', () => {
     const t = templateResolver(join(EXAMPLES, 'templates'));
     assert.deepEqual(t.playbooks, ['secret-exposure', 'service-outage']);
     assert.deepEqual(t.parametersOf('service-outage'), ['unit', 'expectStatus']);
-    const draft = await t.resolve({ playbook: 'service-outage', severity: 'S1', targets: ['gateway'], params: { unit: 'gateway.service', expectStatus: 204 }, title: 'GatewayDown' });
+    const draft = await t.resolve({
+      playbook: 'service-outage',
+      severity: 'S1',
+      targets: ['gateway'],
+      params: { unit: 'gateway.service', expectStatus: 204 },
+      title: 'GatewayDown',
+    });
     const input = parseIncident(draft);
     assert.equal(input.severity, 'S1');
     assert.equal(input.title, 'GatewayDown');
@@ -199,7 +229,10 @@ describe('incident templates', () => {
         ].join('\n'),
     });
     assert.throws(load, (e: Problem) => {
-      const lines = e.message.split('\n').slice(1).map((l) => l.trim());
+      const lines = e.message
+        .split('\n')
+        .slice(1)
+        .map((l) => l.trim());
       for (const [line, field, why] of [
         [5, 'steps.0.args.argv.0', 'cannot fill this field'],
         [6, 'steps.1.args.pidfile', 'cannot fill this field'],
@@ -208,7 +241,10 @@ describe('incident templates', () => {
         [9, 'steps.4.args.files.0', 'cannot fill this field'],
         [10, 'steps.5.id', 'cannot fill this field'],
       ] as const) {
-        assert.ok(lines.some((l) => l.includes(`:${line}: ${field}: `) && l.includes(why)), `no ${line} ${field} in\n${e.message}`);
+        assert.ok(
+          lines.some((l) => l.includes(`:${line}: ${field}: `) && l.includes(why)),
+          `no ${line} ${field} in\n${e.message}`,
+        );
       }
       return true;
     });

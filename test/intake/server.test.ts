@@ -7,16 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { freePort } from '../../demo/sandbox';
-import {
-  buildIntakeServer,
-  routesFileSchema,
-  temporalDelivery,
-  type DeliverAlert,
-  type Delivery,
-  type IncidentRequest,
-  type ServerDeps,
-} from '../../intake';
-import type { IncidentInputDraft } from '../../contract';
+import { buildIntakeServer, routesFileSchema, temporalDelivery, type DeliverAlert, type Delivery, type IncidentRequest, type ServerDeps } from '../../intake';
+import { parseIncident } from '../../client/incidents';
 import { fixture, fixtureBytes, hmacHex, intakeConfig, SECRETS } from '../helpers/intake';
 import { quietLogger } from '../helpers/temporal';
 
@@ -34,7 +26,7 @@ const routes = routesFileSchema.parse({
   ],
 }).routes;
 
-const draft: IncidentInputDraft = { class: 'service-outage', severity: 'S2', title: 't', steps: [{ id: 'a', action: 'runCommand', args: { argv: ['true'] } }] };
+const draft = parseIncident({ class: 'service-outage', severity: 'S2', title: 't', steps: [{ id: 'a', action: 'runCommand', args: { argv: ['true'] } }] });
 
 const resolved: IncidentRequest[] = [];
 const delivered: Delivery[] = [];
@@ -97,16 +89,38 @@ describe('intake HTTP: bad input', () => {
     refused(await post('/alerts/nagios', good), 404, 'UnknownSource', /no sender "nagios": POST to \/alerts\/alertmanager, \/alerts\/grafana/);
     refused(await post('/alerts/alertmanager', good), 401, 'Unauthorized', /missing credentials for alertmanager/);
     refused(await am(good, 'wrong-token-0123456789'), 401, 'Unauthorized', /bearer token does not match/);
-    refused(await post('/alerts/grafana', fixtureBytes('grafana-firing'), { 'x-grafana-alerting-signature': hmacHex('not-the-secret-0123456789', fixtureBytes('grafana-firing')) }), 401, 'Unauthorized', /does not match the body/);
+    refused(
+      await post('/alerts/grafana', fixtureBytes('grafana-firing'), {
+        'x-grafana-alerting-signature': hmacHex('not-the-secret-0123456789', fixtureBytes('grafana-firing')),
+      }),
+      401,
+      'Unauthorized',
+      /does not match the body/,
+    );
     refused(await post('/alerts/pagerduty', fixtureBytes('pagerduty-triggered')), 401, 'Unauthorized', /send X-PagerDuty-Signature/);
     refused(await am('{"receiver": "tourniquet", "status": '), 400, 'MalformedJson', /the body is not JSON/);
     refused(await am(''), 400, 'MalformedJson', /not JSON/);
-    refused(await am(JSON.stringify({ ...fixture('alertmanager-firing'), version: '3', alerts: 'many' })), 400, 'InvalidPayload', /alerts: .*; version: only webhook payload version "4"/);
+    refused(
+      await am(JSON.stringify({ ...fixture('alertmanager-firing'), version: '3', alerts: 'many' })),
+      400,
+      'InvalidPayload',
+      /alerts: .*; version: only webhook payload version "4"/,
+    );
     refused(await signedGeneric(JSON.stringify({ dedupKey: 42, summary: 'x' })), 400, 'InvalidPayload', /dedupKey: /);
     refused(await am(Buffer.alloc(BODY_LIMIT + 1, ' ')), 413, 'PayloadTooLarge', new RegExp(`larger than the limit of ${BODY_LIMIT} bytes`));
-    refused(await post('/alerts/alertmanager', good, { 'content-type': 'text/plain', authorization: `Bearer ${SECRETS.amToken}` }), 415, 'UnsupportedMediaType', /application\/json/);
     refused(
-      await am(JSON.stringify({ ...fixture('alertmanager-firing'), alerts: [{ status: 'firing', labels: { alertname: 'SecretInLogs', service: 'db; curl evil' }, startsAt: 'x' }] })),
+      await post('/alerts/alertmanager', good, { 'content-type': 'text/plain', authorization: `Bearer ${SECRETS.amToken}` }),
+      415,
+      'UnsupportedMediaType',
+      /application\/json/,
+    );
+    refused(
+      await am(
+        JSON.stringify({
+          ...fixture('alertmanager-firing'),
+          alerts: [{ status: 'firing', labels: { alertname: 'SecretInLogs', service: 'db; curl evil' }, startsAt: 'x' }],
+        }),
+      ),
       422,
       'InvalidParameter',
       /route "key-leak": parameter "service" .* "db; curl evil" is not one of gateway, mailer/,
@@ -135,7 +149,15 @@ describe('intake HTTP: bad input', () => {
     assert.equal(r.status, 202);
     assert.deepEqual(r.body, { matched: true, route: 'key-leak', incidentId: 'inc-service-outage-1', outcome: 'started' });
     assert.equal(delivered.length, 1);
-    assert.deepEqual(resolved, [{ playbook: 'secret-exposure', severity: 'S1', targets: [], params: { service: 'gateway' }, title: '[firing:2] SecretInLogs: API key pattern found in the gateway log' }]);
+    assert.deepEqual(resolved, [
+      {
+        playbook: 'secret-exposure',
+        severity: 'S1',
+        targets: [],
+        params: { service: 'gateway' },
+        title: '[firing:2] SecretInLogs: API key pattern found in the gateway log',
+      },
+    ]);
     const health = (await (await fetch(`${url}/healthz`)).json()) as { status: string; sources: string[] };
     assert.deepEqual(health, { status: 'ok', sources: ['alertmanager', 'grafana', 'pagerduty', 'generic'], routes: 3 });
     const metrics = await (await fetch(`${url}/metrics`)).text();
@@ -157,15 +179,28 @@ describe('intake HTTP: bad input', () => {
 
   it('refuses a sender that has no secret configured, even with a valid body', async () => {
     const onlyAm = buildIntakeServer(deps({ config: { ...intakeConfig(), auth: { ...intakeConfig().auth, grafana: { tokens: [], hmacSecrets: [] } } } })).app;
-    const r = await onlyAm.inject({ method: 'POST', url: '/alerts/grafana', payload: fixtureBytes('grafana-firing'), headers: { 'content-type': 'application/json' } });
+    const r = await onlyAm.inject({
+      method: 'POST',
+      url: '/alerts/grafana',
+      payload: fixtureBytes('grafana-firing'),
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(r.statusCode, 404);
-    assert.match(r.json<Posted['body']>().error!.message, /sender "grafana" is not enabled on this intake: set TOURNIQUET_INTAKE_GRAFANA_TOKEN or TOURNIQUET_INTAKE_GRAFANA_HMAC_SECRET/);
+    assert.match(
+      r.json<Posted['body']>().error!.message,
+      /sender "grafana" is not enabled on this intake: set TOURNIQUET_INTAKE_GRAFANA_TOKEN or TOURNIQUET_INTAKE_GRAFANA_HMAC_SECRET/,
+    );
     await onlyAm.close();
   });
 
   it('a template that cannot be read is a 500 (the sender retries once it is fixed)', async () => {
     const broken = buildIntakeServer(deps({ resolve: async () => Promise.reject(new Error('EACCES templates/secret-exposure.yaml')) })).app;
-    const r = await broken.inject({ method: 'POST', url: '/alerts/alertmanager', payload: fixtureBytes('alertmanager-firing'), headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRETS.amToken}` } });
+    const r = await broken.inject({
+      method: 'POST',
+      url: '/alerts/alertmanager',
+      payload: fixtureBytes('alertmanager-firing'),
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRETS.amToken}` },
+    });
     assert.equal(r.statusCode, 500);
     assert.equal(r.json<Posted['body']>().error!.kind, 'ResolveFailed');
     await broken.close();

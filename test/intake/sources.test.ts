@@ -18,7 +18,10 @@ describe('alert sources', () => {
     assert.equal(d.status, 'firing');
     assert.equal(d.key, '{}:{alertname="SecretInLogs"}');
     assert.equal(d.summary, '[firing:2] SecretInLogs: API key pattern found in the gateway log');
-    assert.deepEqual(d.alerts.map((a) => a.labels.service), ['gateway', 'mailer']);
+    assert.deepEqual(
+      d.alerts.map((a) => a.labels.service),
+      ['gateway', 'mailer'],
+    );
     const resolved = delivered(SOURCES.alertmanager.read(fixture('alertmanager-resolved')));
     assert.equal(resolved.status, 'resolved');
     assert.equal(resolved.key, d.key, 'the resolution names the same group');

@@ -57,7 +57,10 @@ describe('restore and network command lines', () => {
     assert.deepEqual(cmds[0], ['restic', '--repo', '/backups/repo', '--password-file', '/etc/restic.pw', '--no-cache', 'check']);
     assert.deepEqual(cmds[1]!.slice(6), ['restore', 'latest', '--path', '/srv/ws', '--include', '/srv/ws', '--target', '/srv/.ws.restore-r.raw', '--verify']);
     const archive = restoreCommands(actionArgs.restoreBackup.parse({ target: '/srv/ws', archive: '/b.tar.zst' }), '/s');
-    assert.deepEqual(archive, [['tar', '--extract', '--file', '/b.tar.zst', '--directory', '/s'], ['tar', '--compare', '--file', '/b.tar.zst', '--directory', '/s']]);
+    assert.deepEqual(archive, [
+      ['tar', '--extract', '--file', '/b.tar.zst', '--directory', '/s'],
+      ['tar', '--compare', '--file', '/b.tar.zst', '--directory', '/s'],
+    ]);
   });
 
   it('nftables: one table of our own, admin addresses allowed, everything else dropped', () => {
@@ -65,7 +68,10 @@ describe('restore and network command lines', () => {
     assert.match(text, /^table inet tourniquet_abc \{/);
     assert.match(text, /set admin4 \{\n\s+type ipv4_addr; flags interval;\n\s+elements = \{ 192\.0\.2\.2 \}/);
     assert.match(text, /set admin6 \{\n\s+type ipv6_addr; flags interval;\n\s+elements = \{ 2001:db8::\/64 \}/);
-    assert.match(text, /chain input \{\n\s+type filter hook input priority -10; policy accept;\n\s+iif "lo" accept\n[\s\S]*ip saddr @admin4 accept\n\s+ip6 saddr @admin6 accept\n\s+drop\n/);
+    assert.match(
+      text,
+      /chain input \{\n\s+type filter hook input priority -10; policy accept;\n\s+iif "lo" accept\n[\s\S]*ip saddr @admin4 accept\n\s+ip6 saddr @admin6 accept\n\s+drop\n/,
+    );
     const service = nftRuleset('t', { scope: { kind: 'service', uid: 1001, ports: [8080] }, allow: ['192.0.2.2'] });
     assert.match(service, /meta skuid 1001 ip daddr @admin4 accept\n\s+meta skuid 1001 ip6 daddr @admin6 accept\n\s+meta skuid 1001 drop/);
     assert.match(service, /tcp dport \{ 8080 \} drop/);
@@ -117,7 +123,11 @@ describe('evidence time windows and sources', () => {
 
 describe('argument shapes', () => {
   it('keeps the first shapes valid and upgrades them', () => {
-    assert.deepEqual(actionArgs.stopService.parse({ service: 'g', pidfile: '/run/g.pid' }), { service: 'g', manager: { kind: 'process', pidfile: '/run/g.pid' }, graceMs: 5000 });
+    assert.deepEqual(actionArgs.stopService.parse({ service: 'g', pidfile: '/run/g.pid' }), {
+      service: 'g',
+      manager: { kind: 'process', pidfile: '/run/g.pid' },
+      graceMs: 5000,
+    });
     assert.equal(actionArgs.snapshotDisk.parse({ target: '/srv' }).method, 'archive');
     assert.equal(actionArgs.rotateKey.parse({ envFile: '/e', key: 'K' }).method, 'env-file');
     assert.equal(actionArgs.smokeTest.parse({ url: 'http://127.0.0.1/h' }).kind, 'http');

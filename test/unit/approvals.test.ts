@@ -26,7 +26,8 @@ ${approval ? `      approval: ${approval}\n` : ''}      args: { backup: workspac
 `,
   );
 }
-const restoreStep = (approval: string, severity = 'S1', o: { severity?: string } = {}) => compilePlaybook(restorePlaybook(approval, severity), { inventory, ...o }).steps[1]!;
+const restoreStep = (approval: string, severity = 'S1', o: { severity?: string } = {}) =>
+  compilePlaybook(restorePlaybook(approval, severity), { inventory, ...o }).steps[1]!;
 
 describe('compiled approvals', () => {
   it('two-person rule: a destructive S1 step needs two approvers unless the playbook says otherwise', () => {
@@ -41,7 +42,10 @@ describe('compiled approvals', () => {
 
   it('refuses a quorum the approver list cannot meet', () => {
     const result = checkPlaybook(restorePlaybook('{ approvers: [solo] }'), { inventory });
-    assert.match(formatProblems('test.yaml', result.problems), /approval\.quorum: quorum 2 \(the two-person rule for destructive S1 steps\) but only 1 approver\(s\) listed \(sam\)/);
+    assert.match(
+      formatProblems('test.yaml', result.problems),
+      /approval\.quorum: quorum 2 \(the two-person rule for destructive S1 steps\) but only 1 approver\(s\) listed \(sam\)/,
+    );
   });
 
   it('picks the timeout and its outcome for the severity, and resolves escalation groups', () => {
@@ -60,7 +64,16 @@ describe('compiled approvals', () => {
     const text = formatProblems('test.yaml', checkPlaybook(restorePlaybook('{ onTimeout: escalate, escalateTo: nobody }'), { inventory }).problems);
     assert.match(text, /approval\.escalateTo: "nobody" is not an approver group in the inventory \(groups: oncall, leads, solo\)/);
     assert.match(text, /approval\.timeout: onTimeout: escalate needs a timeout for S1/);
-    assert.throws(() => parseIncident({ class: 'service-outage', severity: 'S2', title: 't', steps: [{ id: 'a', action: 'runCommand', args: { argv: ['true'] }, approval: { onTimeout: 'escalate', timeout: '1s' } }] }), /escalateTo: onTimeout: escalate needs escalateTo/);
+    assert.throws(
+      () =>
+        parseIncident({
+          class: 'service-outage',
+          severity: 'S2',
+          title: 't',
+          steps: [{ id: 'a', action: 'runCommand', args: { argv: ['true'] }, approval: { onTimeout: 'escalate', timeout: '1s' } }],
+        }),
+      /escalateTo: onTimeout: escalate needs escalateTo/,
+    );
   });
 });
 
@@ -76,7 +89,10 @@ describe('pause, resume and status in the tracker', () => {
     assert.match(tr.statusUpdate(), /^status: S2 service-outage is paused in phase contain; 0\/1 steps done; paused by ann$/);
     assert.equal(tr.receiveResume({ by: 'ann' }), true);
     assert.equal(tr.progress.state, 'running');
-    assert.deepEqual(tr.progress.timeline.filter((e) => e.kind === 'signal-ignored').map((e) => e.message), ['resume ignored: the incident is not paused', 'pause ignored: already paused by ann']);
+    assert.deepEqual(
+      tr.progress.timeline.filter((e) => e.kind === 'signal-ignored').map((e) => e.message),
+      ['resume ignored: the incident is not paused', 'pause ignored: already paused by ann'],
+    );
   });
 });
 
@@ -94,7 +110,10 @@ describe('undo mapping', () => {
     ],
   });
   const tr = new IncidentTracker('inc-1', input, () => '2026-11-22T00:00:00.000Z');
-  tr.succeeded(input.steps[2]!, { summary: 'snap', data: { snapshotId: 'snap-1', target: '/srv/ws', archive: '/home/t/incidents/inc-1/snapshots/snap-1.tar.gz' } });
+  tr.succeeded(input.steps[2]!, {
+    summary: 'snap',
+    data: { snapshotId: 'snap-1', target: '/srv/ws', archive: '/home/t/incidents/inc-1/snapshots/snap-1.tar.gz' },
+  });
   const [stop, rotate, snap, restore, cmd] = input.steps as [never, never, never, never, never];
 
   it('maps each mutating action to its undo, and says what cannot be undone', () => {
@@ -103,7 +122,11 @@ describe('undo mapping', () => {
     assert.deepEqual(start.kind === 'run' && start.step.args, { service: 'gw', manager: { kind: 'process', pidfile: '/run/gw.pid' }, settleMs: 500 });
     assert.equal(undoFor(stop, { wasRunning: false }, tr.progress).kind, 'none');
     const back = undoFor(restore, { snapshotId: 'snap-1', target: '/srv/ws' }, tr.progress);
-    assert.deepEqual(back.kind === 'run' && back.step.args, { method: 'archive', target: '/srv/ws', archive: '/home/t/incidents/inc-1/snapshots/snap-1.tar.gz' });
+    assert.deepEqual(back.kind === 'run' && back.step.args, {
+      method: 'archive',
+      target: '/srv/ws',
+      archive: '/home/t/incidents/inc-1/snapshots/snap-1.tar.gz',
+    });
     const never = undoFor(rotate, {}, tr.progress);
     assert.equal(never.kind, 'impossible');
     assert.match(never.kind === 'impossible' ? never.why : '', /API_KEY in \/srv\/\.env was rotated and cannot be un-rotated/);
@@ -133,7 +156,15 @@ describe('redaction', () => {
     ].join('\n');
     const { text: out, redacted } = redactSecrets(text);
     assert.equal(redacted, 6);
-    for (const secret of ['0123456789abcdef0123456789abcdef', 'ghp_ABC', 'AKIAABCDEFGHIJKLMNOP', 'xoxb-', 'supersecretvalue1', 'abcdefghijklmnopqrstuvwxyz012345']) assert.ok(!out.includes(secret), secret);
+    for (const secret of [
+      '0123456789abcdef0123456789abcdef',
+      'ghp_ABC',
+      'AKIAABCDEFGHIJKLMNOP',
+      'xoxb-',
+      'supersecretvalue1',
+      'abcdefghijklmnopqrstuvwxyz012345',
+    ])
+      assert.ok(!out.includes(secret), secret);
     assert.match(out, /token: sha256:0123456789abcdef/);
     assert.match(out, /API_KEY=\[redacted secret-assignment sha256:[0-9a-f]{16}\]/);
     assert.match(out, /Bearer \[redacted bearer-token sha256:[0-9a-f]{16}\]/);

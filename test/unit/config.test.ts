@@ -28,7 +28,10 @@ describe('loadConfig', () => {
   });
 
   it('says what is wrong with a bad environment', () => {
-    assert.throws(() => loadConfig({ TEMPORAL_ADDRESS: 'no-port' }), (e: Problem) => e.kind === 'InvalidInput' && /TEMPORAL_ADDRESS: must be host:port/.test(e.message));
+    assert.throws(
+      () => loadConfig({ TEMPORAL_ADDRESS: 'no-port' }),
+      (e: Problem) => e.kind === 'InvalidInput' && /TEMPORAL_ADDRESS: must be host:port/.test(e.message),
+    );
     assert.throws(() => loadConfig({ TOURNIQUET_UI_PORT: '99999' }), /TOURNIQUET_UI_PORT/);
     assert.throws(() => loadConfig({ TEMPORAL_TLS_CLIENT_CERT_PATH: '/c.pem' }), /both TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH/);
   });

@@ -31,16 +31,34 @@ describe('incident input', () => {
     const result = incidentInputSchema.safeParse(bad);
     assert.equal(result.success, false);
     const lines = formatIssues(result.error!);
-    assert.ok(lines.some((l) => l.startsWith('severity:')), lines.join('\n'));
-    assert.ok(lines.some((l) => l.startsWith('steps.0.id:')), lines.join('\n'));
-    assert.ok(lines.some((l) => l.startsWith('steps.0.args.envFile:')), lines.join('\n'));
-    assert.ok(lines.some((l) => l.startsWith('steps.0.args.key:')), lines.join('\n'));
-    assert.ok(lines.some((l) => l.startsWith('steps.1.action:')), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => l.startsWith('severity:')),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.some((l) => l.startsWith('steps.0.id:')),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.some((l) => l.startsWith('steps.0.args.envFile:')),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.some((l) => l.startsWith('steps.0.args.key:')),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.some((l) => l.startsWith('steps.1.action:')),
+      lines.join('\n'),
+    );
   });
 
   it('refuses duplicate step ids', () => {
     const dup = { ...valid, steps: [valid.steps[0], valid.steps[0]] };
-    assert.throws(() => parseIncident(dup), (err: Problem) => err.kind === 'InvalidInput' && /steps\.1\.id: duplicate step id "rotate"/.test(err.message));
+    assert.throws(
+      () => parseIncident(dup),
+      (err: Problem) => err.kind === 'InvalidInput' && /steps\.1\.id: duplicate step id "rotate"/.test(err.message),
+    );
   });
 
   it('refuses an incident without steps', () => {
@@ -66,9 +84,6 @@ describe('activity option presets', () => {
   });
 
   it('rejects durations it cannot read', () => {
-    assert.throws(
-      () => parseIncident({ ...valid, steps: [{ ...valid.steps[0], timeouts: { startToClose: 'soon' } }] }),
-      /steps\.0\.timeouts\.startToClose/,
-    );
+    assert.throws(() => parseIncident({ ...valid, steps: [{ ...valid.steps[0], timeouts: { startToClose: 'soon' } }] }), /steps\.0\.timeouts\.startToClose/);
   });
 });

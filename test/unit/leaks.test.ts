@@ -17,7 +17,10 @@ describe('secret detection and redaction', () => {
   it('finds known token formats and reports rule, position and fingerprint, never the value', () => {
     const text = `ok line\ntoken ${tokens.github} here\naws=${tokens.aws}\n${tokens.jwt}\n`;
     const found = findSecrets(text);
-    assert.deepEqual(found.map((f) => f.rule), ['github-token', 'aws-access-key-id', 'jwt']);
+    assert.deepEqual(
+      found.map((f) => f.rule),
+      ['github-token', 'aws-access-key-id', 'jwt'],
+    );
     assert.deepEqual(positionOf(text, found[0]!.start), { line: 2, column: 7 });
     assert.equal(found[0]!.fingerprint, fingerprint(tokens.github));
     assert.ok(!JSON.stringify(found).includes(tokens.github));

@@ -40,12 +40,18 @@ describe('built-in playbooks', () => {
       const input = compilePlaybook(YamlSource.read(p.file), { inventory, params: SANDBOX_PARAMS[p.name]!, home: '/var/lib/tourniquet' });
       assert.equal(input.playbook?.name, p.name);
       assert.equal(input.steps.at(-1)!.action, 'writeNote');
-      assert.ok(input.steps.every((s) => s.effects), 'every step carries its effects');
+      assert.ok(
+        input.steps.every((s) => s.effects),
+        'every step carries its effects',
+      );
     });
   }
 
   it('secret-exposure rotates before it investigates, and restarts only after capture and approval', () => {
-    const input = compilePlaybook(YamlSource.read(listPlaybooks().find((p) => p.name === 'secret-exposure')!.file), { inventory, params: SANDBOX_PARAMS['secret-exposure']! });
+    const input = compilePlaybook(YamlSource.read(listPlaybooks().find((p) => p.name === 'secret-exposure')!.file), {
+      inventory,
+      params: SANDBOX_PARAMS['secret-exposure']!,
+    });
     const order = input.steps.map((s) => s.action);
     assert.ok(order.indexOf('rotateKey') < order.indexOf('captureEvidence'));
     assert.ok(order.indexOf('captureEvidence') < order.indexOf('startService'));
@@ -64,7 +70,11 @@ describe('ordering rules are refused at load, each named', () => {
   });
 
   it('rule 1: phases follow the runbook order', () => {
-    const out = problems(playbook(`phases:\n  verify:\n    - { id: v, action: smokeTest, args: { check: gateway-health } }\n  freeze:\n    - { id: f, action: stopService, args: { service: gateway } }\n${NOTE}`));
+    const out = problems(
+      playbook(
+        `phases:\n  verify:\n    - { id: v, action: smokeTest, args: { check: gateway-health } }\n  freeze:\n    - { id: f, action: stopService, args: { service: gateway } }\n${NOTE}`,
+      ),
+    );
     assert.match(out, /phases\.freeze: phase freeze comes after verify; write phases in the runbook's order/);
   });
 
@@ -76,7 +86,10 @@ describe('ordering rules are refused at load, each named', () => {
   it('rule 3: a secret exposure rotates before anything investigates', () => {
     const head = 'class: secret-exposure';
     const late = problems(
-      playbook(`phases:\n  preserve:\n    - { id: look, action: captureEvidence, args: { services: [gateway] } }\n  contain:\n    - { id: rotate, action: rotateKey, args: { credential: agent-api-key } }\n${NOTE}`, head),
+      playbook(
+        `phases:\n  preserve:\n    - { id: look, action: captureEvidence, args: { services: [gateway] } }\n  contain:\n    - { id: rotate, action: rotateKey, args: { credential: agent-api-key } }\n${NOTE}`,
+        head,
+      ),
     );
     assert.match(late, /rule 3 \(secret exposure starts with rotation\): step "look" \(captureEvidence\) runs before the credential is rotated/);
     const none = problems(playbook(`phases:\n  preserve:\n    - { id: look, action: snapshotDisk, args: { path: workspace } }\n${NOTE}`, head));
@@ -84,17 +97,25 @@ describe('ordering rules are refused at load, each named', () => {
   });
 
   it('rule 4: no restart before the service is captured', () => {
-    const out = problems(playbook(`phases:\n  freeze:\n    - { id: stop, action: stopService, args: { service: gateway } }\n  recover:\n    - { id: start, action: startService, args: { service: gateway } }\n${NOTE}`));
+    const out = problems(
+      playbook(
+        `phases:\n  freeze:\n    - { id: stop, action: stopService, args: { service: gateway } }\n  recover:\n    - { id: start, action: startService, args: { service: gateway } }\n${NOTE}`,
+      ),
+    );
     assert.match(out, /phases\.recover\.0: rule 4 \(no restart before capture\): step "start" restarts "gateway" before its status and logs are captured/);
   });
 
   it('rule 5: a restore needs a snapshot, not just a copy', () => {
     const out = problems(
-      playbook(`phases:\n  preserve:\n    - { id: copy, action: captureEvidence, args: { paths: [workspace] } }\n  recover:\n    - { id: restore, action: restoreBackup, args: { backup: workspace-backup } }\n${NOTE}`),
+      playbook(
+        `phases:\n  preserve:\n    - { id: copy, action: captureEvidence, args: { paths: [workspace] } }\n  recover:\n    - { id: restore, action: restoreBackup, args: { backup: workspace-backup } }\n${NOTE}`,
+      ),
     );
     assert.match(out, /rule 5 \(no restore over evidence\): step "restore" restores "workspace" before the broken state is snapshotted/);
     const fixed = problems(
-      playbook(`phases:\n  preserve:\n    - { id: snap, action: snapshotDisk, args: { backup: workspace-backup } }\n  recover:\n    - { id: restore, action: restoreBackup, args: { backup: workspace-backup } }\n${NOTE}`),
+      playbook(
+        `phases:\n  preserve:\n    - { id: snap, action: snapshotDisk, args: { backup: workspace-backup } }\n  recover:\n    - { id: restore, action: restoreBackup, args: { backup: workspace-backup } }\n${NOTE}`,
+      ),
     );
     assert.equal(fixed, '');
   });
@@ -111,7 +132,9 @@ describe('ordering rules are refused at load, each named', () => {
 
   it('rule 8: nothing restores over the evidence store', () => {
     const out = problems(
-      playbook(`phases:\n  preserve:\n    - { id: snap, action: snapshotDisk, args: { backup: workspace-backup } }\n  recover:\n    - { id: restore, action: restoreBackup, args: { backup: workspace-backup } }\n${NOTE}`),
+      playbook(
+        `phases:\n  preserve:\n    - { id: snap, action: snapshotDisk, args: { backup: workspace-backup } }\n  recover:\n    - { id: restore, action: restoreBackup, args: { backup: workspace-backup } }\n${NOTE}`,
+      ),
       { service: 'gateway' },
       '/srv/agent',
     );
@@ -121,7 +144,10 @@ describe('ordering rules are refused at load, each named', () => {
 
 describe('bad playbooks get clear errors with path and line', () => {
   it('malformed YAML', () => {
-    assert.throws(() => YamlSource.parse('broken.yaml', 'name: x\nphases: [\n'), (e: Problem) => e.kind === 'InvalidInput' && /broken\.yaml:\d+: /.test(e.message));
+    assert.throws(
+      () => YamlSource.parse('broken.yaml', 'name: x\nphases: [\n'),
+      (e: Problem) => e.kind === 'InvalidInput' && /broken\.yaml:\d+: /.test(e.message),
+    );
   });
 
   it('unknown action', () => {
@@ -137,7 +163,9 @@ describe('bad playbooks get clear errors with path and line', () => {
   it('a parameter naming something outside the inventory is refused before anything runs', () => {
     const out = problems(playbook(`phases:\n  freeze:\n    - { id: x, action: stopService, args: { service: "{{service}}" } }\n${NOTE}`), { service: 'sshd' });
     assert.match(out, /"sshd" is not a service in the inventory/);
-    const traversal = problems(playbook(`phases:\n  freeze:\n    - { id: x, action: stopService, args: { service: "{{service}}" } }\n${NOTE}`), { service: '../etc/passwd' });
+    const traversal = problems(playbook(`phases:\n  freeze:\n    - { id: x, action: stopService, args: { service: "{{service}}" } }\n${NOTE}`), {
+      service: '../etc/passwd',
+    });
     assert.match(traversal, /parameter service must name a service from the inventory, got "\.\.\/etc\/passwd"/);
   });
 
@@ -151,7 +179,10 @@ describe('bad playbooks get clear errors with path and line', () => {
       'typed.yaml',
       `name: t\nclass: service-outage\ndescription: d\nseverity: S2\nparameters:\n  grace: { type: number }\n  flag: { type: boolean }\n  ticket: { type: string, pattern: "INC-[0-9]+" }\nphases:\n${NOTE}`,
     );
-    const out = formatProblems('typed.yaml', checkPlaybook(typed, { inventory, params: { grace: 'soon', flag: 'yes', ticket: 'rm -rf /', nope: '1' } }).problems);
+    const out = formatProblems(
+      'typed.yaml',
+      checkPlaybook(typed, { inventory, params: { grace: 'soon', flag: 'yes', ticket: 'rm -rf /', nope: '1' } }).problems,
+    );
     assert.match(out, /parameter grace must be a number, got "soon"/);
     assert.match(out, /parameter flag must be true or false, got "yes"/);
     assert.match(out, /parameter ticket must match \/INC-\[0-9\]\+\/, got "rm -rf \/"/);
@@ -160,7 +191,9 @@ describe('bad playbooks get clear errors with path and line', () => {
 
   it('a placeholder of the wrong kind, an unknown one, and a missing value', () => {
     const out = problems(
-      playbook(`phases:\n  freeze:\n    - { id: a, action: rotateKey, args: { credential: "{{service}}" } }\n    - { id: b, action: stopService, args: { service: "{{other}}" } }\n${NOTE}`),
+      playbook(
+        `phases:\n  freeze:\n    - { id: a, action: rotateKey, args: { credential: "{{service}}" } }\n    - { id: b, action: stopService, args: { service: "{{other}}" } }\n${NOTE}`,
+      ),
     );
     assert.match(out, /phases\.freeze\.0\.args\.credential: parameter service is a service; this argument needs a credential/);
     assert.match(out, /phases\.freeze\.1\.args\.service: unknown parameter \{\{other\}\}/);
@@ -169,12 +202,18 @@ describe('bad playbooks get clear errors with path and line', () => {
   });
 
   it('duplicate step ids', () => {
-    const out = problems(playbook(`phases:\n  freeze:\n    - { id: a, action: stopService, args: { service: gateway } }\n    - { id: a, action: stopService, args: { service: gateway } }\n${NOTE}`));
+    const out = problems(
+      playbook(
+        `phases:\n  freeze:\n    - { id: a, action: stopService, args: { service: gateway } }\n    - { id: a, action: stopService, args: { service: gateway } }\n${NOTE}`,
+      ),
+    );
     assert.match(out, /test\.yaml:\d+: phases\.freeze\.1\.id: duplicate step id "a"/);
   });
 
   it('misspelt keys are errors, not ignored', () => {
-    const out = problems(playbook(`phases:\n  freeze:\n    - { id: a, action: stopService, aproval: { required: true }, args: { service: gateway } }\n${NOTE}`));
+    const out = problems(
+      playbook(`phases:\n  freeze:\n    - { id: a, action: stopService, aproval: { required: true }, args: { service: gateway } }\n${NOTE}`),
+    );
     assert.match(out, /Unrecognized key: "aproval"/);
   });
 });
@@ -183,10 +222,19 @@ describe('severity, approvers, schema', () => {
   const base = `phases:\n  freeze:\n    - id: stop\n      action: stopService\n      approval: { approvers: [oncall, dave], quorum: 2 }\n      args: { service: gateway }\n${NOTE}`;
 
   it('accepts Critical, High, Medium, Low as aliases', () => {
-    for (const [alias, s] of [['Critical', 'S1'], ['high', 'S1'], ['Medium', 'S2'], ['LOW', 'S3'], ['s2', 'S2']] as const) {
+    for (const [alias, s] of [
+      ['Critical', 'S1'],
+      ['high', 'S1'],
+      ['Medium', 'S2'],
+      ['LOW', 'S3'],
+      ['s2', 'S2'],
+    ] as const) {
       assert.equal(compilePlaybook(playbook(base), { inventory, severity: alias }).severity, s);
     }
-    assert.throws(() => compilePlaybook(playbook(base), { inventory, severity: 'urgent' }), /unknown severity "urgent": use S1, S2, S3 \(or Critical, High, Medium, Low\)/);
+    assert.throws(
+      () => compilePlaybook(playbook(base), { inventory, severity: 'urgent' }),
+      /unknown severity "urgent": use S1, S2, S3 \(or Critical, High, Medium, Low\)/,
+    );
   });
 
   it('expands approver groups from the inventory', () => {
@@ -199,8 +247,28 @@ describe('severity, approvers, schema', () => {
     const example = loadInventory(EXAMPLE_INVENTORY);
     assert.equal(example.services['digest-timer']!.manager.kind, 'systemd');
     assert.equal(example.credentials['github-token']!.method, 'command');
-    const out = execFileSync(process.execPath, ['bin/tourniquet.js', 'playbook', 'validate', '-i', EXAMPLE_INVENTORY, ...listPlaybooks().filter((p) => p.builtin).map((p) => p.file)], { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent' } });
-    assert.equal(out.trim().split('\n').filter((l) => l.includes(': ok (names checked against')).length, 7, out);
+    const out = execFileSync(
+      process.execPath,
+      [
+        'bin/tourniquet.js',
+        'playbook',
+        'validate',
+        '-i',
+        EXAMPLE_INVENTORY,
+        ...listPlaybooks()
+          .filter((p) => p.builtin)
+          .map((p) => p.file),
+      ],
+      { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent' } },
+    );
+    assert.equal(
+      out
+        .trim()
+        .split('\n')
+        .filter((l) => l.includes(': ok (names checked against')).length,
+      7,
+      out,
+    );
   });
 
   it('ships JSON Schemas that match the zod schemas (run `npm run schemas` after changing them)', () => {

@@ -6,15 +6,28 @@ import { parseSystemdShow } from '../../activities/service/systemd';
 import { harness } from '../helpers/activity';
 import { includes, recorded, startsWith } from '../helpers/recorded';
 
-const show = (active: string, unitFile = 'enabled', load = 'loaded') => ({ stdout: `LoadState=${load}\nActiveState=${active}\nSubState=x\nUnitFileState=${unitFile}\n` });
+const show = (active: string, unitFile = 'enabled', load = 'loaded') => ({
+  stdout: `LoadState=${load}\nActiveState=${active}\nSubState=x\nUnitFileState=${unitFile}\n`,
+});
 
 describe('service manager output parsing', () => {
   it('reads supervisorctl status lines', () => {
-    assert.deepEqual(parseSupervisorStatus('agent', 'agent                            RUNNING   pid 42, uptime 0:00:05\n'), { running: true, detail: 'RUNNING pid 42, uptime 0:00:05' });
+    assert.deepEqual(parseSupervisorStatus('agent', 'agent                            RUNNING   pid 42, uptime 0:00:05\n'), {
+      running: true,
+      detail: 'RUNNING pid 42, uptime 0:00:05',
+    });
     assert.equal(parseSupervisorStatus('agent', 'agent  STOPPED   Nov 22 10:00 AM\n')?.running, false);
     assert.equal(parseSupervisorStatus('agent', 'workers:agent  EXITED   Nov 22 10:00 AM\n')?.running, false);
     assert.equal(parseSupervisorStatus('agent', 'agent: ERROR (no such process)\n'), undefined);
-    assert.deepEqual(supervisorctl({ kind: 'supervisord', program: 'a', configFile: '/c.conf', serverUrl: 'unix:///s' }, 'stop', 'a'), ['supervisorctl', '-c', '/c.conf', '-s', 'unix:///s', 'stop', 'a']);
+    assert.deepEqual(supervisorctl({ kind: 'supervisord', program: 'a', configFile: '/c.conf', serverUrl: 'unix:///s' }, 'stop', 'a'), [
+      'supervisorctl',
+      '-c',
+      '/c.conf',
+      '-s',
+      'unix:///s',
+      'stop',
+      'a',
+    ]);
   });
 
   it('reads systemctl show and docker inspect', () => {
@@ -54,7 +67,10 @@ describe('systemd (recorded command lines; no systemd as PID 1 here)', () => {
     const h = harness({ run: rec.run });
     const manager = { kind: 'systemd', unit: 'agent-sync.timer', scope: 'system' };
     const stop = await h.call('stopService', 'stop', { service: 'sync', manager });
-    assert.ok(rec.calls.some((c) => c.join(' ') === 'systemctl disable --now -- agent-sync.timer'), JSON.stringify(rec.calls));
+    assert.ok(
+      rec.calls.some((c) => c.join(' ') === 'systemctl disable --now -- agent-sync.timer'),
+      JSON.stringify(rec.calls),
+    );
     assert.deepEqual((stop.data?.prior as { enabled: boolean }).enabled, true);
     await h.call('startService', 'start', { service: 'sync', manager, settleMs: 0 });
     assert.ok(rec.calls.some((c) => c.join(' ') === 'systemctl enable --now -- agent-sync.timer'));
@@ -85,9 +101,15 @@ describe('systemd (recorded command lines; no systemd as PID 1 here)', () => {
   it('trusts the state, not the exit code; a unit systemd does not know is TargetNotFound', async () => {
     const stuck = recorded([{ match: includes('show'), reply: show('active') }]);
     const h = harness({ run: stuck.run });
-    await assert.rejects(h.call('stopService', 'stop', { service: 'a', manager: { kind: 'systemd', unit: 'a.service' }, graceMs: 0 }), (e: Error & { type?: string }) => e.type === 'VerificationFailed');
+    await assert.rejects(
+      h.call('stopService', 'stop', { service: 'a', manager: { kind: 'systemd', unit: 'a.service' }, graceMs: 0 }),
+      (e: Error & { type?: string }) => e.type === 'VerificationFailed',
+    );
     const missing = recorded([{ match: includes('show'), reply: show('inactive', '', 'not-found') }]);
-    await assert.rejects(harness({ run: missing.run }).call('stopService', 'stop', { service: 'x', manager: { kind: 'systemd', unit: 'x.service' } }), (e: Error & { type?: string; nonRetryable?: boolean }) => e.type === 'TargetNotFound' && e.nonRetryable === true);
+    await assert.rejects(
+      harness({ run: missing.run }).call('stopService', 'stop', { service: 'x', manager: { kind: 'systemd', unit: 'x.service' } }),
+      (e: Error & { type?: string; nonRetryable?: boolean }) => e.type === 'TargetNotFound' && e.nonRetryable === true,
+    );
   });
 });
 
@@ -110,6 +132,9 @@ describe('docker (recorded command lines; no Docker engine here)', () => {
 
   it('reports a missing container as TargetNotFound, and plans without acting', async () => {
     const rec = recorded([{ match: startsWith('docker', 'inspect'), reply: { exitCode: 1, stderr: 'Error: No such container: ghost' } }]);
-    await assert.rejects(harness({ run: rec.run }).call('stopService', 'stop', { service: 'g', manager: { kind: 'docker', container: 'ghost' } }), (e: Error & { type?: string }) => e.type === 'TargetNotFound');
+    await assert.rejects(
+      harness({ run: rec.run }).call('stopService', 'stop', { service: 'g', manager: { kind: 'docker', container: 'ghost' } }),
+      (e: Error & { type?: string }) => e.type === 'TargetNotFound',
+    );
   });
 });

@@ -34,10 +34,13 @@ describe('IncidentTracker', () => {
   it('starts with every step pending, in the first step phase', () => {
     const tr = tracker();
     assert.equal(tr.progress.phase, 'freeze');
-    assert.deepEqual(tr.progress.steps.map((s) => [s.id, s.status, s.needsApproval]), [
-      ['stop', 'pending', false],
-      ['restore', 'pending', true],
-    ]);
+    assert.deepEqual(
+      tr.progress.steps.map((s) => [s.id, s.status, s.needsApproval]),
+      [
+        ['stop', 'pending', false],
+        ['restore', 'pending', true],
+      ],
+    );
     assert.equal(tr.progress.timeline[0]!.kind, 'incident-started');
   });
 
@@ -45,7 +48,10 @@ describe('IncidentTracker', () => {
     const tr = tracker();
     tr.gate();
     assert.equal(tr.progress.state, 'awaiting-approval');
-    assert.deepEqual(tr.progress.pendingApprovals.map((p) => p.step), ['restore']);
+    assert.deepEqual(
+      tr.progress.pendingApprovals.map((p) => p.step),
+      ['restore'],
+    );
     assert.equal(tr.receive('approve', { step: 'restore', by: 'alice', comment: 'checked' }), true);
     assert.deepEqual(tr.decisionFor('restore'), { kind: 'approve', by: 'alice', comment: 'checked' });
     assert.deepEqual(tr.step('restore').approvedBy, ['alice']);
@@ -132,7 +138,10 @@ describe('IncidentTracker', () => {
     const tr = tracker();
     assert.equal(tr.receiveControl({ kind: 'prompt-change', note: 'told the model not to', by: 'ann' }), false);
     assert.equal(tr.receiveControl({ kind: 'approval-gate', note: 'deploys need approval', by: 'ann' }), true);
-    assert.deepEqual(tr.progress.controls.map((c) => [c.kind, c.by]), [['approval-gate', 'ann']]);
+    assert.deepEqual(
+      tr.progress.controls.map((c) => [c.kind, c.by]),
+      [['approval-gate', 'ann']],
+    );
     assert.match(tr.progress.timeline.find((e) => e.kind === 'signal-ignored')!.message, /a prompt change is never one/);
   });
 
@@ -146,12 +155,21 @@ describe('IncidentTracker', () => {
 
   it('records alert notifications, and a resolved one changes nothing else', () => {
     const tr = tracker();
-    const notice = { source: 'alertmanager', status: 'firing', fingerprint: '{}:{alertname="KeyLeak"}', summary: '[firing:1] KeyLeak', receivedAt: '2026-11-22T03:00:00.000Z' };
+    const notice = {
+      source: 'alertmanager',
+      status: 'firing',
+      fingerprint: '{}:{alertname="KeyLeak"}',
+      summary: '[firing:1] KeyLeak',
+      receivedAt: '2026-11-22T03:00:00.000Z',
+    };
     assert.equal(tr.receiveAlert(notice), true);
     assert.equal(tr.receiveAlert({ ...notice, status: 'resolved', summary: '[resolved] KeyLeak' }), true);
     assert.equal(tr.receiveAlert({ ...notice, status: 'gone' }), false);
     const alerts = tr.progress.timeline.filter((e) => e.kind === 'alert');
-    assert.deepEqual(alerts.map((e) => e.by), ['alertmanager', 'alertmanager']);
+    assert.deepEqual(
+      alerts.map((e) => e.by),
+      ['alertmanager', 'alertmanager'],
+    );
     assert.match(alerts[1]!.message, /^resolved from alertmanager .*\[resolved\] KeyLeak$/);
     assert.match(tr.progress.timeline.at(-1)!.message, /^alert ignored: status: /);
     assert.equal(tr.progress.state, 'running');

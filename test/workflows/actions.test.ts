@@ -18,12 +18,13 @@ import { pino } from 'pino';
 import { sha256 } from '../../common/hash';
 import { readPidfile, signal } from '../../activities/process';
 import { readEnvValue } from '../../activities/rotate';
-import { startIncident } from '../../client/incidents';
+
 import { PROJECT_ROOT } from '../../common/paths';
 import { createWorker } from '../../worker/create';
 import type { IncidentInputDraft } from '../../contract';
 import { tempDir } from '../helpers/activity';
 import { startTestServer, workflowBundle, type TestServer } from '../helpers/temporal';
+import { startDraft } from '../helpers/start';
 
 let env: TestServer;
 let worker: Worker;
@@ -123,9 +124,17 @@ const MUTATING_WITH_UNDO = ['freeze', 'unpublish', 'restore', 'republish', 'rest
 
 it('runs every action in one playbook; the canary is nowhere; evidence verifies against history', async () => {
   const b = await sandbox();
-  const { id, handle } = await startIncident(env.client, playbook(b, 'live'), { taskQueue });
+  const { id, handle } = await startDraft(env.client, playbook(b, 'live'), { taskQueue });
   const result = await handle.result();
-  assert.equal(result.state, 'resolved', JSON.stringify(result.steps.filter((s) => s.status !== 'succeeded'), null, 2));
+  assert.equal(
+    result.state,
+    'resolved',
+    JSON.stringify(
+      result.steps.filter((s) => s.status !== 'succeeded'),
+      null,
+      2,
+    ),
+  );
   const step = (sid: string) => result.steps.find((s) => s.id === sid)!.result!;
 
   for (const sid of MUTATING_WITH_UNDO) assert.ok(step(sid).undo, `${sid} reports its undo`);
@@ -140,7 +149,9 @@ it('runs every action in one playbook; the canary is nowhere; evidence verifies 
   assert.ok((step('scan').findings as number) >= 1, 'the scan saw the (redacted) canary in the log');
 
   // The canary (and the new key) in no history event, log line, evidence, journal or scan report.
-  const history = JSON.stringify(await handle.fetchHistory(), (k, v: unknown) => (k === 'data' && typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : v));
+  const history = JSON.stringify(await handle.fetchHistory(), (k, v: unknown) =>
+    k === 'data' && typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : v,
+  );
   assert.ok(history.includes(String(step('rotate').oldFingerprint)), 'the decoded history is readable');
   const incident = join(home, 'incidents', id);
   const stored = ['evidence', 'journal', 'scans'].flatMap((d) =>
@@ -156,7 +167,10 @@ it('runs every action in one playbook; the canary is nowhere; evidence verifies 
 
   // Evidence verifies against the history; rewriting a file and its manifest together is caught.
   const cli = (...args: string[]) =>
-    execa(process.execPath, [join(PROJECT_ROOT, 'bin', 'tourniquet.js'), 'evidence', 'verify', id, ...args], { env: { TEMPORAL_ADDRESS: env.address, TOURNIQUET_HOME: home, LOG_LEVEL: 'silent' }, reject: false });
+    execa(process.execPath, [join(PROJECT_ROOT, 'bin', 'tourniquet.js'), 'evidence', 'verify', id, ...args], {
+      env: { TEMPORAL_ADDRESS: env.address, TOURNIQUET_HOME: home, LOG_LEVEL: 'silent' },
+      reject: false,
+    });
   const ok = await cli();
   assert.equal(ok.exitCode, 0, ok.stderr + ok.stdout);
   assert.match(ok.stdout, /2 evidence folder\(s\) of .* verified against the workflow history/);
@@ -178,9 +192,17 @@ it('runs every action in one playbook; the canary is nowhere; evidence verifies 
 it('the same playbook as a drill plans every step and changes nothing', async () => {
   const b = await sandbox();
   const before = readFileSync(b.env, 'utf8');
-  const { handle } = await startIncident(env.client, playbook(b, 'drill'), { taskQueue });
+  const { handle } = await startDraft(env.client, playbook(b, 'drill'), { taskQueue });
   const result = await handle.result();
-  assert.equal(result.state, 'resolved', JSON.stringify(result.steps.filter((s) => s.status !== 'succeeded'), null, 2));
+  assert.equal(
+    result.state,
+    'resolved',
+    JSON.stringify(
+      result.steps.filter((s) => s.status !== 'succeeded'),
+      null,
+      2,
+    ),
+  );
   assert.ok(result.steps.every((s) => s.result?.plan === true));
   assert.equal(readFileSync(b.env, 'utf8'), before);
   assert.ok(existsSync(b.leak) && !existsSync(join(b.root, 'marked')));

@@ -14,12 +14,13 @@ import { after, before, it } from 'node:test';
 import { fingerprint } from '../../common/hash';
 import { readEnvValue } from '../../activities/rotate';
 import { verifyEvidence } from '../../activities';
-import { approve, getProgress, startIncident } from '../../client/incidents';
+import { approve, getProgress } from '../../client/incidents';
 import { PROJECT_ROOT } from '../../common/paths';
 import { createSandbox, gatewayStarts, secretExposureIncident, stopGateway, type Sandbox } from '../../demo/sandbox';
 import type { IncidentProgress } from '../../contract';
 import { tempDir } from '../helpers/activity';
 import { startTestServer, waitFor, type TestServer } from '../helpers/temporal';
+import { startDraft } from '../helpers/start';
 
 let env: TestServer;
 let sandbox: Sandbox;
@@ -63,12 +64,16 @@ it('an incident survives two worker crashes with every effect exactly once', asy
   capture.timeouts = { heartbeat: '2s' };
 
   let worker = startWorkerProcess();
-  const { id, handle } = await startIncident(env.client, draft, { taskQueue });
+  const { id, handle } = await startDraft(env.client, draft, { taskQueue });
   const progress = (what: string, check: (p: IncidentProgress) => boolean) =>
-    waitFor(what, async () => {
-      const p = await getProgress(env.client, id).catch(() => undefined);
-      return p && check(p) ? p : undefined;
-    }, 60_000);
+    waitFor(
+      what,
+      async () => {
+        const p = await getProgress(env.client, id).catch(() => undefined);
+        return p && check(p) ? p : undefined;
+      },
+      60_000,
+    );
 
   // Crash 1: in the middle of the evidence capture.
   await progress('evidence capture to run', (p) => p.steps.find((s) => s.id === 'capture-evidence')?.status === 'running');
@@ -90,7 +95,10 @@ it('an incident survives two worker crashes with every effect exactly once', asy
   assert.ok(step('capture-evidence').attempts >= 2, `capture-evidence attempts: ${step('capture-evidence').attempts}`);
   const evidenceFolder = String(step('capture-evidence').result?.folder);
   const evidenceRoot = join(evidenceFolder, '..');
-  assert.ok(readdirSync(evidenceRoot).some((f) => f.startsWith('.capture-evidence.attempt-')), 'the interrupted attempt is kept, not deleted');
+  assert.ok(
+    readdirSync(evidenceRoot).some((f) => f.startsWith('.capture-evidence.attempt-')),
+    'the interrupted attempt is kept, not deleted',
+  );
   // ...and its published folder matches its manifest.
   assert.deepEqual(await verifyEvidence(evidenceFolder), []);
 
@@ -109,7 +117,9 @@ it('an incident survives two worker crashes with every effect exactly once', asy
 
   // Neither key appears anywhere in the workflow history. Protobuf's toJSON renders payload
   // bytes as base64, so decode every `data` field before searching.
-  const history = JSON.stringify(await handle.fetchHistory(), (key, v: unknown) => (key === 'data' && typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : v));
+  const history = JSON.stringify(await handle.fetchHistory(), (key, v: unknown) =>
+    key === 'data' && typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : v,
+  );
   assert.ok(history.includes(fingerprint(newKey)), 'the decoded history is readable (it holds the fingerprint)');
   assert.ok(!history.includes(oldKey) && !history.includes(newKey), 'no secret in workflow history');
 });
@@ -119,7 +129,7 @@ it('SIGTERM drains a worker: the running step finishes, the worker exits 0, noth
   for (const w of workers) if (w.exitCode === null && w.signalCode === null) await kill(w);
   const worker = startWorkerProcess();
   const dir = tempDir('tourniquet-drain-');
-  const { id, handle } = await startIncident(
+  const { id, handle } = await startDraft(
     env.client,
     {
       class: 'service-outage',

@@ -16,13 +16,14 @@ import { isAlive, readPidfile } from '../../activities/process';
 import { readEnvValue, replaceEnvValue } from '../../activities/rotate';
 import { compilePlaybook, findPlaybook, YamlSource, type Inventory } from '../../compiler';
 import type { Problem } from '../../common/errors';
-import { approve, cancelIncident, deny, getProgress, pauseIncident, recordControl, resumeIncident, startIncident } from '../../client/incidents';
+import { approve, cancelIncident, deny, getProgress, pauseIncident, recordControl, resumeIncident } from '../../client/incidents';
 import { closeIncident, incidentReport } from '../../client/report';
 import { SANDBOX_PARAMS, type Sandbox } from '../../demo/sandbox';
 import type { IncidentInputDraft, IncidentProgress } from '../../contract';
 import { tempDir } from '../helpers/activity';
 import { startSandboxWorld } from '../helpers/world';
 import { waitFor, type TestServer } from '../helpers/temporal';
+import { startDraft } from '../helpers/start';
 
 let env: TestServer;
 let sb: Sandbox;
@@ -35,7 +36,7 @@ let stop: () => Promise<void>;
 before(async () => void ({ env, sb, inventory, stop } = await startSandboxWorld({ home, taskQueue })));
 after(() => stop());
 
-const start = (draft: IncidentInputDraft) => startIncident(env.client, draft, { taskQueue });
+const start = (draft: IncidentInputDraft) => startDraft(env.client, draft, { taskQueue });
 const until = (id: string, what: string, check: (p: IncidentProgress) => boolean, timeoutMs?: number) =>
   waitFor(
     what,
@@ -84,19 +85,37 @@ describe('approvals through the decide update', () => {
     const { id, handle } = await start(gated({ approvers: ['alice', 'bob', 'carol'], quorum: 2 }));
     await until(id, 'the gate', (p) => p.state === 'awaiting-approval');
     await assert.rejects(approve(env.client, id, { step: 'nope', by: 'alice' }), refused('UnknownStep', /no step "nope" \(steps: first, gated, last\)/));
-    await assert.rejects(approve(env.client, id, { step: 'last', by: 'alice' }), refused('UnknownStep', /step "last" is not waiting for approval \(it is pending\); waiting: gated/));
-    await assert.rejects(approve(env.client, id, { step: 'gated', by: 'mallory' }), refused('Refused', /mallory may not decide step "gated" \(allowed: alice, bob, carol\)/));
+    await assert.rejects(
+      approve(env.client, id, { step: 'last', by: 'alice' }),
+      refused('UnknownStep', /step "last" is not waiting for approval \(it is pending\); waiting: gated/),
+    );
+    await assert.rejects(
+      approve(env.client, id, { step: 'gated', by: 'mallory' }),
+      refused('Refused', /mallory may not decide step "gated" \(allowed: alice, bob, carol\)/),
+    );
     await assert.rejects(deny(env.client, id, { step: 'gated', by: 'mallory', reason: 'no' }), refused('Refused', /mallory may not decide/));
     const first = await approve(env.client, id, { step: 'gated', by: 'alice', comment: 'checked the queue' });
     assert.deepEqual(first, { step: 'gated', decision: 'approve', by: 'alice', approvedBy: ['alice'], needed: 1, decided: false });
-    await assert.rejects(approve(env.client, id, { step: 'gated', by: 'alice' }), refused('Refused', /alice already approved step "gated"; it needs 2 different people/));
+    await assert.rejects(
+      approve(env.client, id, { step: 'gated', by: 'alice' }),
+      refused('Refused', /alice already approved step "gated"; it needs 2 different people/),
+    );
     const second = await approve(env.client, id, { step: 'gated', by: 'bob' });
     assert.equal(second.decided, true);
     const result = await handle.result();
     assert.equal(result.state, 'resolved');
     const decisions = result.steps[1]!.decisions!;
-    assert.deepEqual(decisions.map((d) => [d.kind, d.by, d.why]), [['approve', 'alice', 'checked the queue'], ['approve', 'bob', undefined]]);
-    assert.ok(decisions.every((d) => /^\d{4}-\d\d-\d\dT/.test(d.at)), 'every decision says when');
+    assert.deepEqual(
+      decisions.map((d) => [d.kind, d.by, d.why]),
+      [
+        ['approve', 'alice', 'checked the queue'],
+        ['approve', 'bob', undefined],
+      ],
+    );
+    assert.ok(
+      decisions.every((d) => /^\d{4}-\d\d-\d\dT/.test(d.at)),
+      'every decision says when',
+    );
     // Refused updates change nothing and leave no trace: no ignored signal in the timeline.
     assert.equal(result.timeline.filter((e) => e.kind === 'signal-ignored').length, 0);
   });
@@ -107,7 +126,10 @@ describe('approvals through the decide update', () => {
     await until(id, 'the gate', (p) => p.state === 'awaiting-approval');
     const waiting = await getProgress(env.client, id);
     assert.deepEqual(waiting.pendingApprovals[0]!.excluded, ['ann']);
-    await assert.rejects(approve(env.client, id, { step: 'gated', by: 'ann' }), refused('Refused', /ann started this incident and may not approve step "gated" of an S1 incident/));
+    await assert.rejects(
+      approve(env.client, id, { step: 'gated', by: 'ann' }),
+      refused('Refused', /ann started this incident and may not approve step "gated" of an S1 incident/),
+    );
     await approve(env.client, id, { step: 'gated', by: 'ben' });
     assert.equal((await handle.result()).state, 'resolved');
 
@@ -164,7 +186,10 @@ describe('operator control', () => {
   it('posts status updates at the configured cadence while open', async () => {
     const { id, handle } = await start(gated({}, { statusEvery: '1s', severity: 'S3' }));
     const p = await until(id, 'two status updates', (q) => q.timeline.filter((e) => e.kind === 'status-update').length >= 2);
-    assert.match(p.timeline.find((e) => e.kind === 'status-update')!.message, /^status: S3 runaway-automation is awaiting-approval in phase contain; 1\/3 steps done; waiting for approval of gated \(1 more\)/);
+    assert.match(
+      p.timeline.find((e) => e.kind === 'status-update')!.message,
+      /^status: S3 runaway-automation is awaiting-approval in phase contain; 1\/3 steps done; waiting for approval of gated \(1 more\)/,
+    );
     await approve(env.client, id, { step: 'gated', by: 'bob' });
     const result = await handle.result();
     assert.ok((result.statusUpdates ?? 0) >= 2);
@@ -189,10 +214,13 @@ describe('operator control', () => {
     await assert.rejects(handle.result(), (e: unknown) => e instanceof WorkflowFailedError && e.cause instanceof CancelledFailure);
     const p = await getProgress(env.client, id);
     assert.equal(p.state, 'cancelled');
-    assert.deepEqual(p.undo!.map((u) => [u.step, u.action, u.status]), [
-      ['restore-backup', 'restoreBackup', 'succeeded'],
-      ['freeze-actor', 'startService', 'succeeded'],
-    ]);
+    assert.deepEqual(
+      p.undo!.map((u) => [u.step, u.action, u.status]),
+      [
+        ['restore-backup', 'restoreBackup', 'succeeded'],
+        ['freeze-actor', 'startService', 'succeeded'],
+      ],
+    );
     assert.match(p.timeline.at(-1)!.message, /cancelled; 2 change\(s\) undone, 0 undo\(s\) failed, 0 cannot be undone/);
     const pid = readPidfile(sb.pidfile)!;
     assert.ok(isAlive(pid), 'the gateway runs again');
@@ -206,14 +234,25 @@ describe('the incident note and closure', () => {
   it('writes the note without the canary secret; refuses to close before a control; closes after', async () => {
     const canary = `sk-live-${randomBytes(24).toString('hex')}`;
     writeFileSync(sb.envFile, replaceEnvValue(readFileSync(sb.envFile, 'utf8'), 'AGENT_API_KEY', canary), { mode: 0o600 });
-    const input = compilePlaybook(YamlSource.read(findPlaybook('secret-exposure')), { inventory, params: SANDBOX_PARAMS['secret-exposure']!, home, requestedBy: 'ann' });
+    const input = compilePlaybook(YamlSource.read(findPlaybook('secret-exposure')), {
+      inventory,
+      params: SANDBOX_PARAMS['secret-exposure']!,
+      home,
+      requestedBy: 'ann',
+    });
     const { id, handle } = await start(input);
     await until(id, 'the restart gate', (p) => p.pendingApprovals[0]?.step === 'restart-service');
     await assert.rejects(approve(env.client, id, { step: 'restart-service', by: 'ann' }), refused('Refused', /ann started this incident/));
     // Someone pastes the old key into a comment: the note must still not carry it.
     await approve(env.client, id, { step: 'restart-service', by: 'bob', comment: `old key was ${canary}, now dead` });
     await until(id, 'the control gate', (p) => p.state === 'awaiting-control');
-    await assert.rejects(closeIncident(env.client, id), refused('Refused', /cannot close yet:[\s\S]*no durable control is recorded \(rule 7\)[\s\S]*the incident note is not written yet \(step "incident-note" is pending; it runs once a control is recorded\)/));
+    await assert.rejects(
+      closeIncident(env.client, id),
+      refused(
+        'Refused',
+        /cannot close yet:[\s\S]*no durable control is recorded \(rule 7\)[\s\S]*the incident note is not written yet \(step "incident-note" is pending; it runs once a control is recorded\)/,
+      ),
+    );
     await recordControl(env.client, id, { kind: 'scrub-rule', note: 'secret scanner in pre-commit', by: 'carol' });
     const result = await handle.result();
     assert.equal(result.state, 'resolved');
@@ -230,7 +269,17 @@ describe('the incident note and closure', () => {
       assert.ok(!text.includes(newKey), 'the new key is not in the note');
       assert.match(text, /old key was \[redacted sk-api-key sha256:[0-9a-f]{16}\], now dead/);
     }
-    for (const section of ['## What happened', '## When', '## Actors and targets', '## Frozen, rotated, restored, removed', '## Decisions', '## Durable controls', '## Verification', '## Evidence', '## Timeline']) {
+    for (const section of [
+      '## What happened',
+      '## When',
+      '## Actors and targets',
+      '## Frozen, rotated, restored, removed',
+      '## Decisions',
+      '## Durable controls',
+      '## Verification',
+      '## Evidence',
+      '## Timeline',
+    ]) {
       assert.ok(markdown.includes(section), section);
     }
     assert.match(markdown, /Outcome: resolved: all steps done/);
@@ -243,13 +292,20 @@ describe('the incident note and closure', () => {
     assert.match(markdown, /verify-service: GET .* → 200/);
     assert.match(markdown, /- manifest: manifest\.json, sha256 [0-9a-f]{64}, \d+ file\(s\)/);
     assert.match(markdown, /\| .*gateway\.log \| [0-9a-f]{64} \| \d+ \|/);
-    assert.match(markdown, /## Workflow history[\s\S]*update decide \(approve, step restart-service\) by bob accepted[\s\S]*signal control \(scrub-rule\) by carol[\s\S]*workflow completed/);
+    assert.match(
+      markdown,
+      /## Workflow history[\s\S]*update decide \(approve, step restart-service\) by bob accepted[\s\S]*signal control \(scrub-rule\) by carol[\s\S]*workflow completed/,
+    );
   });
 });
 
 describe('the CLI against the server', () => {
   const cli = (args: string[]) =>
-    execa(process.execPath, [join(root, 'bin/tourniquet.js'), ...args], { cwd: root, reject: false, env: { TEMPORAL_ADDRESS: env.address, TOURNIQUET_TASK_QUEUE: taskQueue, LOG_LEVEL: 'silent' } });
+    execa(process.execPath, [join(root, 'bin/tourniquet.js'), ...args], {
+      cwd: root,
+      reject: false,
+      env: { TEMPORAL_ADDRESS: env.address, TOURNIQUET_TASK_QUEUE: taskQueue, LOG_LEVEL: 'silent' },
+    });
 
   it('watch prints one line per event when not on a terminal and exits 0 when resolved; close says what is missing', async () => {
     const { id } = await start(gated({}));
@@ -257,7 +313,10 @@ describe('the CLI against the server', () => {
     await until(id, 'the gate', (p) => p.state === 'awaiting-approval');
     const refusedClose = await cli(['close', id]);
     assert.equal(refusedClose.exitCode, 9, refusedClose.stderr);
-    assert.match(refusedClose.stderr, /cannot close yet:[\s\S]*no durable control[\s\S]*no writeNote step[\s\S]*still awaiting-approval; steps still to run: gated, last/);
+    assert.match(
+      refusedClose.stderr,
+      /cannot close yet:[\s\S]*no durable control[\s\S]*no writeNote step[\s\S]*still awaiting-approval; steps still to run: gated, last/,
+    );
     const approved = await cli(['approve', id, 'gated', '--by', 'bob', '--json']);
     assert.equal(approved.exitCode, 0, approved.stderr);
     assert.equal(JSON.parse(approved.stdout).decided, true);
@@ -289,7 +348,10 @@ describe('the CLI against the server', () => {
     await deny(env.client, id, { step: 'gated', by: 'bob', reason: 'wrong job' });
     const watched = await cli(['watch', id, '--json']);
     assert.equal(watched.exitCode, 1);
-    const events = watched.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string });
+    const events = watched.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { kind: string });
     assert.equal(events.at(-1)!.kind, 'incident-finished');
   });
 });

@@ -11,13 +11,14 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
 import { isAlive, readPidfile } from '../../activities/process';
 import { createSandbox, gatewayStarts, secretExposureIncident, stopGateway } from '../../demo/sandbox';
-import { approve, deny, getProgress, startIncident } from '../../client/incidents';
+import { approve, deny, getProgress } from '../../client/incidents';
 import { Problem } from '../../common/errors';
 import { createWorker } from '../../worker/create';
 import { approveSignal, denySignal, WORKFLOW_TYPE, type IncidentInputDraft, type IncidentProgress } from '../../contract';
 import { tempDir } from '../helpers/activity';
 import { fileState } from '../helpers/sandbox';
 import { quietLogger, startTestServer, waitFor, workflowBundle, type TestServer } from '../helpers/temporal';
+import { startDraft } from '../helpers/start';
 
 let env: TestServer;
 const homeOf = tempDir('tourniquet-home-');
@@ -45,7 +46,7 @@ after(async () => {
   await env.stop();
 });
 
-const start = (draft: IncidentInputDraft) => startIncident(env.client, draft, { taskQueue });
+const start = (draft: IncidentInputDraft) => startDraft(env.client, draft, { taskQueue });
 
 const until = (id: string, what: string, check: (p: IncidentProgress) => boolean) =>
   waitFor(what, async () => {
@@ -83,7 +84,10 @@ describe('incident workflow on a real Temporal server', () => {
     const { id, handle } = await start(gatedIncident());
     assert.match(id, /^inc-\d{8}-runaway-automation-[0-9a-f]{4}$/);
     const waiting = await until(id, 'the approval gate', (p) => p.state === 'awaiting-approval');
-    assert.deepEqual(waiting.pendingApprovals.map((a) => a.step), ['gated']);
+    assert.deepEqual(
+      waiting.pendingApprovals.map((a) => a.step),
+      ['gated'],
+    );
     assert.equal(waiting.steps[0]!.status, 'succeeded');
     assert.equal(waiting.steps[1]!.status, 'awaiting-approval');
     assert.equal(waiting.steps[2]!.status, 'pending');
@@ -96,8 +100,14 @@ describe('incident workflow on a real Temporal server', () => {
     assert.equal(ignored.state, 'awaiting-approval');
 
     // The `decide` update refuses what the signal would ignore, and says why to the caller.
-    await assert.rejects(approve(env.client, id, { step: 'nope', by: 'alice' }), (e: Problem) => e.kind === 'UnknownStep' && /no step "nope" \(steps: first, gated, last\)/.test(e.message));
-    await assert.rejects(approve(env.client, id, { step: 'first', by: 'alice' }), (e: Problem) => e.kind === 'UnknownStep' && /step "first" is not waiting for approval \(it is succeeded\); waiting: gated/.test(e.message));
+    await assert.rejects(
+      approve(env.client, id, { step: 'nope', by: 'alice' }),
+      (e: Problem) => e.kind === 'UnknownStep' && /no step "nope" \(steps: first, gated, last\)/.test(e.message),
+    );
+    await assert.rejects(
+      approve(env.client, id, { step: 'first', by: 'alice' }),
+      (e: Problem) => e.kind === 'UnknownStep' && /step "first" is not waiting for approval \(it is succeeded\); waiting: gated/.test(e.message),
+    );
     await assert.rejects(approve(env.client, 'inc-missing', { step: 'gated', by: 'alice' }), (e: Problem) => e.kind === 'UnknownIncident');
 
     await approve(env.client, id, { step: 'gated', by: 'alice', comment: 'looks right' });
@@ -120,7 +130,10 @@ describe('incident workflow on a real Temporal server', () => {
     assert.match(failure.message, /denied by bob: wrong host/);
     const p = await getProgress(env.client, id);
     assert.equal(p.state, 'aborted');
-    assert.deepEqual(p.steps.map((s) => s.status), ['succeeded', 'awaiting-approval', 'pending']);
+    assert.deepEqual(
+      p.steps.map((s) => s.status),
+      ['succeeded', 'awaiting-approval', 'pending'],
+    );
   });
 
   it('deny with onDeny=skip skips the step and goes on', async () => {
@@ -129,7 +142,10 @@ describe('incident workflow on a real Temporal server', () => {
     await handle.signal(denySignal, { step: 'gated', by: 'bob', reason: 'not needed' });
     const result = await handle.result();
     assert.equal(result.state, 'resolved');
-    assert.deepEqual(result.steps.map((s) => s.status), ['succeeded', 'skipped', 'succeeded']);
+    assert.deepEqual(
+      result.steps.map((s) => s.status),
+      ['succeeded', 'skipped', 'succeeded'],
+    );
   });
 
   it('reports the phase of every step while the incident runs', async () => {
@@ -240,7 +256,9 @@ describe('incident workflow on a real Temporal server', () => {
       query: { queryType: '__temporal_workflow_metadata' },
     });
     const payload = raw.queryResult?.payloads?.[0];
-    const metadata = JSON.parse(Buffer.from(payload!.data!).toString()) as { definition: { signalDefinitions: { name: string; description?: string }[]; queryDefinitions: { name: string; description?: string }[] } };
+    const metadata = JSON.parse(Buffer.from(payload!.data!).toString()) as {
+      definition: { signalDefinitions: { name: string; description?: string }[]; queryDefinitions: { name: string; description?: string }[] };
+    };
     const signals = Object.fromEntries(metadata.definition.signalDefinitions.map((s) => [s.name, s.description]));
     const queries = Object.fromEntries(metadata.definition.queryDefinitions.map((q) => [q.name, q.description]));
     assert.match(signals.approve!, /"step"/);
@@ -248,7 +266,9 @@ describe('incident workflow on a real Temporal server', () => {
     assert.match(queries.progress!, /pending approvals/);
     assert.match(signals.pause!, /no new step starts/);
     assert.match(signals.resume!, /"by"/);
-    const updates = Object.fromEntries((metadata.definition as unknown as { updateDefinitions: { name: string; description?: string }[] }).updateDefinitions.map((u) => [u.name, u.description]));
+    const updates = Object.fromEntries(
+      (metadata.definition as unknown as { updateDefinitions: { name: string; description?: string }[] }).updateDefinitions.map((u) => [u.name, u.description]),
+    );
     assert.match(updates.decide!, /Rejected, with the reason/);
     await approve(env.client, id, { step: 'gated', by: 'alice' });
     await handle.result();

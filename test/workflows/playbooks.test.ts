@@ -11,7 +11,7 @@ import { fingerprint } from '../../common/hash';
 import { isAlive, readPidfile } from '../../activities/process';
 import { readEnvValue } from '../../activities/rotate';
 import { compilePlaybook, findPlaybook, listPlaybooks, YamlSource, type Inventory } from '../../compiler';
-import { answerOperator, approve, deny, getProgress, recordControl, startIncident } from '../../client/incidents';
+import { answerOperator, approve, deny, getProgress, recordControl } from '../../client/incidents';
 import { gatewayStarts, SANDBOX_PARAMS, type Sandbox } from '../../demo/sandbox';
 import type { Problem } from '../../common/errors';
 import { approveSignal, type IncidentProgress } from '../../contract';
@@ -19,6 +19,7 @@ import { tempDir } from '../helpers/activity';
 import { startSandboxWorld } from '../helpers/world';
 import { fileState } from '../helpers/sandbox';
 import { waitFor, type TestServer } from '../helpers/temporal';
+import { startDraft } from '../helpers/start';
 
 let env: TestServer;
 let sb: Sandbox;
@@ -31,7 +32,12 @@ before(async () => void ({ env, sb, inventory, stop } = await startSandboxWorld(
 after(() => stop());
 
 const compile = (name: string, extra: { params?: Record<string, string>; mode?: 'live' | 'drill'; source?: YamlSource } = {}) =>
-  compilePlaybook(extra.source ?? YamlSource.read(findPlaybook(name)), { inventory, params: extra.params ?? SANDBOX_PARAMS[name]!, mode: extra.mode ?? 'live', home });
+  compilePlaybook(extra.source ?? YamlSource.read(findPlaybook(name)), {
+    inventory,
+    params: extra.params ?? SANDBOX_PARAMS[name]!,
+    mode: extra.mode ?? 'live',
+    home,
+  });
 
 const until = (id: string, what: string, check: (p: IncidentProgress) => boolean) =>
   waitFor(what, async () => {
@@ -44,9 +50,17 @@ describe('built-in playbooks drill cleanly against the sandbox', () => {
     it(`${p.name}: every step says what it would do; files and processes untouched`, async () => {
       const before = fileState(sb);
       const pid = readPidfile(sb.pidfile)!;
-      const { id, handle } = await startIncident(env.client, compile(p.name, { mode: 'drill' }), { taskQueue });
+      const { id, handle } = await startDraft(env.client, compile(p.name, { mode: 'drill' }), { taskQueue });
       const result = await handle.result();
-      assert.equal(result.state, 'resolved', JSON.stringify(result.steps.filter((s) => s.error), null, 2));
+      assert.equal(
+        result.state,
+        'resolved',
+        JSON.stringify(
+          result.steps.filter((s) => s.error),
+          null,
+          2,
+        ),
+      );
       for (const step of result.steps.filter((s) => s.action !== 'recordControl')) {
         assert.equal(step.result?.plan, true, `${step.id} ran in plan mode`);
         assert.match(step.summary!, /^would /, step.id);
@@ -59,9 +73,16 @@ describe('built-in playbooks drill cleanly against the sandbox', () => {
   }
 
   it('a drill reports a step that would fail instead of stopping at it', async () => {
-    const broken = { ...inventory, credentials: { 'agent-api-key': { method: 'env-file' as const, envFiles: ['/nonexistent/.env'], key: 'AGENT_API_KEY', restart: [] } } };
-    const input = compilePlaybook(YamlSource.read(findPlaybook('secret-exposure')), { inventory: broken, params: SANDBOX_PARAMS['secret-exposure']!, mode: 'drill' });
-    const { id, handle } = await startIncident(env.client, input, { taskQueue });
+    const broken = {
+      ...inventory,
+      credentials: { 'agent-api-key': { method: 'env-file' as const, envFiles: ['/nonexistent/.env'], key: 'AGENT_API_KEY', restart: [] } },
+    };
+    const input = compilePlaybook(YamlSource.read(findPlaybook('secret-exposure')), {
+      inventory: broken,
+      params: SANDBOX_PARAMS['secret-exposure']!,
+      mode: 'drill',
+    });
+    const { id, handle } = await startDraft(env.client, input, { taskQueue });
     await handle.result().catch(() => undefined);
     const p = await getProgress(env.client, id);
     assert.equal(p.state, 'failed');
@@ -75,7 +96,7 @@ describe('a built-in playbook for real', () => {
   it('secret-exposure on the sandbox: rotate, capture, approve, restart, verify, control, note', async () => {
     const oldKey = readEnvValue(readFileSync(sb.envFile, 'utf8'), 'AGENT_API_KEY')!;
     const starts = gatewayStarts(sb).length;
-    const { id, handle } = await startIncident(env.client, compile('secret-exposure'), { taskQueue });
+    const { id, handle } = await startDraft(env.client, compile('secret-exposure'), { taskQueue });
     await until(id, 'the restart gate', (p) => p.pendingApprovals[0]?.step === 'restart-service');
     await approve(env.client, id, { step: 'restart-service', by: 'alice' });
     const waiting = await until(id, 'the control gate', (p) => p.state === 'awaiting-control');
@@ -117,7 +138,7 @@ describe('run-time guards and human answers', () => {
     - { id: note, action: writeNote }
 `);
     const pid = readPidfile(sb.pidfile)!;
-    const { id, handle } = await startIncident(env.client, compile('custom', { source }), { taskQueue });
+    const { id, handle } = await startDraft(env.client, compile('custom', { source }), { taskQueue });
     await until(id, 'the capture gate', (p) => p.state === 'awaiting-approval');
     await deny(env.client, id, { step: 'capture', by: 'bob', reason: 'no time' });
     await assert.rejects(handle.result());
@@ -143,7 +164,7 @@ describe('run-time guards and human answers', () => {
 `);
     const withDown = { ...inventory, checks: { ...inventory.checks, down: { url: 'http://127.0.0.1:9/health', expectStatus: 200 } } };
     const input = compilePlaybook(source, { inventory: withDown, params: {}, home });
-    const { id, handle } = await startIncident(env.client, input, { taskQueue });
+    const { id, handle } = await startDraft(env.client, input, { taskQueue });
     await until(id, 'the operator question', (p) => p.state === 'awaiting-operator');
     await assert.rejects(answerOperator(env.client, id, { step: 'after', by: 'ann', decision: 'skip' }), /not waiting for an operator; "flaky" is/);
     await answerOperator(env.client, id, { step: 'flaky', by: 'ann', decision: 'retry' });
@@ -151,9 +172,19 @@ describe('run-time guards and human answers', () => {
     await answerOperator(env.client, id, { step: 'flaky', by: 'ann', decision: 'skip' });
     const result = await handle.result();
     assert.equal(result.state, 'resolved');
-    assert.deepEqual(result.steps.map((s) => s.status), ['skipped', 'succeeded', 'succeeded', 'succeeded']);
-    assert.deepEqual(result.controls.map((c) => c.kind), ['circuit-breaker'], 'a control declared in the playbook counts');
-    assert.deepEqual(result.timeline.filter((e) => e.kind === 'operator-answered').map((e) => e.message), ['retry by ann', 'skip by ann']);
+    assert.deepEqual(
+      result.steps.map((s) => s.status),
+      ['skipped', 'succeeded', 'succeeded', 'succeeded'],
+    );
+    assert.deepEqual(
+      result.controls.map((c) => c.kind),
+      ['circuit-breaker'],
+      'a control declared in the playbook counts',
+    );
+    assert.deepEqual(
+      result.timeline.filter((e) => e.kind === 'operator-answered').map((e) => e.message),
+      ['retry by ann', 'skip by ann'],
+    );
   });
 
   it('needs a quorum of allowed approvers; a gate times out per its policy', async () => {
@@ -165,20 +196,29 @@ describe('run-time guards and human answers', () => {
     - { id: control, action: recordControl, args: { kind: approval-gate, note: "two people approve restores" } }
     - { id: note, action: writeNote }
 `);
-    const { id, handle } = await startIncident(env.client, compile('custom', { source, params: {} }), { taskQueue });
+    const { id, handle } = await startDraft(env.client, compile('custom', { source, params: {} }), { taskQueue });
     await until(id, 'the two-person gate', (p) => p.pendingApprovals[0]?.step === 'two-person');
     // Through the update the caller hears why; the same through a signal lands in the timeline.
-    await assert.rejects(approve(env.client, id, { step: 'two-person', by: 'mallory' }), (e: Problem) => e.kind === 'Refused' && /mallory may not decide step "two-person" \(allowed: alice, bob, carol\)/.test(e.message));
+    await assert.rejects(
+      approve(env.client, id, { step: 'two-person', by: 'mallory' }),
+      (e: Problem) => e.kind === 'Refused' && /mallory may not decide step "two-person" \(allowed: alice, bob, carol\)/.test(e.message),
+    );
     await env.client.workflow.getHandle(id).signal(approveSignal, { step: 'two-person', by: 'mallory' });
     await until(id, 'ignored', (p) => p.timeline.some((e) => e.kind === 'signal-ignored'));
     await approve(env.client, id, { step: 'two-person', by: 'alice' });
-    await assert.rejects(approve(env.client, id, { step: 'two-person', by: 'alice' }), (e: Problem) => e.kind === 'Refused' && /alice already approved step "two-person"; it needs 2 different people/.test(e.message));
+    await assert.rejects(
+      approve(env.client, id, { step: 'two-person', by: 'alice' }),
+      (e: Problem) => e.kind === 'Refused' && /alice already approved step "two-person"; it needs 2 different people/.test(e.message),
+    );
     const one = await until(id, 'the first approval', (p) => p.steps[0]!.approvedBy?.length === 1);
     assert.equal(one.steps[0]!.status, 'awaiting-approval', 'one approval is not enough');
     assert.equal(one.pendingApprovals[0]!.needed, 1);
     await approve(env.client, id, { step: 'two-person', by: 'bob' });
     const result = await handle.result();
-    assert.deepEqual(result.steps.map((s) => s.status), ['succeeded', 'skipped', 'succeeded', 'succeeded']);
+    assert.deepEqual(
+      result.steps.map((s) => s.status),
+      ['succeeded', 'skipped', 'succeeded', 'succeeded'],
+    );
     assert.deepEqual(result.steps[0]!.approvedBy, ['alice', 'bob']);
     assert.ok(result.timeline.some((e) => e.kind === 'signal-ignored' && /mallory may not decide/.test(e.message)));
     assert.ok(result.timeline.some((e) => e.kind === 'approval-timed-out' && e.step === 'quick'));

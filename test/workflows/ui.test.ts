@@ -11,13 +11,23 @@ import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import type { Worker } from '@temporalio/worker';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { getProgress, startIncident } from '../../client/incidents';
+import { getProgress } from '../../client/incidents';
 import { createWorker } from '../../worker/create';
 import { tempDir } from '../helpers/activity';
 import { quietLogger, startTestServer, waitFor, workflowBundle, type TestServer } from '../helpers/temporal';
+import { startDraft } from '../helpers/start';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const missing = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install chromium); the browser test is skipped`;
 if (missing) console.log(`# ${missing}`);
 
@@ -31,10 +41,21 @@ const shots = mkdtempSync(join(tmpdir(), 'tourniquet-ui-'));
 before(async () => {
   if (missing) return;
   env = await startTestServer({ ui: true });
-  worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, home: tempDir('tourniquet-ui-home-'), logger: quietLogger, workflowBundle: await workflowBundle() });
+  worker = await createWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    home: tempDir('tourniquet-ui-home-'),
+    logger: quietLogger,
+    workflowBundle: await workflowBundle(),
+  });
   running = worker.run();
   // A fresh profile for every run: nothing from an earlier session leaks in.
-  browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'tourniquet-chromium-')), { executablePath: CHROMIUM, args: ARGS, viewport: { width: 1400, height: 1000 } });
+  browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'tourniquet-chromium-')), {
+    executablePath: CHROMIUM,
+    args: ARGS,
+    viewport: { width: 1400, height: 1000 },
+  });
 });
 
 after(async () => {
@@ -45,8 +66,8 @@ after(async () => {
   await env.stop();
 });
 
-it('approves a waiting step through the Temporal UI\'s Send a Signal form', { skip: missing }, async () => {
-  const { id, handle } = await startIncident(
+it("approves a waiting step through the Temporal UI's Send a Signal form", { skip: missing }, async () => {
+  const { id, handle } = await startDraft(
     env.client,
     {
       class: 'runaway-automation',
@@ -88,7 +109,14 @@ it('approves a waiting step through the Temporal UI\'s Send a Signal form', { sk
   await page.getByText('User Metadata', { exact: true }).first().click();
   // The UI renders user metadata (markdown) inside sandboxed frames: read every frame's text.
   const shown = await waitFor('the user metadata', async () => {
-    const texts = await Promise.all(page.frames().map((f) => f.locator('body').innerText().catch(() => '')));
+    const texts = await Promise.all(
+      page.frames().map((f) =>
+        f
+          .locator('body')
+          .innerText()
+          .catch(() => ''),
+      ),
+    );
     const all = texts.join('\n');
     const wanted = ['S2 runaway-automation: cron job sending the same message', 're-enable-job: runCommand (needs approval)', 'approved by ui-operator'];
     return wanted.every((w) => all.includes(w)) ? all : undefined;

@@ -1,0 +1,84 @@
+/**
+ * The action catalogue: every fact about an action in one entry. The tables the rest of the
+ * engine uses (mutating actions, default phases, timeout presets, undo, the ordering rules'
+ * lists, the note's sections) derive from it, and `satisfies Record<ActionName, ActionTraits>`
+ * makes an incomplete entry a compile error. Each action's argument schema sits beside it in
+ * `actions.ts`, keyed by the same names.
+ *
+ * Pure and free of zod: the workflow imports it.
+ */
+
+/** The runbook's order: freeze, preserve evidence, classify, contain, recover, verify, learn. */
+export const PHASES = ['freeze', 'preserve', 'classify', 'contain', 'recover', 'verify', 'learn'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export interface ActionTraits {
+  /** Changes the system, as opposed to reading it or copying it aside (rule 6: verify never mutates). */
+  mutating: boolean;
+  /** The phase a step of this action runs in when it does not say. */
+  phase: Phase;
+  /** Its timeout preset (`TIMEOUTS` in the workflow): short local actions, or long copies that heartbeat. */
+  timeout: 'short' | 'long';
+  /** Its retry preset (`RETRY` in the workflow). */
+  retry: 'standard' | 'patient';
+  /**
+   * How a cancelled incident undoes it: `nothing` (it changed nothing), `engine` (the engine's
+   * own mapping in workflows/undo.ts, or what the step's result reports), `impossible` (it can
+   * never be undone, e.g. a rotated credential stays dead).
+   */
+  undo: 'nothing' | 'engine' | 'impossible';
+  /** Rule 3: it investigates (so, for a leaked secret, it must wait for the rotation). */
+  investigates: boolean;
+  /** Rule 3: it scrubs (moves or rewrites what leaked), so it too waits for the rotation. */
+  scrubs: boolean;
+  /** Rule 1: it may stand in the freeze phase without stopping anything (an announcement). */
+  announces: boolean;
+  /** Where the incident note lists a succeeded step: what was contained, or nowhere special. */
+  note: 'contained' | 'none';
+  /** `workflow`: the workflow records it itself (no activity, no side effect). */
+  runsIn: 'activity' | 'workflow';
+}
+
+const reads = { mutating: false, undo: 'nothing', investigates: false, scrubs: false, announces: false, note: 'none', runsIn: 'activity' } as const;
+const changes = { mutating: true, undo: 'engine', investigates: false, scrubs: false, announces: false, note: 'none', runsIn: 'activity' } as const;
+
+export const ACTIONS = {
+  stopService: { ...changes, phase: 'freeze', timeout: 'short', retry: 'standard', note: 'contained' },
+  startService: { ...changes, phase: 'recover', timeout: 'short', retry: 'standard' },
+  captureEvidence: { ...reads, phase: 'preserve', timeout: 'long', retry: 'standard', investigates: true },
+  snapshotDisk: { ...reads, phase: 'preserve', timeout: 'long', retry: 'standard', investigates: true },
+  rotateKey: { ...changes, phase: 'contain', timeout: 'short', retry: 'standard', undo: 'impossible', note: 'contained' },
+  restoreBackup: { ...changes, phase: 'recover', timeout: 'long', retry: 'standard', note: 'contained' },
+  smokeTest: { ...reads, phase: 'verify', timeout: 'short', retry: 'patient' },
+  recordControl: { ...reads, phase: 'learn', timeout: 'short', retry: 'standard', runsIn: 'workflow' },
+  writeNote: { ...reads, phase: 'learn', timeout: 'short', retry: 'standard' },
+  runCommand: { ...changes, phase: 'contain', timeout: 'long', retry: 'standard' },
+  scanLeaks: { ...reads, phase: 'contain', timeout: 'long', retry: 'standard', investigates: true },
+  quarantine: { ...changes, phase: 'contain', timeout: 'long', retry: 'standard', scrubs: true, note: 'contained' },
+  unquarantine: { ...changes, phase: 'recover', timeout: 'long', retry: 'standard' },
+  lockNetwork: { ...changes, phase: 'contain', timeout: 'short', retry: 'standard', note: 'contained' },
+  unlockNetwork: { ...changes, phase: 'recover', timeout: 'short', retry: 'standard' },
+  sweepHost: { ...reads, phase: 'preserve', timeout: 'long', retry: 'standard', investigates: true },
+  // Status updates go out in every phase: give the step a `phase` to keep the incident's where it is.
+  notify: { ...reads, phase: 'classify', timeout: 'short', retry: 'patient', announces: true },
+} as const satisfies Record<string, ActionTraits>;
+
+export type ActionName = keyof typeof ACTIONS;
+export const ACTION_NAMES = Object.keys(ACTIONS) as ActionName[];
+
+/** Actions whose step runs as an activity (all but those the workflow records itself). */
+export type ActivityActionName = { [A in ActionName]: (typeof ACTIONS)[A]['runsIn'] extends 'workflow' ? never : A }[ActionName];
+
+const where = (test: (t: ActionTraits) => boolean): ReadonlySet<ActionName> => new Set(ACTION_NAMES.filter((a) => test(ACTIONS[a])));
+
+/** Actions that change the system (as opposed to reading it or copying it aside). */
+export const MUTATING_ACTIONS = where((t) => t.mutating);
+/** Actions the workflow carries out itself: they record facts and have no side effect. */
+export const WORKFLOW_ACTIONS = where((t) => t.runsIn === 'workflow');
+/** Where a step sits in the runbook's order when the step does not say. */
+export const DEFAULT_PHASE = Object.fromEntries(ACTION_NAMES.map((a) => [a, ACTIONS[a].phase])) as Record<ActionName, Phase>;
+
+/** The phase a step runs in: its own, or its action's default. */
+export function phaseOf(step: { phase?: Phase | undefined; action: ActionName }): Phase {
+  return step.phase ?? ACTIONS[step.action].phase;
+}
