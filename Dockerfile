@@ -14,9 +14,12 @@ RUN apt-get update && apt-get install -y --no-install-recommends zstd git && rm 
 # tsx runs the TypeScript sources (there is no build step), so it is a regular dependency and
 # --omit=dev keeps it. Dependencies first: this layer is reused until the lock file changes.
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 COPY . .
+
+# The workflow bundle, built once here so the worker starts without bundling.
+RUN npm run build
 
 # Created here and owned by `node`, so a new named volume mounted on it starts writable.
 RUN mkdir -p /var/lib/tourniquet && chown node:node /var/lib/tourniquet

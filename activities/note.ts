@@ -17,7 +17,7 @@ export function noteActivities(deps: ActivityDeps) {
       const dir = incidentDir(deps.home, io.key.workflowId);
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       const path = join(dir, 'incident-note.md');
-      const text = renderNote(progress, new Date().toISOString());
+      const text = renderNote(progress, deps.now().toISOString());
       writeFileAtomic(path, text, 0o600);
       return { summary: `incident note written to ${path}`, data: { path, sha256: sha256(text), controls: progress.controls.length } };
     },

@@ -65,14 +65,14 @@ export function defineStep<A extends ActionName>(deps: ActivityDeps, action: A, 
         pending: previous,
         markPending: (next) => {
           record = next;
-          journal.write({ key, action, state: 'pending', at: new Date().toISOString(), record });
+          journal.write({ key, action, state: 'pending', at: deps.now().toISOString(), record });
         },
         heartbeat: (details) => context.heartbeat(details),
         signal: context.cancellationSignal,
         progress: ctx.progress,
       };
       const result = await definition.run(io, parsed.data as ActionArgs<A>);
-      journal.write({ key, action, state: 'done', at: new Date().toISOString(), ...(record ? { record } : {}), result });
+      journal.write({ key, action, state: 'done', at: deps.now().toISOString(), ...(record ? { record } : {}), result });
       deps.logger.info({ action, step: ctx.stepId, attempt }, result.summary);
       return { ...result, attempt };
     } catch (err) {

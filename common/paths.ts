@@ -7,3 +7,6 @@ export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const TOOLS_DIR = fileURLToPath(new URL('../.tools', import.meta.url));
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/** The workflow bundle built ahead of time (`npm install` builds it; `npm run build` rebuilds it). */
+export const WORKFLOW_BUNDLE_PATH = fileURLToPath(new URL('../dist/workflows.bundle.js', import.meta.url));

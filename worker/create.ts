@@ -4,6 +4,7 @@ import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/w
 import type { Logger } from 'pino';
 import { createActivities, execaRunner, type ActivityDeps } from '../activities';
 import { WORKFLOWS_PATH } from '../common/paths';
+import { freshBundle } from './bundle';
 
 export interface CreateWorkerOptions {
   connection: NativeConnection;
@@ -11,7 +12,7 @@ export interface CreateWorkerOptions {
   taskQueue: string;
   home: string;
   logger: Logger;
-  /** A prebuilt workflow bundle (tests build one per file); otherwise bundled at start. */
+  /** A workflow bundle built in memory (tests build one per file); otherwise the prebuilt one, or bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Replace some real dependencies (tests). */
   deps?: Partial<ActivityDeps>;
@@ -27,9 +28,17 @@ export function createWorker(o: CreateWorkerOptions): Promise<Worker> {
     connection: o.connection,
     namespace: o.namespace,
     taskQueue: o.taskQueue,
-    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...workflowSource(o),
     activities: createActivities(deps),
     // A SIGTERM from a process manager should finish in-flight activities, not drop them.
     shutdownGraceTime: '10s',
   });
+}
+
+function workflowSource(o: CreateWorkerOptions): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  if (o.workflowBundle) return { workflowBundle: o.workflowBundle };
+  const codePath = freshBundle();
+  if (codePath) return { workflowBundle: { codePath } };
+  o.logger.warn({ rebuild: 'npm run build' }, 'no prebuilt workflow bundle matches the sources: bundling at start (a few seconds)');
+  return { workflowsPath: WORKFLOWS_PATH };
 }

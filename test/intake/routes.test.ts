@@ -210,8 +210,10 @@ describe('incident templates', () => {
     const again = await t.resolve({ playbook: 'service-outage', severity: 'S2', targets: [], params: { unit: 'b.service', expectStatus: 200 }, title: 'x' });
     assert.deepEqual((again.steps[1]!.args as { argv: string[] }).argv, ['systemctl', 'restart', 'b.service']);
     // A value of the wrong type is caught by the incident schema.
-    const wrong = await t.resolve({ playbook: 'service-outage', severity: 'S2', targets: [], params: { unit: 'b.service', expectStatus: 'ok' }, title: 'x' });
-    assert.throws(() => parseIncident(wrong), /steps\.2\.args\.expectStatus/);
+    await assert.rejects(
+      t.resolve({ playbook: 'service-outage', severity: 'S2', targets: [], params: { unit: 'b.service', expectStatus: 'ok' }, title: 'x' }),
+      /steps\.2\.args\.expectStatus/,
+    );
     await assert.rejects(t.resolve({ playbook: 'nope', severity: 'S2', targets: [], params: {}, title: 'x' }), /no incident template "nope"/);
   });
 
