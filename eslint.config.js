@@ -7,7 +7,7 @@ import layers from './eslint/layers.js';
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.tools/**', '.tourniquet/**'] },
+  { ignores: ['node_modules/**', '.tools/**', '.tourniquet/**', 'dist/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -4,35 +4,62 @@
  */
 import { z } from 'zod';
 import { formatIssues } from '../contract';
-import { loadConfig } from '../common/config';
 import { Problem } from '../common/errors';
+import type { Client } from '@temporalio/client';
 import { connectClient } from '../client/temporal';
+import { loadConfig, type Config } from '../common/config';
 
-/** A client for the server the environment names: what most commands act through. */
-export const envClient = () => connectClient(loadConfig());
+/**
+ * What every command handler gets besides its options: the output mode, and the config and
+ * client, each made once and only when the command needs them.
+ */
+export interface CommandContext {
+  /** `--json` was given: results and errors go out as JSON. */
+  json: boolean;
+  config(): Config;
+  client(): Promise<Client>;
+}
 
-export function action<S extends z.ZodType, A extends unknown[]>(schema: S, handler: (options: z.infer<S>, ...args: A) => Promise<void>) {
+function commandContext(json: boolean): CommandContext {
+  let config: Config | undefined;
+  let client: Promise<Client> | undefined;
+  const ctx: CommandContext = {
+    json,
+    config: () => (config ??= loadConfig()),
+    client: () => (client ??= connectClient(ctx.config())),
+  };
+  return ctx;
+}
+
+export function action<S extends z.ZodType, A extends unknown[]>(schema: S, handler: (ctx: CommandContext, options: z.infer<S>, ...args: A) => Promise<void>) {
   return async (...raw: unknown[]): Promise<void> => {
     // commander passes positional arguments, then the options object, then the command.
     const positional = raw.slice(0, -2) as A;
-    const options = raw.at(-2);
+    const options = raw.at(-2) as Record<string, unknown> | undefined;
+    const ctx = commandContext(options?.json === true);
     try {
       const parsed = schema.safeParse(options);
       if (!parsed.success) throw new Problem('InvalidInput', `invalid option: ${formatIssues(parsed.error).join('; ')}`);
-      await handler(parsed.data, ...positional);
+      await handler(ctx, parsed.data, ...positional);
     } catch (err) {
-      fail(err);
+      fail(err, ctx.json);
     }
   };
 }
 
-export function fail(err: unknown): never {
-  if (err instanceof Problem) {
+/** Report a failure and exit with its kind's code: one line on stderr, or a JSON object on stdout under `--json`. */
+export function fail(err: unknown, json = false): never {
+  const known = err instanceof Problem;
+  if (json) {
+    printJson({
+      error: { kind: known ? err.kind : 'Unexpected', message: err instanceof Error ? err.message : String(err), exitCode: known ? err.exitCode : 1 },
+    });
+  } else if (known) {
     process.stderr.write(`tourniquet: ${err.message}\n`);
-    process.exit(err.exitCode);
+  } else {
+    process.stderr.write(`tourniquet: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   }
-  process.stderr.write(`tourniquet: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
+  process.exit(known ? err.exitCode : 1);
 }
 
 export const print = (text: string): void => void process.stdout.write(`${text}\n`);

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { answerOperator, approve, deny, recordControl } from '../../client/incidents';
 import { CONTROL_KINDS, CONTROL_DESCRIPTIONS } from '../../contract';
-import { action, envClient, print, printJson } from '../command';
+import { action, print, printJson } from '../command';
 
 export function registerDecisionCommands(program: Command): void {
   program
@@ -18,9 +18,9 @@ export function registerDecisionCommands(program: Command): void {
     .option('--comment <text>', 'why')
     .option('--json', "print the update's answer as JSON")
     .action(
-      action(z.object({ by: z.string().min(1), comment: z.string().optional(), json: z.boolean().optional() }), async (o, id: string, step: string) => {
-        const result = await approve(await envClient(), id, { step, by: o.by, ...(o.comment ? { comment: o.comment } : {}) });
-        if (o.json) return printJson(result);
+      action(z.object({ by: z.string().min(1), comment: z.string().optional() }), async (ctx, o, id: string, step: string) => {
+        const result = await approve(await ctx.client(), id, { step, by: o.by, ...(o.comment ? { comment: o.comment } : {}) });
+        if (ctx.json) return printJson(result);
         print(
           `approved ${step} of ${id} as ${o.by}${result.decided ? ': the step goes on' : `: ${result.needed} more approval(s) needed (so far: ${result.approvedBy.join(', ')})`}`,
         );
@@ -36,9 +36,9 @@ export function registerDecisionCommands(program: Command): void {
     .requiredOption('--reason <text>', 'why')
     .option('--json', "print the update's answer as JSON")
     .action(
-      action(z.object({ by: z.string().min(1), reason: z.string().min(1), json: z.boolean().optional() }), async (o, id: string, step: string) => {
-        const result = await deny(await envClient(), id, { step, by: o.by, reason: o.reason });
-        if (o.json) return printJson(result);
+      action(z.object({ by: z.string().min(1), reason: z.string().min(1) }), async (ctx, o, id: string, step: string) => {
+        const result = await deny(await ctx.client(), id, { step, by: o.by, reason: o.reason });
+        if (ctx.json) return printJson(result);
         print(`denied ${step} of ${id} as ${o.by}`);
       }),
     );
@@ -53,9 +53,9 @@ export function registerDecisionCommands(program: Command): void {
       .option('--comment <text>', 'why')
       .option('--json', 'print JSON')
       .action(
-        action(z.object({ by: z.string().min(1), comment: z.string().optional(), json: z.boolean().optional() }), async (o, id: string, step: string) => {
-          await answerOperator(await envClient(), id, { step, by: o.by, decision, ...(o.comment ? { comment: o.comment } : {}) });
-          if (o.json) return printJson({ id, step, decision, by: o.by });
+        action(z.object({ by: z.string().min(1), comment: z.string().optional() }), async (ctx, o, id: string, step: string) => {
+          await answerOperator(await ctx.client(), id, { step, by: o.by, decision, ...(o.comment ? { comment: o.comment } : {}) });
+          if (ctx.json) return printJson({ id, step, decision, by: o.by });
           print(`${decision}: ${step} of ${id}, as ${o.by}`);
         }),
       );
@@ -75,11 +75,10 @@ export function registerDecisionCommands(program: Command): void {
           kind: z.enum(CONTROL_KINDS, { error: `--kind must be one of: ${CONTROL_KINDS.join(', ')} (a prompt change is never a control)` }),
           note: z.string().min(1),
           by: z.string().min(1),
-          json: z.boolean().optional(),
         }),
-        async (o, id: string) => {
-          await recordControl(await envClient(), id, { kind: o.kind, note: o.note, by: o.by });
-          if (o.json) return printJson({ id, kind: o.kind, note: o.note, by: o.by });
+        async (ctx, o, id: string) => {
+          await recordControl(await ctx.client(), id, { kind: o.kind, note: o.note, by: o.by });
+          if (ctx.json) return printJson({ id, kind: o.kind, note: o.note, by: o.by });
           print(`control ${o.kind} recorded on ${id}`);
         },
       ),

@@ -1,10 +1,8 @@
 /** evidence verify: check an incident's captured evidence for tampering. */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { loadConfig } from '../../common/config';
 import { Problem } from '../../common/errors';
 import { recordedManifests, renderReport, verifyIncidentEvidence } from '../../client/evidence';
-import { connectClient } from '../../client/temporal';
 import { action, print, printJson } from '../command';
 
 export function registerEvidenceCommands(program: Command): void {
@@ -18,15 +16,15 @@ export function registerEvidenceCommands(program: Command): void {
     .option('--offline', 'do not ask the Temporal server: check files against their manifests only')
     .option('--json', 'print JSON')
     .action(
-      action(z.object({ offline: z.boolean().optional(), json: z.boolean().optional() }), async (o, id: string) => {
-        const config = loadConfig();
-        const recorded = o.offline ? undefined : await recordedManifests(await connectClient(config), id);
+      action(z.object({ offline: z.boolean().optional() }), async (ctx, o, id: string) => {
+        const config = ctx.config();
+        const recorded = o.offline ? undefined : await recordedManifests(await ctx.client(), id);
         const reports = await verifyIncidentEvidence(config.home, id, recorded);
-        if (o.json) printJson(reports);
+        if (ctx.json) printJson(reports);
         else for (const r of reports) print(renderReport(r, recorded !== undefined));
         const bad = reports.filter((r) => !r.ok).length;
         if (bad) throw new Problem('VerificationFailed', `${bad} of ${reports.length} evidence folder(s) of ${id} failed verification`);
-        if (!o.json)
+        if (!ctx.json)
           print(`${reports.length} evidence folder(s) of ${id} verified${recorded ? ' against the workflow history' : ' (offline: manifests only)'}`);
       }),
     );

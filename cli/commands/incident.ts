@@ -7,7 +7,7 @@ import { PROBLEM_KINDS } from '../../common/errors';
 import { checkClosure, closeIncident, incidentReport } from '../../client/report';
 import { INCIDENT_CLASSES, PHASES, WORKFLOW_TYPE } from '../../contract';
 import { INCIDENT_CLASS_KEY, INCIDENT_PHASE_KEY, INCIDENT_SEVERITY_KEY } from '../../contract/search-attributes';
-import { action, envClient, print, printJson } from '../command';
+import { action, print, printJson } from '../command';
 import { renderProgress, renderTimeline } from '../format';
 import { watchIncident } from '../watch';
 import { SEVERITIES } from '../../contract';
@@ -20,9 +20,9 @@ export function registerIncidentCommands(program: Command): void {
     .option('--json', 'print the `progress` query result as JSON')
     .option('--timeline', 'also print the timeline')
     .action(
-      action(z.object({ json: z.boolean().optional(), timeline: z.boolean().optional() }), async (o, id: string) => {
-        const progress = await getProgress(await envClient(), id);
-        if (o.json) return printJson(progress);
+      action(z.object({ timeline: z.boolean().optional() }), async (ctx, o, id: string) => {
+        const progress = await getProgress(await ctx.client(), id);
+        if (ctx.json) return printJson(progress);
         print(renderProgress(progress));
         if (o.timeline) print(`\n${renderTimeline(progress)}`);
       }),
@@ -45,10 +45,9 @@ export function registerIncidentCommands(program: Command): void {
           severity: z.enum(SEVERITIES).optional(),
           phase: z.enum([...PHASES, 'closed']).optional(),
           limit: z.coerce.number().int().min(1).max(1000),
-          json: z.boolean().optional(),
         }),
-        async (o) => {
-          const c = await envClient();
+        async (ctx, o) => {
+          const c = await ctx.client();
           const clauses = [`WorkflowType = '${WORKFLOW_TYPE}'`];
           if (o.open) clauses.push(`ExecutionStatus = 'Running'`);
           if (o.class) clauses.push(`IncidentClass = '${o.class}'`);
@@ -67,7 +66,7 @@ export function registerIncidentCommands(program: Command): void {
             });
             if (rows.length >= o.limit) break;
           }
-          if (o.json) return printJson(rows);
+          if (ctx.json) return printJson(rows);
           if (!rows.length) return print('no incidents');
           for (const r of rows)
             print([r.id.padEnd(44), r.status.padEnd(11), (r.severity ?? '').padEnd(3), (r.phase ?? '').padEnd(9), r.started.slice(0, 19)].join(' '));
@@ -84,10 +83,10 @@ export function registerFollowCommands(program: Command): void {
     .option('--json', 'one JSON object per new timeline event')
     .option('--interval <ms>', 'how often to ask the incident', '1000')
     .action(
-      action(z.object({ json: z.boolean().optional(), interval: z.coerce.number().int().min(100).max(60_000) }), async (o, id: string) => {
-        const live = Boolean(process.stdout.isTTY) && !o.json;
-        const progress = await watchIncident(await envClient(), id, { out: process.stdout, live, json: Boolean(o.json), pollMs: o.interval });
-        if (!live && !o.json) print(`${id} ended: ${progress.state}`);
+      action(z.object({ interval: z.coerce.number().int().min(100).max(60_000) }), async (ctx, o, id: string) => {
+        const live = Boolean(process.stdout.isTTY) && !ctx.json;
+        const progress = await watchIncident(await ctx.client(), id, { out: process.stdout, live, json: Boolean(ctx.json), pollMs: o.interval });
+        if (!live && !ctx.json) print(`${id} ended: ${progress.state}`);
         process.exitCode = progress.state === 'resolved' ? 0 : 1;
       }),
     );
@@ -99,10 +98,10 @@ export function registerFollowCommands(program: Command): void {
     .option('--out <file>', 'write it to this file (mode 0600) instead of stdout')
     .option('--json', 'print JSON: {id, state, markdown, out}')
     .action(
-      action(z.object({ out: z.string().min(1).optional(), json: z.boolean().optional() }), async (o, id: string) => {
-        const { progress, markdown } = await incidentReport(await envClient(), id);
+      action(z.object({ out: z.string().min(1).optional() }), async (ctx, o, id: string) => {
+        const { progress, markdown } = await incidentReport(await ctx.client(), id);
         if (o.out) writeFileSync(o.out, markdown, { mode: 0o600 });
-        if (o.json) return printJson({ id, state: progress.state, ...(o.out ? { out: o.out } : { markdown }) });
+        if (ctx.json) return printJson({ id, state: progress.state, ...(o.out ? { out: o.out } : { markdown }) });
         if (o.out) print(`incident note of ${id} written to ${o.out}`);
         else process.stdout.write(markdown);
       }),
@@ -116,14 +115,14 @@ export function registerFollowCommands(program: Command): void {
     .argument('<id>', 'incident id')
     .option('--json', 'print JSON: {id, closed, state, missing, controls, note}')
     .action(
-      action(z.object({ json: z.boolean().optional() }), async (o, id: string) => {
-        if (o.json) {
-          const closure = await checkClosure(await envClient(), id);
+      action(z.object({}), async (ctx, o, id: string) => {
+        if (ctx.json) {
+          const closure = await checkClosure(await ctx.client(), id);
           printJson(closure);
           if (!closure.closed) process.exitCode = PROBLEM_KINDS.Refused;
           return;
         }
-        const closure = await closeIncident(await envClient(), id);
+        const closure = await closeIncident(await ctx.client(), id);
         print(`incident ${id} is closed: ${closure.controls.join('; ')}${closure.note ? `; note: ${closure.note}` : ''}`);
       }),
     );

@@ -1,11 +1,10 @@
 /** intake: the alert webhook server. */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { loadConfig } from '../../common/config';
 import { createLogger } from '../../common/logger';
-import { connectClient } from '../../client/temporal';
 import { loadIntakeConfig, startIntake } from '../../intake';
 import { action, print } from '../command';
+import { connectClient } from '../../client/temporal';
 
 /**
  * `tourniquet intake [--routes file] [--templates dir] [--host addr] [--port n] [--insecure]`:
@@ -31,8 +30,8 @@ export function registerIntakeCommand(program: Command): void {
           port: z.coerce.number().int().min(1).max(65535).optional(),
           insecure: z.boolean().optional(),
         }),
-        async (o) => {
-          const config = loadConfig();
+        async (ctx, o) => {
+          const config = ctx.config();
           const intakeConfig = loadIntakeConfig(process.env, o);
           const logger = createLogger(config.logLevel, 'intake');
           // Lazy: the intake starts, and answers 503 so senders retry, while Temporal is down.

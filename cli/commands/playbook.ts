@@ -3,11 +3,9 @@ import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { checkPlaybook, compileNamedPlaybook, findPlaybook, formatProblems, listPlaybooks, loadInventory, YamlSource } from '../../compiler';
-import { loadConfig } from '../../common/config';
 import { Problem } from '../../common/errors';
 import { getProgress, startIncident } from '../../client/incidents';
-import { connectClient } from '../../client/temporal';
-import { action, print, printJson } from '../command';
+import { action, print, printJson, type CommandContext } from '../command';
 import { renderProgress, renderTimeline } from '../format';
 import { currentUser, parseParams } from '../options';
 
@@ -19,8 +17,8 @@ export function registerPlaybookCommands(program: Command): void {
     .description('Name, class, default severity and a line of description of every playbook')
     .option('--json', 'print JSON')
     .action(
-      action(z.object({ json: z.boolean().optional() }), async (o) => {
-        const rows = listPlaybooks(loadConfig().playbooksDir).map((p) => {
+      action(z.object({}), async (ctx, _o) => {
+        const rows = listPlaybooks(ctx.config().playbooksDir).map((p) => {
           const result = checkPlaybook(YamlSource.read(p.file));
           const pb = result.playbook;
           return {
@@ -32,7 +30,7 @@ export function registerPlaybookCommands(program: Command): void {
             file: p.file,
           };
         });
-        if (o.json) return printJson(rows);
+        if (ctx.json) return printJson(rows);
         for (const r of rows) print(`${r.name.padEnd(20)} ${r.class.padEnd(19)} ${r.severity}  ${r.description}`);
       }),
     );
@@ -43,9 +41,9 @@ export function registerPlaybookCommands(program: Command): void {
     .argument('<name>', 'playbook name or file')
     .option('--json', 'print the parsed playbook as JSON')
     .action(
-      action(z.object({ json: z.boolean().optional() }), async (o, name: string) => {
-        const file = findPlaybook(name, loadConfig().playbooksDir);
-        if (o.json) {
+      action(z.object({}), async (ctx, o, name: string) => {
+        const file = findPlaybook(name, ctx.config().playbooksDir);
+        if (ctx.json) {
           const result = checkPlaybook(YamlSource.read(file));
           return printJson({ file, playbook: result.playbook ?? null, problems: result.problems });
         }
@@ -61,28 +59,25 @@ export function registerPlaybookCommands(program: Command): void {
     .option('--param <key=value...>', 'parameter values to resolve with')
     .option('--json', 'print JSON: [{file, ok, problems}]')
     .action(
-      action(
-        z.object({ inventory: z.string().optional(), param: z.array(z.string()).optional(), json: z.boolean().optional() }),
-        async (o, files: string[]) => {
-          const config = loadConfig();
-          const inventoryFile = o.inventory ?? (existsSync(config.inventoryFile) ? config.inventoryFile : undefined);
-          const inventory = inventoryFile ? loadInventory(inventoryFile) : undefined;
-          let bad = 0;
-          const rows: { file: string; ok: boolean; problems: unknown[] }[] = [];
-          for (const file of files) {
-            const source = YamlSource.read(file);
-            // Names are checked against the inventory; without --param values placeholders stay symbolic.
-            const result = checkPlaybook(source, { ...(inventory ? { inventory } : {}), params: parseParams(o.param), home: config.home, symbolic: !o.param });
-            rows.push({ file, ok: !result.problems.length, problems: result.problems });
-            if (result.problems.length) bad++;
-            if (o.json) continue;
-            if (result.problems.length) print(formatProblems(file, result.problems));
-            else print(`${file}: ok${inventory ? ` (names checked against ${inventoryFile}${o.param ? ', parameters resolved' : ''})` : ''}`);
-          }
-          if (o.json) printJson(rows);
-          if (bad) throw new Problem('InvalidInput', `${bad} of ${files.length} playbook(s) have errors`);
-        },
-      ),
+      action(z.object({ inventory: z.string().optional(), param: z.array(z.string()).optional() }), async (ctx, o, files: string[]) => {
+        const config = ctx.config();
+        const inventoryFile = o.inventory ?? (existsSync(config.inventoryFile) ? config.inventoryFile : undefined);
+        const inventory = inventoryFile ? loadInventory(inventoryFile) : undefined;
+        let bad = 0;
+        const rows: { file: string; ok: boolean; problems: unknown[] }[] = [];
+        for (const file of files) {
+          const source = YamlSource.read(file);
+          // Names are checked against the inventory; without --param values placeholders stay symbolic.
+          const result = checkPlaybook(source, { ...(inventory ? { inventory } : {}), params: parseParams(o.param), home: config.home, symbolic: !o.param });
+          rows.push({ file, ok: !result.problems.length, problems: result.problems });
+          if (result.problems.length) bad++;
+          if (ctx.json) continue;
+          if (result.problems.length) print(formatProblems(file, result.problems));
+          else print(`${file}: ok${inventory ? ` (names checked against ${inventoryFile}${o.param ? ', parameters resolved' : ''})` : ''}`);
+        }
+        if (ctx.json) printJson(rows);
+        if (bad) throw new Problem('InvalidInput', `${bad} of ${files.length} playbook(s) have errors`);
+      }),
     );
 
   program
@@ -101,11 +96,10 @@ export function registerPlaybookCommands(program: Command): void {
           param: z.array(z.string()).optional(),
           severity: z.string().optional(),
           by: z.string().optional(),
-          json: z.boolean().optional(),
         }),
-        async (o, name: string) => {
-          const progress = await runPlaybook(name, { ...o, by: o.by ?? currentUser(), mode: 'drill' });
-          if (o.json) return printJson(progress);
+        async (ctx, o, name: string) => {
+          const progress = await runPlaybook(ctx, name, { ...o, by: o.by ?? currentUser(), mode: 'drill' });
+          if (ctx.json) return printJson(progress);
           print(renderDrill(progress));
           if (progress.state !== 'resolved') process.exitCode = 1;
         },
@@ -125,8 +119,8 @@ export interface RunOptions {
 }
 
 /** Compile a playbook and start it; a drill waits for its end and returns the final progress. */
-export async function startPlaybook(name: string, o: RunOptions) {
-  const config = loadConfig();
+export async function startPlaybook(ctx: CommandContext, name: string, o: RunOptions) {
+  const config = ctx.config();
   const input = compileNamedPlaybook(name, {
     playbooksDir: config.playbooksDir,
     inventory: loadInventory(o.inventory ?? config.inventoryFile),
@@ -137,13 +131,13 @@ export async function startPlaybook(name: string, o: RunOptions) {
     home: config.home,
     ...(o.by ? { requestedBy: o.by } : {}),
   });
-  const client = await connectClient(config);
+  const client = await ctx.client();
   const started = await startIncident(client, input, { taskQueue: config.taskQueue, ...(o.id ? { id: o.id } : {}) });
   return { client, ...started };
 }
 
-async function runPlaybook(name: string, o: RunOptions) {
-  const { client, id, handle } = await startPlaybook(name, o);
+async function runPlaybook(ctx: CommandContext, name: string, o: RunOptions) {
+  const { client, id, handle } = await startPlaybook(ctx, name, o);
   await handle.result().catch(() => undefined);
   return getProgress(client, id);
 }

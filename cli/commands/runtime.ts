@@ -1,7 +1,6 @@
 /** dev and worker: the commands that run things. */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { loadConfig } from '../../common/config';
 import { createLogger, installRuntimeLogger } from '../../common/logger';
 import { connectClient, connectWorker } from '../../client/temporal';
 import { loadIntakeConfig, startIntake, type RunningIntake } from '../../intake';
@@ -19,8 +18,8 @@ export function registerRuntimeCommands(program: Command): void {
     )
     .option('--json', 'print the addresses as one JSON line when ready')
     .action(
-      action(z.object({ json: z.boolean().optional() }), async (o) => {
-        const config = loadConfig();
+      action(z.object({}), async (ctx, _o) => {
+        const config = ctx.config();
         const logger = createLogger(config.logLevel, 'dev');
         installRuntimeLogger(logger);
         const stack = await startStack(config, logger);
@@ -34,7 +33,7 @@ export function registerRuntimeCommands(program: Command): void {
         try {
           const worker = await createWorker({ connection, namespace: config.server.namespace, taskQueue: config.taskQueue, home: config.home, logger });
           intake = client ? await startIntake({ config: loadIntakeConfig(), client, taskQueue: config.taskQueue, logger }) : undefined;
-          if (o.json)
+          if (ctx.json)
             process.stdout.write(`${JSON.stringify({ address, uiUrl: stack.uiUrl ?? null, taskQueue: config.taskQueue, intakeUrl: intake?.url ?? null })}\n`);
           else
             print(
@@ -47,7 +46,7 @@ export function registerRuntimeCommands(program: Command): void {
           await client?.connection.close();
           await connection.close();
           await stack.stop();
-          if (!o.json) print('stopped; incidents are kept in the server database and resume on the next start');
+          if (!ctx.json) print('stopped; incidents are kept in the server database and resume on the next start');
         }
       }),
     );
@@ -57,10 +56,10 @@ export function registerRuntimeCommands(program: Command): void {
     .description('Find the Temporal CLI for the embedded server, installing it into .tools/ if missing; print its path')
     .option('--json', 'print JSON: {path, source}')
     .action(
-      action(z.object({ json: z.boolean().optional() }), async (o) => {
-        const logger = createLogger(loadConfig().logLevel, 'setup');
+      action(z.object({}), async (ctx, _o) => {
+        const logger = createLogger(ctx.config().logLevel, 'setup');
         const cli = await ensureTemporalCli(logger);
-        if (o.json) return printJson({ path: cli.path, source: cli.source });
+        if (ctx.json) return printJson({ path: cli.path, source: cli.source });
         print(`${cli.path} (${cli.source})`);
       }),
     );
@@ -69,5 +68,5 @@ export function registerRuntimeCommands(program: Command): void {
     .command('worker')
     .description('Run a worker against the configured Temporal server (TEMPORAL_ADDRESS, or the embedded one); its logs are JSON lines on stderr')
     .option('--json', 'accepted for symmetry: the worker prints nothing on stdout, and its logs are JSON already')
-    .action(action(z.object({ json: z.boolean().optional() }), () => runWorker()));
+    .action(action(z.object({}), () => runWorker()));
 }

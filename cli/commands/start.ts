@@ -1,12 +1,10 @@
 /** start: an incident from a playbook (the usual way) or from a raw incident file. */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { loadConfig } from '../../common/config';
 import { Problem } from '../../common/errors';
 import { getProgress, parseIncident, startIncident } from '../../client/incidents';
-import { connectClient } from '../../client/temporal';
 import { INCIDENT_CLASSES } from '../../contract';
-import { action, print, printJson } from '../command';
+import { action, print, printJson, type CommandContext } from '../command';
 import { renderProgress } from '../format';
 import { loadDataFile } from '../../common/data-file';
 import { currentUser } from '../options';
@@ -48,18 +46,17 @@ export function registerStartCommand(program: Command): void {
             .optional(),
           by: z.string().min(1).max(200).optional(),
           wait: z.boolean().optional(),
-          json: z.boolean().optional(),
         }),
-        async (o, playbook?: string) => {
+        async (ctx, o, playbook?: string) => {
           if (playbook && o.file) throw new Problem('InvalidInput', 'give a playbook or -f <incident file>, not both');
           if (!playbook && !o.file && !o.step) throw new Problem('InvalidInput', 'name a playbook (`tourniquet playbook list`) or give -f <incident file>');
           const by = o.by ?? currentUser();
-          const started = playbook ? await startPlaybook(playbook, { ...o, by, mode: o.dryRun ? 'drill' : 'live' }) : await startRaw({ ...o, by });
+          const started = playbook ? await startPlaybook(ctx, playbook, { ...o, by, mode: o.dryRun ? 'drill' : 'live' }) : await startRaw(ctx, { ...o, by });
           const { client, id, handle } = started;
-          if (!o.wait && !o.dryRun) return o.json ? printJson({ id }) : print(id);
+          if (!o.wait && !o.dryRun) return ctx.json ? printJson({ id }) : print(id);
           await handle.result().catch(() => undefined);
           const progress = await getProgress(client, id);
-          if (o.json) printJson(progress);
+          if (ctx.json) printJson(progress);
           else print(progress.mode === 'drill' ? renderDrill(progress) : renderProgress(progress));
           if (progress.state !== 'resolved') process.exitCode = 1;
         },
@@ -67,17 +64,20 @@ export function registerStartCommand(program: Command): void {
     );
 }
 
-async function startRaw(o: {
-  file?: string | undefined;
-  class?: string | undefined;
-  severity?: string | undefined;
-  title?: string | undefined;
-  target?: string[] | undefined;
-  step?: string[] | undefined;
-  id?: string | undefined;
-  dryRun?: boolean | undefined;
-  by: string;
-}) {
+async function startRaw(
+  ctx: CommandContext,
+  o: {
+    file?: string | undefined;
+    class?: string | undefined;
+    severity?: string | undefined;
+    title?: string | undefined;
+    target?: string[] | undefined;
+    step?: string[] | undefined;
+    id?: string | undefined;
+    dryRun?: boolean | undefined;
+    by: string;
+  },
+) {
   const base = (o.file ? loadDataFile(o.file) : {}) as Record<string, unknown>;
   if (typeof base !== 'object' || base === null || Array.isArray(base)) throw new Problem('InvalidInput', `${o.file}: must hold one object`);
   const draft = {
@@ -90,8 +90,8 @@ async function startRaw(o: {
     ...(base.requestedBy === undefined ? { requestedBy: o.by } : {}),
     ...(o.step ? { steps: [...((base.steps as unknown[]) ?? []), ...o.step.map(parseStepFlag)] } : {}),
   };
-  const config = loadConfig();
-  const client = await connectClient(config);
+  const config = ctx.config();
+  const client = await ctx.client();
   return { client, ...(await startIncident(client, parseIncident(draft), { taskQueue: config.taskQueue, ...(o.id ? { id: o.id } : {}) })) };
 }
 

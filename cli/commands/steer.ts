@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { cancelIncident, pauseIncident, resumeIncident } from '../../client/incidents';
-import { action, envClient, print, printJson } from '../command';
+import { action, print, printJson } from '../command';
 
 const json = z.boolean().optional();
 
@@ -15,9 +15,9 @@ export function registerSteerCommands(program: Command): void {
     .option('--reason <text>', 'why')
     .option('--json', 'print JSON')
     .action(
-      action(z.object({ by: z.string().min(1), reason: z.string().optional(), json }), async (o, id: string) => {
-        await pauseIncident(await envClient(), id, { by: o.by, ...(o.reason ? { reason: o.reason } : {}) });
-        if (o.json) return printJson({ id, paused: true, by: o.by });
+      action(z.object({ by: z.string().min(1), reason: z.string().optional(), json }), async (ctx, o, id: string) => {
+        await pauseIncident(await ctx.client(), id, { by: o.by, ...(o.reason ? { reason: o.reason } : {}) });
+        if (ctx.json) return printJson({ id, paused: true, by: o.by });
         print(`paused ${id} as ${o.by}: no new step starts until \`tourniquet resume ${id} --by <name>\``);
       }),
     );
@@ -30,9 +30,9 @@ export function registerSteerCommands(program: Command): void {
     .option('--comment <text>', 'why')
     .option('--json', 'print JSON')
     .action(
-      action(z.object({ by: z.string().min(1), comment: z.string().optional(), json }), async (o, id: string) => {
-        await resumeIncident(await envClient(), id, { by: o.by, ...(o.comment ? { comment: o.comment } : {}) });
-        if (o.json) return printJson({ id, paused: false, by: o.by });
+      action(z.object({ by: z.string().min(1), comment: z.string().optional(), json }), async (ctx, o, id: string) => {
+        await resumeIncident(await ctx.client(), id, { by: o.by, ...(o.comment ? { comment: o.comment } : {}) });
+        if (ctx.json) return printJson({ id, paused: false, by: o.by });
         print(`resumed ${id} as ${o.by}`);
       }),
     );
@@ -43,9 +43,9 @@ export function registerSteerCommands(program: Command): void {
     .argument('<id>', 'incident id')
     .option('--json', 'print JSON')
     .action(
-      action(z.object({ json }), async (o, id: string) => {
-        await cancelIncident(await envClient(), id);
-        if (o.json) return printJson({ id, cancelRequested: true });
+      action(z.object({ json }), async (ctx, o, id: string) => {
+        await cancelIncident(await ctx.client(), id);
+        if (ctx.json) return printJson({ id, cancelRequested: true });
         print(`cancellation of ${id} requested: its changes are being undone; follow with \`tourniquet watch ${id}\``);
       }),
     );
