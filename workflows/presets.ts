@@ -13,18 +13,25 @@ export const RETRY = {
 } as const satisfies Record<string, RetryPolicy>;
 
 export const TIMEOUTS = {
-  /** Quick local actions. */
+  /** Quick local actions that only read or report. */
   short: { startToCloseTimeout: '1m' },
+  /**
+   * Quick actions that change the world (containment and its undo). The heartbeat matters when
+   * a worker dies, or when a server outage outlasts the SDK's retries of the completion: the
+   * retry comes after 10 s instead of the whole start-to-close minute. The step's journal makes
+   * that retry finish or replay the first attempt's work instead of doing it twice.
+   */
+  contain: { startToCloseTimeout: '1m', heartbeatTimeout: '10s' },
   /** Copying, archiving: heartbeats so a dead worker is noticed in seconds, not minutes. */
   long: { startToCloseTimeout: '30m', heartbeatTimeout: '10s' },
 } as const satisfies Record<string, ActivityOptions>;
 
 const ACTION_PRESET: Record<ActionName, { retry: RetryPolicy; timeouts: ActivityOptions }> = {
-  stopService: { retry: RETRY.standard, timeouts: TIMEOUTS.short },
-  startService: { retry: RETRY.standard, timeouts: TIMEOUTS.short },
+  stopService: { retry: RETRY.standard, timeouts: TIMEOUTS.contain },
+  startService: { retry: RETRY.standard, timeouts: TIMEOUTS.contain },
   captureEvidence: { retry: RETRY.standard, timeouts: TIMEOUTS.long },
   snapshotDisk: { retry: RETRY.standard, timeouts: TIMEOUTS.long },
-  rotateKey: { retry: RETRY.standard, timeouts: TIMEOUTS.short },
+  rotateKey: { retry: RETRY.standard, timeouts: TIMEOUTS.contain },
   restoreBackup: { retry: RETRY.standard, timeouts: TIMEOUTS.long },
   smokeTest: { retry: RETRY.patient, timeouts: TIMEOUTS.short },
   runCommand: { retry: RETRY.standard, timeouts: TIMEOUTS.long },
@@ -34,15 +41,28 @@ const ACTION_PRESET: Record<ActionName, { retry: RetryPolicy; timeouts: Activity
   scanLeaks: { retry: RETRY.standard, timeouts: TIMEOUTS.long },
   quarantine: { retry: RETRY.standard, timeouts: TIMEOUTS.long },
   unquarantine: { retry: RETRY.standard, timeouts: TIMEOUTS.long },
-  lockNetwork: { retry: RETRY.standard, timeouts: TIMEOUTS.short },
-  unlockNetwork: { retry: RETRY.standard, timeouts: TIMEOUTS.short },
+  lockNetwork: { retry: RETRY.standard, timeouts: TIMEOUTS.contain },
+  unlockNetwork: { retry: RETRY.standard, timeouts: TIMEOUTS.contain },
   sweepHost: { retry: RETRY.standard, timeouts: TIMEOUTS.long },
   notify: { retry: RETRY.patient, timeouts: TIMEOUTS.short },
 };
 
-/** Activity options for one step: its action's preset, overridden by what the step says. */
-export function activityOptionsFor(step: Step): ActivityOptions {
-  const preset = ACTION_PRESET[step.action];
+/**
+ * The `patched` id under which the `contain` preset got its heartbeat. Incidents started
+ * before it schedule those steps as `short` still, so their histories replay unchanged.
+ */
+export const CONTAIN_HEARTBEAT_PATCH = 'contain-heartbeat';
+
+/** Does this action's preset depend on {@link CONTAIN_HEARTBEAT_PATCH}? */
+export const usesContainPreset = (action: ActionName): boolean => ACTION_PRESET[action].timeouts === TIMEOUTS.contain;
+
+/**
+ * Activity options for one step: its action's preset, overridden by what the step says.
+ * `containHeartbeat: false` gives the `contain` actions the `short` preset of older incidents.
+ */
+export function activityOptionsFor(step: Step, { containHeartbeat = true }: { containHeartbeat?: boolean } = {}): ActivityOptions {
+  const base = ACTION_PRESET[step.action];
+  const preset = !containHeartbeat && base.timeouts === TIMEOUTS.contain ? { ...base, timeouts: TIMEOUTS.short } : base;
   const retry: RetryPolicy = { ...preset.retry };
   if (step.retry?.maximumAttempts !== undefined) retry.maximumAttempts = step.retry.maximumAttempts;
   if (step.retry?.initialInterval !== undefined) retry.initialInterval = step.retry.initialInterval as RetryPolicy['initialInterval'];
