@@ -3,7 +3,7 @@
  * its command line (a self-hosted cluster; the dev server gets `--search-attribute`).
  * Both steps skip what exists, so they can run on every deploy.
  */
-import type { Connection } from '@temporalio/client';
+import type { ConnectionLike } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTES } from '../../workflows/contract';
@@ -11,10 +11,13 @@ import { SEARCH_ATTRIBUTES } from '../../workflows/contract';
 const { IndexedValueType } = temporal.api.enums.v1;
 const INDEXED_TYPE = { Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD } as const;
 
+/** What these calls need of a client's connection. */
+type Services = Pick<ConnectionLike, 'workflowService' | 'operatorService'>;
+
 const isNotFound = (err: unknown) => (err as { code?: number }).code === 5;
 
 /** Register the namespace unless it exists. `retention`: how long closed incidents stay readable ('720h'). */
-export async function ensureNamespace(connection: Connection, namespace: string, retention: string): Promise<'created' | 'exists'> {
+export async function ensureNamespace(connection: Services, namespace: string, retention: string): Promise<'created' | 'exists'> {
   try {
     await connection.workflowService.describeNamespace({ namespace });
     return 'exists';
@@ -33,7 +36,7 @@ export async function ensureNamespace(connection: Connection, namespace: string,
  * Add the search attributes the incident workflow sets, skipping those present. Right after a
  * namespace is created the server may not know it yet for ~1 s: retried until `timeoutMs`.
  */
-export async function registerSearchAttributes(connection: Connection, namespace: string, timeoutMs = 30_000): Promise<{ added: string[]; present: string[] }> {
+export async function registerSearchAttributes(connection: Services, namespace: string, timeoutMs = 30_000): Promise<{ added: string[]; present: string[] }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
