@@ -2,7 +2,7 @@
  * A self-hosted Temporal cluster: `setup --cluster` prepares one for tourniquet, `cluster
  * build` and `cluster up` run the tested topology on this machine (see docs/operations.md).
  */
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -65,6 +65,8 @@ export function registerClusterCommands(program: Command): void {
         const binaries = await ensureClusterBinaries(logger);
         const dir = o.dir ? resolve(o.dir) : mkdtempSync(join(tmpdir(), 'tourniquet-cluster-'));
         mkdirSync(dir, { recursive: true });
+        // As root, PostgreSQL runs as the postgres user, who must be able to reach the folder.
+        if (!o.dir) chmodSync(dir, 0o711);
         const running = await startLocalCluster({ dir, binaries, logger, namespace: config.server.namespace, retention: o.retention });
         const { address, namespace, ports } = running;
         if (o.json) process.stdout.write(`${JSON.stringify({ address, namespace, dir, ports })}\n`);

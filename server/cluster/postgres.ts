@@ -4,8 +4,8 @@
  * as root, so as root every command runs as the `postgres` user (`runuser`).
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { execa } from 'execa';
 import type { Logger } from 'pino';
@@ -63,6 +63,9 @@ export async function startPostgres(o: { dir: string; port: number; logger: Logg
   if (owner) {
     // The folders above must be traversable by postgres; the data folder is its own.
     chmodSync(o.dir, 0o711);
+    for (let d = dirname(o.dir); d !== dirname(d); d = dirname(d)) {
+      if ((statSync(d).mode & 0o001) === 0) throw new CliError('StartupFailed', `PostgreSQL runs as the postgres user, which cannot reach ${o.dir}: ${d} is not traversable by others (chmod o+x ${d}, or choose a folder elsewhere)`);
+    }
     for (const p of [dataDir, socketDir, logFile]) chownSync(p, owner.uid, owner.gid);
   }
   const run = (tool: string, args: string[]) => {
