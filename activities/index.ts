@@ -1,6 +1,6 @@
 /**
  * `createActivities(deps)`: every action a step can name, bound to its dependencies.
- * The keys are the action names of `workflows/contract/actions.ts`.
+ * The keys are the action names of `contract/catalogue.ts`.
  */
 import type { ActivityActionName, StepContext, StepResult } from '../contract';
 import { commandActivities } from './command';

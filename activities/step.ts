@@ -37,6 +37,9 @@ export interface StepDefinition<A extends ActionName> {
   plan: PlanImpl<A>;
 }
 
+/** How often a running step heartbeats; well under the shortest heartbeat timeout a preset sets (10 s). */
+const STEP_HEARTBEAT_MS = 2_000;
+
 export function defineStep<A extends ActionName>(deps: ActivityDeps, action: A, definition: StepDefinition<A>) {
   const journal = new Journal(deps.home);
   return async (ctx: StepContext, rawArgs: unknown): Promise<StepResult> => {
@@ -58,6 +61,12 @@ export function defineStep<A extends ActionName>(deps: ActivityDeps, action: A, 
         return { ...previous.result, attempt, replayed: true };
       }
       let record = previous?.record;
+      // A steady heartbeat for as long as the step runs, with the step's own latest details:
+      // steps with a heartbeat timeout are then noticed within it when their worker dies,
+      // whether or not their implementation heartbeats along the way.
+      let details: unknown;
+      const beat = () => (details === undefined ? context.heartbeat() : context.heartbeat(details));
+      const ticker = setInterval(beat, STEP_HEARTBEAT_MS);
       const io: StepIO = {
         deps,
         key,
@@ -67,11 +76,15 @@ export function defineStep<A extends ActionName>(deps: ActivityDeps, action: A, 
           record = next;
           journal.write({ key, action, state: 'pending', at: deps.now().toISOString(), record });
         },
-        heartbeat: (details) => context.heartbeat(details),
+        heartbeat: (next) => {
+          details = next;
+          beat();
+        },
         signal: context.cancellationSignal,
         progress: ctx.progress,
       };
-      const result = await definition.run(io, parsed.data as ActionArgs<A>);
+      beat();
+      const result = await definition.run(io, parsed.data as ActionArgs<A>).finally(() => clearInterval(ticker));
       journal.write({ key, action, state: 'done', at: deps.now().toISOString(), ...(record ? { record } : {}), result });
       deps.logger.info({ action, step: ctx.stepId, attempt }, result.summary);
       return { ...result, attempt };

@@ -3,7 +3,11 @@
  * intake takes deliveries and turns them into incidents. Prints figures and checks the
  * invariants (incidents = M, duplicates = 0, lost = 0); exits non-zero when one fails.
  *
- * Everything on loopback: a headless Temporal dev server (own SQLite file, free port; on tmpfs,
+ * With TEMPORAL_ADDRESS set (and TEMPORAL_NAMESPACE, TLS or API key settings as for any
+ * command), it targets that server instead, e.g. a cluster from `tourniquet cluster up`; it
+ * counts only the incidents of its own task queue there.
+ *
+ * Otherwise everything on loopback: a headless Temporal dev server (own SQLite file, free port; on tmpfs,
  * /dev/shm, when there is one, so the figures are the engine's and not the disk's fsync latency:
  * `--db-dir` puts it elsewhere), a `tourniquet worker` process as in production, and in this
  * process the intake (generic endpoint, bearer token) and a client
@@ -27,6 +31,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
+import { loadConfig } from '../common/config';
+import { connectClient } from '../client/temporal';
 import { z } from 'zod';
 import { Problem } from '../common/errors';
 import { getProgress } from '../client/incidents';
@@ -252,30 +258,35 @@ async function main(): Promise<void> {
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', 'bench');
   installRuntimeLogger(logger);
 
-  const cli = await ensureTemporalCli(logger);
+  const config = loadConfig();
+  const external = config.server.external;
+  const cli = external ? undefined : await ensureTemporalCli(logger);
   const dir = mkdtempSync(join(tmpdir(), 'tourniquet-bench-intake-'));
   const dbDir = mkdtempSync(join(o['db-dir'] ?? defaultDbDir(), 'tourniquet-bench-intake-db-'));
   let server: DevServer | undefined;
   let ok = false;
   let failed = false;
   try {
-    server = await startDevServer({
-      cliPath: cli.path,
-      dbFile: join(dbDir, 'db.sqlite'),
-      port: await freePort(),
-      uiPort: false,
-      logFile: join(dir, 'temporal-server.log'),
-      logger,
-    });
-    stopOnSignal(server, dir);
+    if (cli) {
+      server = await startDevServer({
+        cliPath: cli.path,
+        dbFile: join(dbDir, 'db.sqlite'),
+        port: await freePort(),
+        uiPort: false,
+        logFile: join(dir, 'temporal-server.log'),
+        logger,
+      });
+      stopOnSignal(server, dir);
+    }
     mkdirSync(join(dir, 'templates'));
     writeFileSync(join(dir, 'templates', 'bench.yaml'), TEMPLATE);
     writeFileSync(join(dir, 'routes.yaml'), ROUTES);
 
-    const connection = await Connection.connect({ address: server.address });
-    const client = new Client({ connection });
+    const address = server?.address ?? config.server.address;
+    const client = server ? new Client({ connection: await Connection.connect({ address }) }) : await connectClient(config);
+    const connection = client.connection;
     const taskQueue = `bench-intake-${randomBytes(4).toString('hex')}`;
-    const worker = await startWorkerProcess(client, server.address, taskQueue, join(dir, 'home'), join(dir, 'worker.log'));
+    const worker = await startWorkerProcess(client, address, taskQueue, join(dir, 'home'), join(dir, 'worker.log'));
     const token = randomBytes(24).toString('hex');
     const intake = await startIntake({
       config: loadIntakeConfig({ TOURNIQUET_INTAKE_GENERIC_TOKEN: token }, { port: 0, routes: join(dir, 'routes.yaml'), templates: join(dir, 'templates') }),
@@ -299,7 +310,8 @@ async function main(): Promise<void> {
       );
 
       const runs: string[] = [];
-      for await (const wf of client.workflow.list({ query: `WorkflowType = '${WORKFLOW_TYPE}'` })) runs.push(wf.workflowId);
+      // Only this run's task queue: on a shared server other incidents exist.
+      for await (const wf of client.workflow.list({ query: `WorkflowType = '${WORKFLOW_TYPE}' AND TaskQueue = '${taskQueue}'` })) runs.push(wf.workflowId);
       let missing = 0;
       let twice = 0;
       let recorded = 0;
@@ -321,17 +333,10 @@ async function main(): Promise<void> {
       const lost = failedPosts + missing;
       failed = incidents !== o.fingerprints || duplicates !== 0 || lost !== 0;
       const idle = await baseline(intake, client, token, o.baseline, tag);
-      report(argv, o, `${cli.path}, database in ${dbDir.startsWith('/dev/shm') ? '/dev/shm (tmpfs)' : dbDir}`, run, {
-        incidents,
-        duplicates,
-        lost,
-        recorded,
-        twice,
-        missing,
-        containMs,
-        failedPosts,
-        idle,
-      });
+      const target = cli
+        ? `Temporal dev server (headless, SQLite): ${cli.path}, database in ${dbDir.startsWith('/dev/shm') ? '/dev/shm (tmpfs)' : dbDir}`
+        : `the Temporal server at TEMPORAL_ADDRESS=${address}, namespace ${config.server.namespace}`;
+      report(argv, o, target, run, { incidents, duplicates, lost, recorded, twice, missing, containMs, failedPosts, idle });
     } finally {
       await intake.close();
       await worker.stop();
@@ -363,7 +368,7 @@ async function startWorkerProcess(client: Client, address: string, taskQueue: st
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the worker exited during start-up; see ${logFile}`);
     // The task queue type defaults to workflow: a worker polling it has finished starting.
-    const r = await client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: taskQueue } });
+    const r = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: taskQueue } });
     if ((r.pollers?.length ?? 0) > 0) break;
     if (Date.now() > deadline) throw new Error(`the worker did not poll within 120 s; see ${logFile}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -400,14 +405,14 @@ interface Counts {
   idle: number[];
 }
 
-function report(argv: string[], o: Options, cli: string, run: PostRun, c: Counts): void {
+function report(argv: string[], o: Options, target: string, run: PostRun, c: Counts): void {
   const cpu = cpus();
   const ms = (v: number) => `${v.toFixed(1)} ms`;
   const row = (label: string, value: string) => say(`  ${label.padEnd(40)} ${value}`);
   const verdict = (good: boolean) => (good ? 'ok' : 'FAILED');
   say(`== tourniquet alert intake: ${invocation(argv)} ==`);
   say(`  ${new Date().toISOString()}, node ${process.version}, ${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown CPU'}`);
-  say(`  Temporal dev server (headless, SQLite): ${cli}`);
+  say(`  ${target}`);
   say('  a `tourniquet worker` process; the intake and the poster in this process; loopback only');
   say();
   row('alerts posted (N)', String(o.alerts));

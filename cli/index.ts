@@ -3,6 +3,7 @@
  * one line that says what to fix.
  */
 import { Command } from 'commander';
+import { registerClusterCommands } from './commands/cluster';
 import { registerDecisionCommands } from './commands/decide';
 import { registerEvidenceCommands } from './commands/evidence';
 import { registerFollowCommands, registerIncidentCommands } from './commands/incident';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerPlaybookCommands(program);
   registerEvidenceCommands(program);
   registerIntakeCommand(program);
+  registerClusterCommands(program);
   return program;
 }
 

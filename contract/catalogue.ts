@@ -17,8 +17,11 @@ export interface ActionTraits {
   mutating: boolean;
   /** The phase a step of this action runs in when it does not say. */
   phase: Phase;
-  /** Its timeout preset (`TIMEOUTS` in the workflow): short local actions, or long copies that heartbeat. */
-  timeout: 'short' | 'long';
+  /**
+   * Its timeout preset (`TIMEOUTS` in the workflow): `short` local reads and reports, `contain`
+   * quick changes that heartbeat (a dead worker is noticed in 10 s), `long` copies that heartbeat.
+   */
+  timeout: 'short' | 'contain' | 'long';
   /** Its retry preset (`RETRY` in the workflow). */
   retry: 'standard' | 'patient';
   /**
@@ -43,11 +46,11 @@ const reads = { mutating: false, undo: 'nothing', investigates: false, scrubs: f
 const changes = { mutating: true, undo: 'engine', investigates: false, scrubs: false, announces: false, note: 'none', runsIn: 'activity' } as const;
 
 export const ACTIONS = {
-  stopService: { ...changes, phase: 'freeze', timeout: 'short', retry: 'standard', note: 'contained' },
-  startService: { ...changes, phase: 'recover', timeout: 'short', retry: 'standard' },
+  stopService: { ...changes, phase: 'freeze', timeout: 'contain', retry: 'standard', note: 'contained' },
+  startService: { ...changes, phase: 'recover', timeout: 'contain', retry: 'standard' },
   captureEvidence: { ...reads, phase: 'preserve', timeout: 'long', retry: 'standard', investigates: true },
   snapshotDisk: { ...reads, phase: 'preserve', timeout: 'long', retry: 'standard', investigates: true },
-  rotateKey: { ...changes, phase: 'contain', timeout: 'short', retry: 'standard', undo: 'impossible', note: 'contained' },
+  rotateKey: { ...changes, phase: 'contain', timeout: 'contain', retry: 'standard', undo: 'impossible', note: 'contained' },
   restoreBackup: { ...changes, phase: 'recover', timeout: 'long', retry: 'standard', note: 'contained' },
   smokeTest: { ...reads, phase: 'verify', timeout: 'short', retry: 'patient' },
   recordControl: { ...reads, phase: 'learn', timeout: 'short', retry: 'standard', runsIn: 'workflow' },
@@ -56,8 +59,8 @@ export const ACTIONS = {
   scanLeaks: { ...reads, phase: 'contain', timeout: 'long', retry: 'standard', investigates: true },
   quarantine: { ...changes, phase: 'contain', timeout: 'long', retry: 'standard', scrubs: true, note: 'contained' },
   unquarantine: { ...changes, phase: 'recover', timeout: 'long', retry: 'standard' },
-  lockNetwork: { ...changes, phase: 'contain', timeout: 'short', retry: 'standard', note: 'contained' },
-  unlockNetwork: { ...changes, phase: 'recover', timeout: 'short', retry: 'standard' },
+  lockNetwork: { ...changes, phase: 'contain', timeout: 'contain', retry: 'standard', note: 'contained' },
+  unlockNetwork: { ...changes, phase: 'recover', timeout: 'contain', retry: 'standard' },
   sweepHost: { ...reads, phase: 'preserve', timeout: 'long', retry: 'standard', investigates: true },
   // Status updates go out in every phase: give the step a `phase` to keep the incident's where it is.
   notify: { ...reads, phase: 'classify', timeout: 'short', retry: 'patient', announces: true },

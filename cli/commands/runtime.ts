@@ -6,6 +6,7 @@ import { connectClient, connectWorker } from '../../client/temporal';
 import { loadIntakeConfig, startIntake, type RunningIntake } from '../../intake';
 import { startStack } from '../../server/stack';
 import { ensureTemporalCli } from '../../server/temporal-cli';
+import { setupCluster } from './cluster';
 import { createWorker } from '../../worker/create';
 import { runWorker } from '../../worker/main';
 import { action, print, printJson } from '../command';
@@ -53,15 +54,24 @@ export function registerRuntimeCommands(program: Command): void {
 
   program
     .command('setup')
-    .description('Find the Temporal CLI for the embedded server, installing it into .tools/ if missing; print its path')
-    .option('--json', 'print JSON: {path, source}')
+    .description(
+      'Find the Temporal CLI for the embedded server, installing it into .tools/ if missing; print its path. ' +
+        'With --cluster: on the server named by TEMPORAL_ADDRESS, create the namespace if missing and register the search attributes incidents set',
+    )
+    .option('--cluster', 'set up the namespace (TEMPORAL_NAMESPACE) and search attributes on the external server at TEMPORAL_ADDRESS instead')
+    .option('--retention <duration>', 'with --cluster: how long closed incidents stay readable, for a namespace created now', '720h')
+    .option('--json', 'print JSON: {path, source}, or with --cluster {address, namespace, created, added, present}')
     .action(
-      action(z.object({}), async (ctx, _o) => {
-        const logger = createLogger(ctx.config().logLevel, 'setup');
-        const cli = await ensureTemporalCli(logger);
-        if (ctx.json) return printJson({ path: cli.path, source: cli.source });
-        print(`${cli.path} (${cli.source})`);
-      }),
+      action(
+        z.object({ cluster: z.boolean().optional(), retention: z.string().regex(/^\d+[hm]$/, 'a duration in hours or minutes, like 720h') }),
+        async (ctx, o) => {
+          const logger = createLogger(ctx.config().logLevel, 'setup');
+          if (o.cluster) return setupCluster(ctx.config(), o.retention, ctx.json);
+          const cli = await ensureTemporalCli(logger);
+          if (ctx.json) return printJson({ path: cli.path, source: cli.source });
+          print(`${cli.path} (${cli.source})`);
+        },
+      ),
     );
 
   program

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { incidentId, parseIncident } from '../../client/incidents';
 import { Problem } from '../../common/errors';
 import { incidentInputSchema, formatIssues } from '../../contract';
-import { activityOptionsFor } from '../../workflows/presets';
+import { activityOptionsFor, usesContainPreset } from '../../workflows/presets';
 
 const valid = {
   class: 'secret-exposure',
@@ -81,6 +81,15 @@ describe('activity option presets', () => {
     assert.equal(options.retry?.backoffCoefficient, 2, 'unset fields keep the preset');
     assert.equal(options.heartbeatTimeout, '3s');
     assert.equal(options.startToCloseTimeout, '30m');
+  });
+
+  it('gives containment steps a heartbeat timeout, except in incidents started before the patch', () => {
+    const step = parseIncident({ ...valid, steps: [{ id: 'lock', action: 'lockNetwork', args: { allow: ['127.0.0.1'] } }] }).steps[0]!;
+    assert.ok(usesContainPreset('lockNetwork') && usesContainPreset('stopService') && usesContainPreset('rotateKey'));
+    assert.ok(!usesContainPreset('notify'), 'read-only or reporting actions keep the short preset');
+    assert.equal(activityOptionsFor(step).heartbeatTimeout, '10s');
+    assert.equal(activityOptionsFor(step).startToCloseTimeout, '1m');
+    assert.equal(activityOptionsFor(step, { containHeartbeat: false }).heartbeatTimeout, undefined, 'replaying old incidents: no heartbeat');
   });
 
   it('rejects durations it cannot read', () => {
