@@ -1,9 +1,12 @@
 /**
- * The self-hosted Temporal server and its schema tool, built from the server's Go module and
- * cached under `.tools/` (Go's build and module caches too, so a rebuild is a link step).
+ * The self-hosted Temporal server and its schema tool, built from the server's Go module into
+ * `.tools/`. Go's build and module caches live in the user's cache folder
+ * (`$TOURNIQUET_GO_CACHE`, default `~/.cache/tourniquet/go`), so every clone on a machine, CI's
+ * fresh one included, rebuilds with a link step instead of a cold build.
  * No registry reachable from CI ships a prebuilt server; `go install` is the way.
  */
 import { existsSync, mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { Logger } from 'pino';
@@ -16,7 +19,7 @@ export const TEMPORAL_SERVER_VERSION = '1.32.2';
 export const GO_TOOLCHAIN = 'go1.26.10';
 
 export const CLUSTER_BIN_DIR = join(TOOLS_DIR, `temporal-server-${TEMPORAL_SERVER_VERSION}`, 'bin');
-const GO_DIR = join(TOOLS_DIR, 'go');
+const GO_DIR = process.env.TOURNIQUET_GO_CACHE ?? join(homedir(), '.cache', 'tourniquet', 'go');
 
 export interface ClusterBinaries {
   /** `server`: every Temporal service, chosen with `start --service`. */
@@ -56,7 +59,7 @@ export async function ensureClusterBinaries(logger: Logger): Promise<ClusterBina
       GOBIN: CLUSTER_BIN_DIR,
       GOCACHE: join(GO_DIR, 'cache'),
       GOMODCACHE: join(GO_DIR, 'mod'),
-      // -modcacherw: the module cache stays deletable by a plain `rm -rf .tools`.
+      // -modcacherw: the module cache stays deletable by a plain `rm -rf`.
       GOFLAGS: '-buildvcs=false -modcacherw',
     },
   }).catch((err: Error) => ({ exitCode: -1, all: err.message }));
