@@ -5,13 +5,15 @@
  *
  * Isolation: OPENCLAW_STATE_DIR, OPENCLAW_CONFIG_PATH, OPENCLAW_HOME and HOME point into the
  * temp folder; `logging.file` is set before anything runs so nothing logs to /tmp/openclaw;
- * Bonjour (mDNS), update checks, telemetry and helper downloads are off. One leak remains:
- * OpenClaw keeps zero-byte SQLite lock files in /tmp/openclaw-state-locks-<uid>/ (path
- * hard-coded), one per database path, so parallel gateways do not collide.
+ * Bonjour (mDNS), update checks, telemetry and helper downloads are off. Two leaks remain,
+ * both hard-coded to /tmp: CLI calls create an empty /tmp/openclaw/ (removed on stop when it
+ * was not there before and is still empty), and OpenClaw keeps zero-byte SQLite lock files in
+ * /tmp/openclaw-state-locks-<uid>/, one per database path (left alone: another gateway on
+ * this machine may hold them; parallel gateways do not collide).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,6 +134,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   delete env.NODE_OPTIONS;
   for (const key of Object.keys(env)) if (key.startsWith('NODE_TEST')) delete env[key];
 
+  const defaultLogDir = '/tmp/openclaw';
+  const hadDefaultLogDir = existsSync(defaultLogDir);
+
   const out = openSync(outputPath, 'a');
   const child = spawn(install.node, [install.openclawEntry, 'gateway', 'run', '--port', String(port)], {
     cwd: root,
@@ -180,6 +185,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         while (alive(pid)) await sleep(100);
       }
       if (!options.keep) rmSync(root, { recursive: true, force: true });
+      if (!hadDefaultLogDir) removeIfEmpty(defaultLogDir);
     },
   };
 
@@ -227,6 +233,14 @@ function alive(pid: number): boolean {
     return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return false;
+  }
+}
+
+function removeIfEmpty(dir: string): void {
+  try {
+    if (readdirSync(dir).length === 0) rmdirSync(dir);
+  } catch {
+    // Gone already, or someone else's files in it.
   }
 }
 
