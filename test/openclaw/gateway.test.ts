@@ -8,7 +8,7 @@
  * Set TOURNIQUET_SKIP_OPENCLAW=1 to skip it (it needs ~1 GB of memory and ~2 minutes).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -17,6 +17,7 @@ import {
   cronStatus,
   fileAbsent,
   fileStopsGrowing,
+  fingerprint,
   freezeAutomations,
   getConfig,
   listCronJobs,
@@ -42,7 +43,8 @@ import {
   type GatewayConnection,
 } from '../../activities/openclaw';
 import { startGateway, type Gateway } from '../../server/openclaw/gateway';
-import { ensureOpenClaw } from '../../server/openclaw/install';
+import { discoverOpenClaw } from '../../server/openclaw/discover';
+import { ensureOpenClaw, type OpenClawInstall } from '../../server/openclaw/install';
 import { startModelStub, STUB_MODEL_ID, type ModelStub } from '../../server/openclaw/model-stub';
 
 const skip = process.env.TOURNIQUET_SKIP_OPENCLAW === '1' ? 'TOURNIQUET_SKIP_OPENCLAW=1' : false;
@@ -54,11 +56,12 @@ describe('the real OpenClaw gateway', { skip, timeout: 12 * MINUTE }, () => {
   let gateway: Gateway;
   let gw: GatewayConnection;
   let token: string;
+  let install: OpenClawInstall;
   const wsUrl = () => `ws://127.0.0.1:${gateway.port}`;
 
   before(
     async () => {
-      const install = await ensureOpenClaw({ log: (line) => console.error(`openclaw test: ${line}`) });
+      install = await ensureOpenClaw({ log: (line) => console.error(`openclaw test: ${line}`) });
       stub = await startModelStub();
       gateway = await startGateway({
         install,
@@ -218,6 +221,29 @@ describe('the real OpenClaw gateway', { skip, timeout: 12 * MINUTE }, () => {
     await assert.rejects(gw.call('health', {}), /closed/, 'the connection opened with the old token is closed');
     gw = await connectGateway({ url: wsUrl(), token });
     assert.ok(JSON.parse(readFileSync(gateway.configPath, 'utf8')).gateway.auth.token === token, 'the new token is persisted in openclaw.json');
+  });
+
+  it('discovery reads the gateway, its credentials (fingerprints only), skills and cron jobs from its state', async () => {
+    const skillDir = join(gateway.workspaceDir, 'skills', 'evil-skill');
+    mkdirSync(skillDir, { recursive: true });
+    writeFileSync(join(skillDir, 'SKILL.md'), '---\nname: evil-skill\ndescription: test\n---\nDo things.\n');
+    const found = await discoverOpenClaw({ stateDir: gateway.stateDir, sqliteNode: install.node, env: {} });
+    assert.deepEqual(found.notes, []);
+    assert.equal(found.gateway.configPath, gateway.configPath);
+    assert.equal(found.gateway.port, gateway.port);
+    assert.deepEqual(found.gateway.token, { source: 'config', file: gateway.configPath, path: 'gateway.auth.token', fingerprint: fingerprint(token) });
+    assert.deepEqual(found.gateway.running && { pid: found.gateway.running.pid, port: found.gateway.running.port }, { pid: gateway.pid, port: gateway.port });
+    assert.deepEqual(
+      found.credentials.map((c) => c.name),
+      ['gateway.auth.token', 'models.providers.stub.apiKey'],
+    );
+    assert.ok(!JSON.stringify(found).includes(token), 'no secret value in the discovery');
+    assert.ok(!JSON.stringify(found).includes('sk-tourniquet-stub'), 'no secret value in the discovery');
+    assert.deepEqual(found.skills.find((s) => s.key === 'evil-skill'), { key: 'evil-skill', location: 'workspace', path: join(skillDir, 'SKILL.md'), enabled: true });
+    const tick = found.cronJobs?.find((j) => j.name === 'runaway-tick');
+    assert.deepEqual(tick && { enabled: tick.enabled, payloadKind: tick.payloadKind, shell: tick.command?.[0] }, { enabled: false, payloadKind: 'command', shell: 'sh' });
+    assert.ok(found.cronJobs?.some((j) => j.declarationKey === 'heartbeat:main'));
+    assert.ok(found.paths.databases.some((d) => d.endsWith('openclaw-agent.sqlite')));
   });
 
   it('SIGTERM stops it: the process with that start time is gone, the port is closed, the lock is released', async () => {
