@@ -20,6 +20,7 @@ import {
   fingerprint,
   freezeAutomations,
   getConfig,
+  health,
   listCronJobs,
   listSessions,
   lockDownExec,
@@ -29,14 +30,17 @@ import {
   processStartTime,
   readGatewayLock,
   readiness,
+  resumeGateway,
   rotateGatewayToken,
   runAgentTurn,
   securityAudit,
   setCronJobEnabled,
   status,
+  suspendGateway,
   systemPromptLacks,
   tokenAccepted,
   tokenRefused,
+  toolsInvokeStatus,
   wsTokenRefused,
   configValue,
   cronQuiet,
@@ -185,7 +189,26 @@ describe('the real OpenClaw gateway', { skip, timeout: 12 * MINUTE }, () => {
     assert.equal((await cronStatus(gw)).enabled, false);
   });
 
-  it('reads config (secrets redacted), sessions and cron jobs, and aborts a session', async () => {
+  it('suspending drains the gateway (readyz draining, HTTP 503) until it is resumed', async () => {
+    let lease = await suspendGateway(gw, 'tourniquet-test');
+    for (let tries = 0; lease.status === 'busy' && tries < 30; tries++) {
+      await sleep(1_000); // background work (a review, a heartbeat) still in flight
+      lease = await suspendGateway(gw, 'tourniquet-test');
+    }
+    assert.equal(lease.status, 'ready', `gateway.suspend.prepare stayed busy: ${JSON.stringify(lease.blockers)}`);
+    assert.ok(lease.suspensionId && lease.expiresAtMs && lease.expiresAtMs > Date.now());
+    const draining = await readiness(gateway.url);
+    assert.deepEqual({ status: draining.httpStatus, failing: draining.failing }, { status: 503, failing: ['gateway-draining'] });
+    assert.equal(await toolsInvokeStatus(gateway.url, token), 503);
+    assert.deepEqual(await resumeGateway(gw, lease.suspensionId), { ok: true, status: 'running', resumed: true });
+    assert.equal((await readiness(gateway.url)).httpStatus, 200);
+    assert.equal(await toolsInvokeStatus(gateway.url, token), 200);
+  });
+
+  it('reads health, config (secrets redacted), sessions and cron jobs, and aborts a session', async () => {
+    const snapshot = (await health(gw)) as { ok?: boolean; plugins?: { errors?: unknown[] } };
+    assert.equal(snapshot.ok, true);
+    assert.deepEqual(snapshot.plugins?.errors, []);
     const config = await getConfig(gw);
     assert.equal(config.path, gateway.configPath);
     assert.ok(!JSON.stringify(config.config).includes(token), 'config.get never returns the gateway token');
