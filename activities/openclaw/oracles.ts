@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { connectGateway, GatewayRpcError, type GatewayConnection } from './client';
-import { cronRuns, cronStatus } from './levers';
+import { cronRuns, cronStatus, runAgentTurn } from './levers';
 
 /** What an oracle observed. `holds` is the verdict; `check` and `observed` say why. */
 export interface Proof {
@@ -25,10 +25,10 @@ const proof = (holds: boolean, check: string, observed: string): Proof => ({ hol
 // Credentials
 
 /**
- * The HTTP status of an authenticated `POST /tools/invoke` (a read-only `sessions_list`): 200
- * with a valid token, 401 otherwise, 503 while suspended.
+ * The answer to an authenticated `POST /tools/invoke` (a read-only `sessions_list`): 200 with
+ * a valid token, 401 otherwise, 503 while suspended; status 0 when nothing answers.
  */
-export async function toolsInvokeStatus(httpUrl: string, token: string): Promise<number> {
+export async function toolsInvoke(httpUrl: string, token: string): Promise<{ status: number; body: string }> {
   try {
     const response = await fetch(`${httpUrl}/tools/invoke`, {
       method: 'POST',
@@ -36,25 +36,37 @@ export async function toolsInvokeStatus(httpUrl: string, token: string): Promise
       body: JSON.stringify({ tool: 'sessions_list', args: {} }),
       signal: AbortSignal.timeout(15_000),
     });
-    await response.body?.cancel();
-    return response.status;
-  } catch {
-    return 0;
+    return { status: response.status, body: (await response.text()).slice(0, 300) };
+  } catch (error) {
+    return { status: 0, body: String(error) };
   }
 }
 
-/** The gateway refuses this token over HTTP (401). Retries for `settleMs`: rotation applies within ~2 s. */
-export async function tokenRefused(httpUrl: string, token: string, settleMs = 10_000): Promise<Proof> {
-  const check = 'POST /tools/invoke with this token answers 401';
-  const status = await poll(() => toolsInvokeStatus(httpUrl, token), (s) => s === 401, settleMs);
-  return proof(status === 401, check, `HTTP ${status || 'no answer'}`);
+/** The HTTP status of {@link toolsInvoke}. */
+export async function toolsInvokeStatus(httpUrl: string, token: string): Promise<number> {
+  return (await toolsInvoke(httpUrl, token)).status;
 }
 
-/** The gateway accepts this token over HTTP (200). */
-export async function tokenAccepted(httpUrl: string, token: string, settleMs = 10_000): Promise<Proof> {
+/**
+ * The gateway refuses this token over HTTP (401). Polls for `settleMs`: a rotation applies
+ * within ~2 s, longer on a loaded machine.
+ */
+export async function tokenRefused(httpUrl: string, token: string, settleMs = 30_000): Promise<Proof> {
+  const check = 'POST /tools/invoke with this token answers 401';
+  const answer = await poll(() => toolsInvoke(httpUrl, token), (a) => a.status === 401, settleMs);
+  return proof(answer.status === 401, check, describe(answer));
+}
+
+/** The gateway accepts this token over HTTP (200). Polls for `settleMs`. */
+export async function tokenAccepted(httpUrl: string, token: string, settleMs = 30_000): Promise<Proof> {
   const check = 'POST /tools/invoke with this token answers 200';
-  const status = await poll(() => toolsInvokeStatus(httpUrl, token), (s) => s === 200, settleMs);
-  return proof(status === 200, check, `HTTP ${status || 'no answer'}`);
+  const answer = await poll(() => toolsInvoke(httpUrl, token), (a) => a.status === 200, settleMs);
+  return proof(answer.status === 200, check, describe(answer));
+}
+
+function describe(answer: { status: number; body: string }): string {
+  if (answer.status === 0) return `no answer (${answer.body})`;
+  return answer.status === 200 || answer.status === 401 ? `HTTP ${answer.status}` : `HTTP ${answer.status}: ${answer.body}`;
 }
 
 /** A WebSocket handshake with this token is refused as a credential failure. */
@@ -143,6 +155,28 @@ function tcpOpen(host: string, port: number): Promise<boolean> {
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
   });
+}
+
+/**
+ * Exec is denied, proven by trying: one agent turn whose model is told to run
+ * `echo probe > <markerPath>` through the exec tool. Holds when the turn ran no exec and
+ * the marker is absent. `instruct` phrases the request for the model at hand (the test
+ * stub obeys `RUN_EXEC:<command>`); a model that ignores it proves nothing, so the proof
+ * also fails when the model never asked for the tool (`askedForExec`, from a recording
+ * provider, when there is one).
+ */
+export async function execDeniedByProbe(
+  gw: GatewayConnection,
+  probe: { markerPath: string; sessionKey: string; instruct?: (command: string) => string; askedForExec?: () => boolean },
+): Promise<Proof> {
+  const command = `echo probe > ${probe.markerPath}`;
+  const check = `an agent turn told to run \`${command}\` runs no exec and writes no marker`;
+  const turn = await runAgentTurn(gw, { message: (probe.instruct ?? ((c) => `RUN_EXEC:${c}`))(command), sessionKey: probe.sessionKey });
+  const ranExec = turn.successfulToolNames.includes('exec');
+  const marker = existsSync(probe.markerPath);
+  const asked = probe.askedForExec?.() ?? true;
+  const holds = asked && !ranExec && !marker;
+  return proof(holds, check, `turn ${turn.status}, exec ${ranExec ? 'ran' : 'did not run'}, marker ${marker ? 'written' : 'absent'}${asked ? '' : ', the model never asked for exec'}`);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,7 +5,8 @@
  * the world: HTTP status codes, files a shell command writes, /proc, TCP, what the model was
  * sent. Nothing here talks to the internet.
  *
- * Set TOURNIQUET_SKIP_OPENCLAW=1 to skip it (it needs ~1 GB of memory and ~2 minutes).
+ * Set TOURNIQUET_SKIP_OPENCLAW=1 to skip it (it needs ~1 GB of memory and ~2 minutes), and
+ * TOURNIQUET_KEEP_OPENCLAW=1 to keep the gateway's temp folder (state, logs) afterwards.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -44,6 +45,7 @@ import {
   wsTokenRefused,
   configValue,
   cronQuiet,
+  execDeniedByProbe,
   type GatewayConnection,
 } from '../../activities/openclaw';
 import { startGateway, type Gateway } from '../../server/openclaw/gateway';
@@ -71,6 +73,7 @@ describe('the real OpenClaw gateway', { skip, timeout: 12 * MINUTE }, () => {
         install,
         provider: { id: 'stub', config: stub.providerConfig(), model: STUB_MODEL_ID },
         workspaceFiles: { 'MEMORY.md': `# Memory\n\n- The operator's favourite word is ${CANARY}.\n` },
+        keep: process.env.TOURNIQUET_KEEP_OPENCLAW === '1', // keep its temp folder (state, logs) for a post-mortem
       });
       token = gateway.token;
       gw = await connectGateway({ url: wsUrl(), token });
@@ -107,8 +110,8 @@ describe('the real OpenClaw gateway', { skip, timeout: 12 * MINUTE }, () => {
   it('runs an agent turn on the stub model, with MEMORY.md in its system prompt', async () => {
     const since = Date.now();
     const turn = await runAgentTurn(gw, { message: 'hello from the test', sessionKey: 'agent:main:hello' });
-    assert.equal(turn.status, 'ok');
-    assert.match(turn.reply ?? '', /STUB_REPLY: .*hello from the test/);
+    assert.equal(turn.status, 'ok', `the agent turn ended ${turn.status}: see ${gateway.logPath}`);
+    assert.match(turn.reply ?? '', /STUB_REPLY: .*hello from the test/, 'the reply comes from the stub model: check models.providers.stub in the test config');
     const request = stub.requests.find((r) => r.at >= since && r.lastUser.includes('hello from the test'));
     assert.ok(request, 'the stub recorded the turn');
     assert.ok(request.systemPrompt.includes(CANARY), 'MEMORY.md is injected into the system prompt');
@@ -119,8 +122,8 @@ describe('the real OpenClaw gateway', { skip, timeout: 12 * MINUTE }, () => {
   it('a model-requested exec runs; after lockDownExec the same request is denied and writes nothing', async () => {
     const before = join(gateway.root, 'marker-before');
     const first = await runAgentTurn(gw, { message: `RUN_EXEC:echo contained > ${before}`, sessionKey: 'agent:main:exec-1' });
-    assert.equal(first.status, 'ok');
-    assert.deepEqual(first.successfulToolNames, ['exec']);
+    assert.equal(first.status, 'ok', `the agent turn ended ${first.status}: see ${gateway.logPath}`);
+    assert.deepEqual(first.successfulToolNames, ['exec'], 'the stub asked for exec and the gateway ran it');
     assert.equal(readFileSync(before, 'utf8').trim(), 'contained', 'the exec tool really ran the shell command');
 
     const lever = await lockDownExec(gw);
@@ -130,11 +133,14 @@ describe('the real OpenClaw gateway', { skip, timeout: 12 * MINUTE }, () => {
 
     const afterLock = join(gateway.root, 'marker-after');
     const since = Date.now();
-    const second = await runAgentTurn(gw, { message: `RUN_EXEC:echo escaped > ${afterLock}`, sessionKey: 'agent:main:exec-2' });
-    assert.deepEqual(second.successfulToolNames, []);
-    const denied = stub.requests.find((r) => r.at >= since && r.toolResult !== undefined);
-    assert.ok(denied, 'the model was sent the tool result');
-    assert.match(denied.toolResult ?? '', /exec denied/);
+    const denied = await execDeniedByProbe(gw, {
+      markerPath: afterLock,
+      sessionKey: 'agent:main:exec-2',
+      askedForExec: () => stub.requests.some((r) => r.at >= since && r.toolResult !== undefined),
+    });
+    assert.equal(denied.holds, true, `${denied.check}: ${denied.observed}`);
+    const toolResult = stub.requests.find((r) => r.at >= since && r.toolResult !== undefined)?.toolResult;
+    assert.match(toolResult ?? '', /exec denied/, 'the model is told the exec was denied');
     assert.deepEqual(fileAbsent(afterLock), { holds: true, check: `no file at ${afterLock}`, observed: 'absent' });
 
     await patchConfig(gw, lever.undo);
@@ -151,7 +157,7 @@ describe('the real OpenClaw gateway', { skip, timeout: 12 * MINUTE }, () => {
     renameSync(join(gateway.workspaceDir, 'MEMORY.md'), join(quarantine, 'MEMORY.md'));
     const since = Date.now();
     const turn = await runAgentTurn(gw, { message: 'anything to remember?', sessionKey: 'agent:main:after-quarantine' });
-    assert.equal(turn.status, 'ok');
+    assert.equal(turn.status, 'ok', `the agent turn ended ${turn.status}: see ${gateway.logPath}`);
     const proof = systemPromptLacks(stub.requests, CANARY, since);
     assert.equal(proof.holds, true, proof.observed);
   });
