@@ -23,7 +23,7 @@ import { Problem } from '../common/errors';
 import { parseIncident, startIncident } from '../client/incidents';
 import { createLogger, installRuntimeLogger } from '../common/logger';
 import { WORKFLOWS_PATH } from '../common/paths';
-import { freePort } from '../demo/sandbox';
+import { freePort } from '../common/probe';
 import { startDevServer, type DevServer } from '../server/dev-server';
 import { ensureTemporalCli } from '../server/temporal-cli';
 import { formatIssues, type IncidentInputDraft, type IncidentProgress } from '../contract';

@@ -38,7 +38,7 @@ import { Problem } from '../common/errors';
 import { getProgress } from '../client/incidents';
 import { createLogger, installRuntimeLogger } from '../common/logger';
 import { PROJECT_ROOT } from '../common/paths';
-import { freePort } from '../demo/sandbox';
+import { freePort } from '../common/probe';
 import { loadIntakeConfig, startIntake, type Answer, type RunningIntake } from '../intake';
 import { startDevServer, type DevServer } from '../server/dev-server';
 import { ensureTemporalCli } from '../server/temporal-cli';

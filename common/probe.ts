@@ -1,6 +1,6 @@
 /** Small checks of the local world that several layers make: is a port answering, is a file runnable. */
 import { accessSync, constants } from 'node:fs';
-import { createConnection } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 
 /** Whether something accepts TCP connections on `host:port` right now. */
 export function portAccepts(port: number, host = '127.0.0.1'): Promise<boolean> {
@@ -22,4 +22,16 @@ export function isExecutable(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A TCP port nothing listens on right now on 127.0.0.1 (the kernel's choice). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('the kernel gave no port'))));
+    });
+  });
 }

@@ -6,13 +6,13 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, openSync, closeSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
 import { isAlive, readPidfile, signal, sleep } from '../activities/process';
 import { Problem } from '../common/errors';
 import type { IncidentInputDraft } from '../contract';
+import { freePort } from '../common/probe';
 
 const GATEWAY = fileURLToPath(new URL('./gateway.ts', import.meta.url));
 // Absolute, so the recorded command line works from any working directory on restart.
@@ -31,17 +31,6 @@ export interface Sandbox {
   logFile: string;
   port: number;
   healthUrl: string;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /** Lay out the sandbox under `root` and start its gateway. */

@@ -9,8 +9,9 @@
  * These functions report what the gateway answered. Whether the world changed is for the
  * oracles (./oracles) to say.
  */
-import { randomBytes, createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { GatewayRpcError, type GatewayConnection } from './client';
+import { fingerprint } from '../../common/hash';
 
 /** A merge patch for openclaw.json: nested objects merge, `null` deletes, arrays replace. */
 export type ConfigPatch = Record<string, unknown>;
@@ -179,11 +180,6 @@ export async function rotateGatewayToken(
 ): Promise<{ token: string; fingerprint: string; changedPaths: string[] }> {
   const { changedPaths } = await patchConfig(gw, { gateway: { auth: { token: newToken } } });
   return { token: newToken, fingerprint: fingerprint(newToken), changedPaths };
-}
-
-/** The first 12 hex digits of a secret's SHA-256: enough to tell two apart, useless to an attacker. */
-export function fingerprint(secret: string): string {
-  return `sha256:${createHash('sha256').update(secret).digest('hex').slice(0, 12)}`;
 }
 
 /**

@@ -12,12 +12,12 @@
  * that runs the gateway will do), to read them; otherwise `cronJobs` is undefined and
  * `notes` says why.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import JSON5 from 'json5';
+import { fingerprint } from '../../common/hash';
 
 export interface DiscoverOptions {
   /** Default: $OPENCLAW_STATE_DIR, else $OPENCLAW_HOME/.openclaw, else ~/.openclaw. */
@@ -284,8 +284,4 @@ function filesUnder(dir: string, depth: number): string[] {
     else out.push(path);
   }
   return out;
-}
-
-function fingerprint(secret: string): string {
-  return `sha256:${createHash('sha256').update(secret).digest('hex').slice(0, 12)}`;
 }

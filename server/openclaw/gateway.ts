@@ -14,11 +14,11 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { OpenClawInstall } from './install';
+import { freePort } from '../../common/probe';
 
 export interface GatewayOptions {
   install: OpenClawInstall;
@@ -55,19 +55,6 @@ export interface Gateway {
   cli(args: string[], options?: { timeoutMs?: number }): Promise<{ exitCode: number; stdout: string; stderr: string }>;
   /** SIGTERM, then SIGKILL after `graceMs`; removes the temp folder unless `keep`. */
   stop(graceMs?: number): Promise<void>;
-}
-
-/** A TCP port nothing listens on right now (the kernel's choice). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** The gateway's port plus the ones it derives (browser control at +2, CDP at +11…+110) are all free. */

@@ -9,7 +9,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createLogger, installRuntimeLogger } from '../../common/logger';
 import { WORKFLOWS_PATH } from '../../common/paths';
-import { freePort } from '../../demo/sandbox';
+import { freePort } from '../../common/probe';
 import { startDevServer, type DevServer } from '../../server/dev-server';
 import { ensureTemporalCli } from '../../server/temporal-cli';
 

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Worker } from '@temporalio/worker';
 import { execa } from 'execa';
 import { dedupedIncidentId, getProgress } from '../../client/incidents';
-import { freePort } from '../../demo/sandbox';
+import { freePort } from '../../common/probe';
 import { startIntake, type RunningIntake } from '../../intake';
 import type { IncidentProgress } from '../../contract';
 import { createWorker } from '../../worker/create';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { freePort } from '../../demo/sandbox';
+import { freePort } from '../../common/probe';
 import { buildIntakeServer, routesFileSchema, temporalDelivery, type DeliverAlert, type Delivery, type IncidentRequest, type ServerDeps } from '../../intake';
 import { parseIncident } from '../../client/incidents';
 import { fixture, fixtureBytes, hmacHex, intakeConfig, SECRETS } from '../helpers/intake';

@@ -18,7 +18,6 @@ import {
   cronStatus,
   fileAbsent,
   fileStopsGrowing,
-  fingerprint,
   freezeAutomations,
   getConfig,
   health,
@@ -52,6 +51,7 @@ import { startGateway, type Gateway } from '../../server/openclaw/gateway';
 import { discoverOpenClaw } from '../../server/openclaw/discover';
 import { ensureOpenClaw, type OpenClawInstall } from '../../server/openclaw/install';
 import { startModelStub, STUB_MODEL_ID, type ModelStub } from '../../server/openclaw/model-stub';
+import { fingerprint } from '../../common/hash';
 
 const skip = process.env.TOURNIQUET_SKIP_OPENCLAW === '1' ? 'TOURNIQUET_SKIP_OPENCLAW=1' : false;
 const CANARY = 'POISON-MEMCANARY-7f3a';
@@ -250,7 +250,7 @@ describe('the real OpenClaw gateway', { skip, timeout: 12 * MINUTE }, () => {
     const rotated = await rotateGatewayToken(gw);
     token = rotated.token;
     assert.deepEqual(rotated.changedPaths, ['gateway.auth.token']);
-    assert.match(rotated.fingerprint, /^sha256:[0-9a-f]{12}$/);
+    assert.match(rotated.fingerprint, /^sha256:[0-9a-f]{16}$/);
     const refused = await tokenRefused(gateway.url, old);
     assert.equal(refused.holds, true, refused.observed);
     const accepted = await tokenAccepted(gateway.url, token);
