@@ -1,0 +1,32 @@
+/**
+ * The `tourniquet` command line's definitions: every command, argument and option. cli/index.ts
+ * runs it; cli/docs.ts renders docs/cli.md from it.
+ */
+import { Command } from 'commander';
+import { registerClusterCommands } from './commands/cluster';
+import { registerDecisionCommands } from './commands/decide';
+import { registerEvidenceCommands } from './commands/evidence';
+import { registerFollowCommands, registerIncidentCommands } from './commands/incident';
+import { registerPlaybookCommands } from './commands/playbook';
+import { registerStartCommand } from './commands/start';
+import { registerIntakeCommand } from './commands/intake';
+import { registerRuntimeCommands } from './commands/runtime';
+import { registerSteerCommands } from './commands/steer';
+
+export function buildProgram(): Command {
+  const program = new Command('tourniquet')
+    .description('Incident-response playbooks for self-hosted AI agents, run as durable Temporal workflows')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)');
+  registerRuntimeCommands(program);
+  registerStartCommand(program);
+  registerIncidentCommands(program);
+  registerFollowCommands(program);
+  registerDecisionCommands(program);
+  registerSteerCommands(program);
+  registerPlaybookCommands(program);
+  registerEvidenceCommands(program);
+  registerIntakeCommand(program);
+  registerClusterCommands(program);
+  return program;
+}
