@@ -147,6 +147,8 @@ async function main(): Promise<void> {
           Math.min(o.runs, 3),
           PROBLEM_KINDS.ServerUnreachable,
         );
+        // A source edited while the bench ran would have sent later runs through tsx.
+        if ((await cliMode(env)) !== mode) throw new Error('the compiled CLI went stale during the run (a source changed): run `npm run build` and again');
         return { mode, measured, unreachable };
       });
       const baseline = results.measured.at(-1)!.median;

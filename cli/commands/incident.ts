@@ -75,8 +75,10 @@ export function registerIncidentCommands(program: Command): void {
           }
           if (ctx.json) return printJson(rows);
           if (!rows.length) return print('no incidents');
-          for (const r of rows)
-            print([r.id.padEnd(44), r.status.padEnd(11), (r.severity ?? '').padEnd(3), (r.phase ?? '').padEnd(9), r.started.slice(0, 19)].join(' '));
+          const line = (cells: string[]) =>
+            [cells[0]!.padEnd(44), cells[1]!.padEnd(11), cells[2]!.padEnd(8), cells[3]!.padEnd(9), cells[4]].join(' ').trimEnd();
+          print(line(['id', 'status', 'severity', 'phase', 'started (UTC)']));
+          for (const r of rows) print(line([r.id, r.status, r.severity ?? '', r.phase ?? '', r.started.slice(0, 19)]));
         },
       ),
     );

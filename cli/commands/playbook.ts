@@ -35,7 +35,8 @@ export function registerPlaybookCommands(program: Command): void {
           };
         });
         if (ctx.json) return printJson(rows);
-        for (const r of rows) print(`${r.name.padEnd(20)} ${r.class.padEnd(19)} ${r.severity}  ${r.description}`);
+        print(`${'name'.padEnd(20)} ${'class'.padEnd(19)} ${'severity'.padEnd(8)}  description`);
+        for (const r of rows) print(`${r.name.padEnd(20)} ${r.class.padEnd(19)} ${r.severity.padEnd(8)}  ${r.description}`);
       }),
     );
 

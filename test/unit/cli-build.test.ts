@@ -75,3 +75,40 @@ describe('bin/tourniquet.js after a build', () => {
     assert.match(lines[0]!, new RegExp(`^tourniquet: Temporal server unreachable at ${address} \\(connect ECONNREFUSED`));
   });
 });
+
+describe('answers of the CLI as a process', () => {
+  const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => execa(process.execPath, [BIN, ...args], { env: { LOG_LEVEL: 'silent', ...env }, reject: false });
+  const errorLines = (stderr: string) => stderr.split('\n').filter((l) => l && !FALLBACK.test(l));
+
+  it('a usage error is one line, `tourniquet: ...`, exit 2; under --json an error object', async () => {
+    const unknown = await cli(['list', '--bogus']);
+    assert.equal(unknown.exitCode, PROBLEM_KINDS.InvalidInput);
+    assert.deepEqual(errorLines(unknown.stderr), ["tourniquet: unknown option '--bogus' (run with --help for usage)"]);
+    const missing = await cli(['approve', 'inc-1', 'step-1', '--json']);
+    assert.equal(missing.exitCode, PROBLEM_KINDS.InvalidInput);
+    assert.deepEqual(JSON.parse(missing.stdout), {
+      error: { kind: 'InvalidInput', message: "required option '--by <name>' not specified (run with --help for usage)", exitCode: 2 },
+    });
+  });
+
+  it('help marks required options, and exits 0', async () => {
+    const help = await cli(['approve', '--help']);
+    assert.equal(help.exitCode, 0);
+    assert.match(help.stdout, /--by <name>\s+\(required\) who approves/);
+  });
+
+  it('playbook list starts with a header row', async () => {
+    const r = await cli(['playbook', 'list']);
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stdout.split('\n')[0]!, /^name\s+class\s+severity\s+description$/);
+  });
+
+  it('a missing inventory says which file it looked for and how to point elsewhere', async () => {
+    const missing = join(tmpdir(), 'no-such-dir', 'tourniquet.yaml');
+    const r = await cli(['drill', 'secret-exposure', '--param', 'credential=x'], { TOURNIQUET_INVENTORY: missing });
+    assert.equal(r.exitCode, PROBLEM_KINDS.InvalidInput);
+    assert.deepEqual(errorLines(r.stderr), [
+      `tourniquet: no inventory at ${missing}: copy examples/tourniquet.yaml there and name your services, credentials and paths, or point at yours with --inventory <file> or TOURNIQUET_INVENTORY`,
+    ]);
+  });
+});
