@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import type { NativeConnection, NativeConnectionOptions } from '@temporalio/worker';
 import type { Config } from '../common/config';
-import { CONNECT_TIMEOUT_MS, unreachable } from './reachable';
+import { unreachable } from './reachable';
 
 function tlsOptions(server: Config['server']) {
   if (!server.tls) return undefined;
@@ -21,7 +21,9 @@ function tlsOptions(server: Config['server']) {
  */
 export async function connectClient(config: Config, { lazy = false }: { lazy?: boolean } = {}): Promise<Client> {
   const { server } = config;
-  const options: ConnectionOptions = { address: server.address, connectTimeout: CONNECT_TIMEOUT_MS };
+  // The CLI's TCP probe (reachable.ts) already answered for a stopped server within 2 s; this
+  // budget is for a server that listens but is slow to answer (a loaded machine, TLS, a WAN).
+  const options: ConnectionOptions = { address: server.address, connectTimeout: 5_000 };
   const tls = tlsOptions(server);
   if (tls) options.tls = tls;
   if (server.apiKey) options.apiKey = server.apiKey.reveal();
