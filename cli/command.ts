@@ -3,11 +3,12 @@
  * any failure into one line that says what to fix, with the exit code of its kind.
  */
 import { z } from 'zod';
-import { formatIssues } from '../contract';
+// The contract's parts without Temporal's libraries (its index loads them): the CLI starts light.
+import { formatIssues } from '../contract/input';
 import { Problem } from '../common/errors';
 import type { Client } from '@temporalio/client';
-import { connectClient } from '../client/temporal';
 import { loadConfig, type Config } from '../common/config';
+import { assertReachable } from '../client/reachable';
 
 /**
  * What every command handler gets besides its options: the output mode, and the config and
@@ -26,7 +27,11 @@ function commandContext(json: boolean): CommandContext {
   const ctx: CommandContext = {
     json,
     config: () => (config ??= loadConfig()),
-    client: () => (client ??= connectClient(ctx.config())),
+    // The TCP probe answers for a stopped server before the client library has even loaded.
+    client: () =>
+      (client ??= assertReachable(ctx.config().server)
+        .then(() => import('../client/temporal'))
+        .then(({ connectClient }) => connectClient(ctx.config()))),
   };
   return ctx;
 }

@@ -2,34 +2,13 @@
  * The `tourniquet` command line. Every command exits 0 on success, otherwise non-zero with
  * one line that says what to fix.
  */
-import { Command } from 'commander';
-import { registerClusterCommands } from './commands/cluster';
-import { registerDecisionCommands } from './commands/decide';
-import { registerEvidenceCommands } from './commands/evidence';
-import { registerFollowCommands, registerIncidentCommands } from './commands/incident';
-import { registerPlaybookCommands } from './commands/playbook';
-import { registerStartCommand } from './commands/start';
-import { registerIntakeCommand } from './commands/intake';
-import { registerRuntimeCommands } from './commands/runtime';
-import { registerSteerCommands } from './commands/steer';
 import { fail } from './command';
+import { buildProgram } from './program';
 
-export function buildProgram(): Command {
-  const program = new Command('tourniquet')
-    .description('Incident-response playbooks for self-hosted AI agents, run as durable Temporal workflows')
-    .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)');
-  registerRuntimeCommands(program);
-  registerStartCommand(program);
-  registerIncidentCommands(program);
-  registerFollowCommands(program);
-  registerDecisionCommands(program);
-  registerSteerCommands(program);
-  registerPlaybookCommands(program);
-  registerEvidenceCommands(program);
-  registerIntakeCommand(program);
-  registerClusterCommands(program);
-  return program;
-}
+// Output piped into `head` ends quietly: the reader has gone, so has the reason to go on.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 buildProgram().parseAsync(process.argv).catch(fail);

@@ -1,9 +1,9 @@
 /** Connections to the Temporal server named by the config, with errors that say where. */
 import { readFileSync } from 'node:fs';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
-import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import type { NativeConnection, NativeConnectionOptions } from '@temporalio/worker';
 import type { Config } from '../common/config';
-import { Problem } from '../common/errors';
+import { unreachable } from './reachable';
 
 function tlsOptions(server: Config['server']) {
   if (!server.tls) return undefined;
@@ -15,19 +15,14 @@ function tlsOptions(server: Config['server']) {
   };
 }
 
-function unreachable(server: Config['server'], err: unknown): Problem {
-  const hint = server.external
-    ? 'check TEMPORAL_ADDRESS and its TLS / API key settings'
-    : 'start the embedded server with `tourniquet dev`, or set TEMPORAL_ADDRESS to an existing server';
-  return new Problem('ServerUnreachable', `Temporal server unreachable at ${server.address} (${(err as Error).message.split('\n')[0]}): ${hint}`);
-}
-
 /**
  * A client of the configured server. `lazy`: connect on first use instead of now, for a
  * long-running process (the intake) that must start, and answer 503, while the server is down.
  */
 export async function connectClient(config: Config, { lazy = false }: { lazy?: boolean } = {}): Promise<Client> {
   const { server } = config;
+  // The CLI's TCP probe (reachable.ts) already answered for a stopped server within 2 s; this
+  // budget is for a server that listens but is slow to answer (a loaded machine, TLS, a WAN).
   const options: ConnectionOptions = { address: server.address, connectTimeout: 5_000 };
   const tls = tlsOptions(server);
   if (tls) options.tls = tls;
@@ -43,12 +38,14 @@ export async function connectClient(config: Config, { lazy = false }: { lazy?: b
 
 export async function connectWorker(config: Config): Promise<NativeConnection> {
   const { server } = config;
+  // Loaded here, not at the top: the CLI's client commands never pay for the worker's native module.
+  const worker = await import('@temporalio/worker');
   const options: NativeConnectionOptions = { address: server.address };
   const tls = tlsOptions(server);
   if (tls) options.tls = tls;
   if (server.apiKey) options.apiKey = server.apiKey.reveal();
   try {
-    return await NativeConnection.connect(options);
+    return await worker.NativeConnection.connect(options);
   } catch (err) {
     throw unreachable(server, err);
   }

@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { formatIssues } from '../contract';
+import { formatIssues } from '../contract/input';
 import { Problem } from './errors';
 import { Secret } from './secret';
 

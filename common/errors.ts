@@ -27,6 +27,18 @@ export const PROBLEM_KINDS = {
 
 export type ProblemKind = keyof typeof PROBLEM_KINDS;
 
+/** What each exit code tells the operator, in one line: the CLI reference (docs/cli.md) prints this table. */
+export const PROBLEM_MEANINGS: Record<ProblemKind, string> = {
+  InvalidInput: 'invalid input: a flag, file, environment variable or playbook (with the path of the bad field)',
+  UnknownIncident: 'no incident with that id on the server',
+  UnknownStep: 'no such step, or the step is not waiting for this command',
+  ServerUnreachable: 'the Temporal server did not answer (with the address tried)',
+  TemporalCliNotFound: 'no Temporal CLI found or installable for the embedded server (with everything tried)',
+  StartupFailed: 'the embedded server or a sandbox process did not come up',
+  VerificationFailed: 'verification failed: evidence that no longer matches its manifest or the history',
+  Refused: 'refused by the incident, with the reason: an approver not allowed or already counted, a close the rules do not allow yet',
+};
+
 export class Problem extends Error {
   constructor(
     /** What went wrong, from the fixed list above. */

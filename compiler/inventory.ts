@@ -3,6 +3,7 @@
  * name entries of it; a name that is not here is refused before anything runs, so untrusted
  * text (an alert label, a pasted parameter) can never name an arbitrary command or path.
  */
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { serviceManager } from '../contract';
 import { Problem } from '../common/errors';
@@ -196,7 +197,13 @@ export function hasEntry(inv: Inventory, kind: InventoryKind, name: string): boo
   return Object.hasOwn(inv[SECTION[kind]], name);
 }
 
+/** The inventory in `file`; a missing file says where it looked and how to point elsewhere. */
 export function loadInventory(file: string): Inventory {
+  if (!existsSync(file))
+    throw new Problem(
+      'InvalidInput',
+      `no inventory at ${file}: copy examples/tourniquet.yaml there and name your services, credentials and paths, or point at yours with --inventory <file> or TOURNIQUET_INVENTORY`,
+    );
   return parseInventory(YamlSource.read(file));
 }
 

@@ -9,9 +9,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import type { Config } from '../../common/config';
 import { Problem } from '../../common/errors';
-import { createLogger } from '../../common/logger';
-import { connectClient } from '../../client/temporal';
-import { ensureClusterBinaries, ensureNamespace, registerSearchAttributes, startLocalCluster, TEMPORAL_SERVER_VERSION } from '../../server/cluster';
+import { TEMPORAL_SERVER_VERSION } from '../../server/cluster/version';
 import { action, print, printJson } from '../command';
 
 /**
@@ -25,6 +23,10 @@ export async function setupCluster(config: Config, retention: string, json: bool
       'InvalidInput',
       'setup --cluster acts on the server named by TEMPORAL_ADDRESS: set it (the embedded dev server registers its search attributes itself)',
     );
+  const [{ connectClient }, { ensureNamespace, registerSearchAttributes }] = await Promise.all([
+    import('../../client/temporal'),
+    import('../../server/cluster'),
+  ]);
   const client = await connectClient(config);
   try {
     const { namespace, address } = config.server;
@@ -57,6 +59,7 @@ export function registerClusterCommands(program: Command): void {
     .description('Build the Temporal server and its schema tool from the Go module into .tools/ (a no-op once built; needs Go)')
     .action(
       action(z.object({}), async (ctx) => {
+        const [{ createLogger }, { ensureClusterBinaries }] = await Promise.all([import('../../common/logger'), import('../../server/cluster')]);
         const logger = createLogger(ctx.config().logLevel, 'cluster');
         const built = await ensureClusterBinaries(logger);
         print(`${built.server}\n${built.sql}\n${built.built ? `built in ${(built.ms / 1000).toFixed(1)} s` : 'already built'}`);
@@ -73,6 +76,10 @@ export function registerClusterCommands(program: Command): void {
       action(
         z.object({ dir: z.string().min(1).optional(), retention: z.string().regex(/^\d+[hm]$/, 'a duration in hours or minutes, like 24h') }),
         async (ctx, o) => {
+          const [{ createLogger }, { ensureClusterBinaries, startLocalCluster }] = await Promise.all([
+            import('../../common/logger'),
+            import('../../server/cluster'),
+          ]);
           const config = ctx.config();
           const logger = createLogger(config.logLevel, 'cluster');
           const binaries = await ensureClusterBinaries(logger);

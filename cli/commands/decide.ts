@@ -4,9 +4,11 @@
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { answerOperator, approve, deny, recordControl } from '../../client/incidents';
-import { CONTROL_KINDS, CONTROL_DESCRIPTIONS } from '../../contract';
+import { CONTROL_KINDS, CONTROL_DESCRIPTIONS } from '../../contract/actions';
 import { action, print, printJson } from '../command';
+
+/** Loaded when a command runs, not when the CLI starts. */
+const incidents = () => import('../../client/incidents');
 
 export function registerDecisionCommands(program: Command): void {
   program
@@ -19,7 +21,9 @@ export function registerDecisionCommands(program: Command): void {
     .option('--json', "print the update's answer as JSON")
     .action(
       action(z.object({ by: z.string().min(1), comment: z.string().optional() }), async (ctx, o, id: string, step: string) => {
-        const result = await approve(await ctx.client(), id, { step, by: o.by, ...(o.comment ? { comment: o.comment } : {}) });
+        const client = await ctx.client();
+        const { approve } = await incidents();
+        const result = await approve(client, id, { step, by: o.by, ...(o.comment ? { comment: o.comment } : {}) });
         if (ctx.json) return printJson(result);
         print(
           `approved ${step} of ${id} as ${o.by}${result.decided ? ': the step goes on' : `: ${result.needed} more approval(s) needed (so far: ${result.approvedBy.join(', ')})`}`,
@@ -37,7 +41,9 @@ export function registerDecisionCommands(program: Command): void {
     .option('--json', "print the update's answer as JSON")
     .action(
       action(z.object({ by: z.string().min(1), reason: z.string().min(1) }), async (ctx, o, id: string, step: string) => {
-        const result = await deny(await ctx.client(), id, { step, by: o.by, reason: o.reason });
+        const client = await ctx.client();
+        const { deny } = await incidents();
+        const result = await deny(client, id, { step, by: o.by, reason: o.reason });
         if (ctx.json) return printJson(result);
         print(`denied ${step} of ${id} as ${o.by}`);
       }),
@@ -54,7 +60,9 @@ export function registerDecisionCommands(program: Command): void {
       .option('--json', 'print JSON')
       .action(
         action(z.object({ by: z.string().min(1), comment: z.string().optional() }), async (ctx, o, id: string, step: string) => {
-          await answerOperator(await ctx.client(), id, { step, by: o.by, decision, ...(o.comment ? { comment: o.comment } : {}) });
+          const client = await ctx.client();
+          const { answerOperator } = await incidents();
+          await answerOperator(client, id, { step, by: o.by, decision, ...(o.comment ? { comment: o.comment } : {}) });
           if (ctx.json) return printJson({ id, step, decision, by: o.by });
           print(`${decision}: ${step} of ${id}, as ${o.by}`);
         }),
@@ -77,7 +85,9 @@ export function registerDecisionCommands(program: Command): void {
           by: z.string().min(1),
         }),
         async (ctx, o, id: string) => {
-          await recordControl(await ctx.client(), id, { kind: o.kind, note: o.note, by: o.by });
+          const client = await ctx.client();
+          const { recordControl } = await incidents();
+          await recordControl(client, id, { kind: o.kind, note: o.note, by: o.by });
           if (ctx.json) return printJson({ id, kind: o.kind, note: o.note, by: o.by });
           print(`control ${o.kind} recorded on ${id}`);
         },

@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { Problem } from '../../common/errors';
-import { recordedManifests, renderReport, verifyIncidentEvidence } from '../../client/evidence';
 import { action, print, printJson } from '../command';
 
 export function registerEvidenceCommands(program: Command): void {
@@ -17,6 +16,7 @@ export function registerEvidenceCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(z.object({ offline: z.boolean().optional() }), async (ctx, o, id: string) => {
+        const { recordedManifests, renderReport, verifyIncidentEvidence } = await import('../../client/evidence');
         const config = ctx.config();
         const recorded = o.offline ? undefined : await recordedManifests(await ctx.client(), id);
         const reports = await verifyIncidentEvidence(config.home, id, recorded);

@@ -2,15 +2,16 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { getProgress } from '../../client/incidents';
 import { PROBLEM_KINDS } from '../../common/errors';
-import { checkClosure, closeIncident, incidentReport } from '../../client/report';
-import { INCIDENT_CLASSES, PHASES, WORKFLOW_TYPE } from '../../contract';
-import { INCIDENT_CLASS_KEY, INCIDENT_PHASE_KEY, INCIDENT_SEVERITY_KEY } from '../../contract/search-attributes';
+import { PHASES } from '../../contract/catalogue';
+import { SEVERITIES } from '../../contract/grammar';
+import { INCIDENT_CLASSES } from '../../contract/input';
 import { action, print, printJson } from '../command';
 import { renderProgress, renderTimeline } from '../format';
-import { watchIncident } from '../watch';
-import { SEVERITIES } from '../../contract';
+
+/** Loaded when a command runs, not when the CLI starts. */
+const incidents = () => import('../../client/incidents');
+const reports = () => import('../../client/report');
 
 export function registerIncidentCommands(program: Command): void {
   program
@@ -21,7 +22,9 @@ export function registerIncidentCommands(program: Command): void {
     .option('--timeline', 'also print the timeline')
     .action(
       action(z.object({ timeline: z.boolean().optional() }), async (ctx, o, id: string) => {
-        const progress = await getProgress(await ctx.client(), id);
+        const client = await ctx.client();
+        const { getProgress } = await incidents();
+        const progress = await getProgress(client, id);
         if (ctx.json) return printJson(progress);
         print(renderProgress(progress));
         if (o.timeline) print(`\n${renderTimeline(progress)}`);
@@ -48,6 +51,10 @@ export function registerIncidentCommands(program: Command): void {
         }),
         async (ctx, o) => {
           const c = await ctx.client();
+          const [{ WORKFLOW_TYPE }, { INCIDENT_CLASS_KEY, INCIDENT_PHASE_KEY, INCIDENT_SEVERITY_KEY }] = await Promise.all([
+            import('../../contract/definitions'),
+            import('../../contract/search-attributes'),
+          ]);
           const clauses = [`WorkflowType = '${WORKFLOW_TYPE}'`];
           if (o.open) clauses.push(`ExecutionStatus = 'Running'`);
           if (o.class) clauses.push(`IncidentClass = '${o.class}'`);
@@ -68,8 +75,10 @@ export function registerIncidentCommands(program: Command): void {
           }
           if (ctx.json) return printJson(rows);
           if (!rows.length) return print('no incidents');
-          for (const r of rows)
-            print([r.id.padEnd(44), r.status.padEnd(11), (r.severity ?? '').padEnd(3), (r.phase ?? '').padEnd(9), r.started.slice(0, 19)].join(' '));
+          const line = (cells: string[]) =>
+            [cells[0]!.padEnd(44), cells[1]!.padEnd(11), cells[2]!.padEnd(8), cells[3]!.padEnd(9), cells[4]].join(' ').trimEnd();
+          print(line(['id', 'status', 'severity', 'phase', 'started (UTC)']));
+          for (const r of rows) print(line([r.id, r.status, r.severity ?? '', r.phase ?? '', r.started.slice(0, 19)]));
         },
       ),
     );
@@ -84,6 +93,7 @@ export function registerFollowCommands(program: Command): void {
     .option('--interval <ms>', 'how often to ask the incident', '1000')
     .action(
       action(z.object({ interval: z.coerce.number().int().min(100).max(60_000) }), async (ctx, o, id: string) => {
+        const { watchIncident } = await import('../watch');
         const live = Boolean(process.stdout.isTTY) && !ctx.json;
         const progress = await watchIncident(await ctx.client(), id, { out: process.stdout, live, json: Boolean(ctx.json), pollMs: o.interval });
         if (!live && !ctx.json) print(`${id} ended: ${progress.state}`);
@@ -99,7 +109,9 @@ export function registerFollowCommands(program: Command): void {
     .option('--json', 'print JSON: {id, state, markdown, out}')
     .action(
       action(z.object({ out: z.string().min(1).optional() }), async (ctx, o, id: string) => {
-        const { progress, markdown } = await incidentReport(await ctx.client(), id);
+        const client = await ctx.client();
+        const { incidentReport } = await reports();
+        const { progress, markdown } = await incidentReport(client, id);
         if (o.out) writeFileSync(o.out, markdown, { mode: 0o600 });
         if (ctx.json) return printJson({ id, state: progress.state, ...(o.out ? { out: o.out } : { markdown }) });
         if (o.out) print(`incident note of ${id} written to ${o.out}`);
@@ -116,6 +128,7 @@ export function registerFollowCommands(program: Command): void {
     .option('--json', 'print JSON: {id, closed, state, missing, controls, note}')
     .action(
       action(z.object({}), async (ctx, o, id: string) => {
+        const { checkClosure, closeIncident } = await reports();
         if (ctx.json) {
           const closure = await checkClosure(await ctx.client(), id);
           printJson(closure);

@@ -1,10 +1,7 @@
 /** intake: the alert webhook server. */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { createLogger } from '../../common/logger';
-import { loadIntakeConfig, startIntake } from '../../intake';
 import { action, print } from '../command';
-import { connectClient } from '../../client/temporal';
 
 /**
  * `tourniquet intake [--routes file] [--templates dir] [--host addr] [--port n] [--insecure]`:
@@ -31,6 +28,11 @@ export function registerIntakeCommand(program: Command): void {
           insecure: z.boolean().optional(),
         }),
         async (ctx, o) => {
+          const [{ createLogger }, { loadIntakeConfig, startIntake }, { connectClient }] = await Promise.all([
+            import('../../common/logger'),
+            import('../../intake'),
+            import('../../client/temporal'),
+          ]);
           const config = ctx.config();
           const intakeConfig = loadIntakeConfig(process.env, o);
           const logger = createLogger(config.logLevel, 'intake');

@@ -2,12 +2,15 @@
 import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { checkPlaybook, compileNamedPlaybook, findPlaybook, formatProblems, listPlaybooks, loadInventory, YamlSource } from '../../compiler';
 import { Problem } from '../../common/errors';
-import { getProgress, startIncident } from '../../client/incidents';
+import type { IncidentProgress } from '../../contract';
 import { action, print, printJson, type CommandContext } from '../command';
 import { renderProgress, renderTimeline } from '../format';
 import { currentUser, parseParams } from '../options';
+
+/** Loaded when a command runs, not when the CLI starts. */
+const compiler = () => import('../../compiler');
+const incidents = () => import('../../client/incidents');
 
 export function registerPlaybookCommands(program: Command): void {
   const playbook = program.command('playbook').description('List, show and validate playbooks');
@@ -18,6 +21,7 @@ export function registerPlaybookCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(z.object({}), async (ctx, _o) => {
+        const { checkPlaybook, listPlaybooks, YamlSource } = await compiler();
         const rows = listPlaybooks(ctx.config().playbooksDir).map((p) => {
           const result = checkPlaybook(YamlSource.read(p.file));
           const pb = result.playbook;
@@ -31,7 +35,8 @@ export function registerPlaybookCommands(program: Command): void {
           };
         });
         if (ctx.json) return printJson(rows);
-        for (const r of rows) print(`${r.name.padEnd(20)} ${r.class.padEnd(19)} ${r.severity}  ${r.description}`);
+        print(`${'name'.padEnd(20)} ${'class'.padEnd(19)} ${'severity'.padEnd(8)}  description`);
+        for (const r of rows) print(`${r.name.padEnd(20)} ${r.class.padEnd(19)} ${r.severity.padEnd(8)}  ${r.description}`);
       }),
     );
 
@@ -42,6 +47,7 @@ export function registerPlaybookCommands(program: Command): void {
     .option('--json', 'print the parsed playbook as JSON')
     .action(
       action(z.object({}), async (ctx, o, name: string) => {
+        const { checkPlaybook, findPlaybook, YamlSource } = await compiler();
         const file = findPlaybook(name, ctx.config().playbooksDir);
         if (ctx.json) {
           const result = checkPlaybook(YamlSource.read(file));
@@ -60,6 +66,7 @@ export function registerPlaybookCommands(program: Command): void {
     .option('--json', 'print JSON: [{file, ok, problems}]')
     .action(
       action(z.object({ inventory: z.string().optional(), param: z.array(z.string()).optional() }), async (ctx, o, files: string[]) => {
+        const { checkPlaybook, formatProblems, loadInventory, YamlSource } = await compiler();
         const config = ctx.config();
         const inventoryFile = o.inventory ?? (existsSync(config.inventoryFile) ? config.inventoryFile : undefined);
         const inventory = inventoryFile ? loadInventory(inventoryFile) : undefined;
@@ -120,6 +127,7 @@ export interface RunOptions {
 
 /** Compile a playbook and start it; a drill waits for its end and returns the final progress. */
 export async function startPlaybook(ctx: CommandContext, name: string, o: RunOptions) {
+  const [{ compileNamedPlaybook, loadInventory }, { startIncident }] = await Promise.all([compiler(), incidents()]);
   const config = ctx.config();
   const input = compileNamedPlaybook(name, {
     playbooksDir: config.playbooksDir,
@@ -139,10 +147,10 @@ export async function startPlaybook(ctx: CommandContext, name: string, o: RunOpt
 async function runPlaybook(ctx: CommandContext, name: string, o: RunOptions) {
   const { client, id, handle } = await startPlaybook(ctx, name, o);
   await handle.result().catch(() => undefined);
-  return getProgress(client, id);
+  return (await incidents()).getProgress(client, id);
 }
 
-export function renderDrill(p: Awaited<ReturnType<typeof getProgress>>): string {
+export function renderDrill(p: IncidentProgress): string {
   const lines = [`DRILL of ${p.playbook ?? 'incident'} (${p.incidentId}): nothing was changed`, ''];
   for (const s of p.steps) {
     lines.push(`${s.status === 'failed' ? '✘' : '✔'} [${s.phase}] ${s.id} (${s.action})${s.needsApproval ? ' — needs approval' : ''}`);

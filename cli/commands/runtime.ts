@@ -1,14 +1,7 @@
 /** dev and worker: the commands that run things. */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { createLogger, installRuntimeLogger } from '../../common/logger';
-import { connectClient, connectWorker } from '../../client/temporal';
-import { loadIntakeConfig, startIntake, type RunningIntake } from '../../intake';
-import { startStack } from '../../server/stack';
-import { ensureTemporalCli } from '../../server/temporal-cli';
-import { setupCluster } from './cluster';
-import { createWorker } from '../../worker/create';
-import { runWorker } from '../../worker/main';
+import type { RunningIntake } from '../../intake';
 import { action, print, printJson } from '../command';
 
 export function registerRuntimeCommands(program: Command): void {
@@ -20,6 +13,14 @@ export function registerRuntimeCommands(program: Command): void {
     .option('--json', 'print the addresses as one JSON line when ready')
     .action(
       action(z.object({}), async (ctx, _o) => {
+        const [{ createLogger, installRuntimeLogger }, { connectClient, connectWorker }, { loadIntakeConfig, startIntake }, { startStack }, { createWorker }] =
+          await Promise.all([
+            import('../../common/logger'),
+            import('../../client/temporal'),
+            import('../../intake'),
+            import('../../server/stack'),
+            import('../../worker/create'),
+          ]);
         const config = ctx.config();
         const logger = createLogger(config.logLevel, 'dev');
         installRuntimeLogger(logger);
@@ -65,8 +66,9 @@ export function registerRuntimeCommands(program: Command): void {
       action(
         z.object({ cluster: z.boolean().optional(), retention: z.string().regex(/^\d+[hm]$/, 'a duration in hours or minutes, like 720h') }),
         async (ctx, o) => {
+          if (o.cluster) return (await import('./cluster')).setupCluster(ctx.config(), o.retention, ctx.json);
+          const [{ createLogger }, { ensureTemporalCli }] = await Promise.all([import('../../common/logger'), import('../../server/temporal-cli')]);
           const logger = createLogger(ctx.config().logLevel, 'setup');
-          if (o.cluster) return setupCluster(ctx.config(), o.retention, ctx.json);
           const cli = await ensureTemporalCli(logger);
           if (ctx.json) return printJson({ path: cli.path, source: cli.source });
           print(`${cli.path} (${cli.source})`);
@@ -78,5 +80,5 @@ export function registerRuntimeCommands(program: Command): void {
     .command('worker')
     .description('Run a worker against the configured Temporal server (TEMPORAL_ADDRESS, or the embedded one); its logs are JSON lines on stderr')
     .option('--json', 'accepted for symmetry: the worker prints nothing on stdout, and its logs are JSON already')
-    .action(action(z.object({}), () => runWorker()));
+    .action(action(z.object({}), async () => (await import('../../worker/main')).runWorker()));
 }

@@ -2,13 +2,14 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { Problem } from '../../common/errors';
-import { getProgress, parseIncident, startIncident } from '../../client/incidents';
-import { INCIDENT_CLASSES } from '../../contract';
+import { INCIDENT_CLASSES } from '../../contract/input';
 import { action, print, printJson, type CommandContext } from '../command';
 import { renderProgress } from '../format';
-import { loadDataFile } from '../../common/data-file';
 import { currentUser } from '../options';
 import { renderDrill, startPlaybook } from './playbook';
+
+/** Loaded when a command runs, not when the CLI starts. */
+const incidents = () => import('../../client/incidents');
 
 export function registerStartCommand(program: Command): void {
   program
@@ -55,6 +56,7 @@ export function registerStartCommand(program: Command): void {
           const { client, id, handle } = started;
           if (!o.wait && !o.dryRun) return ctx.json ? printJson({ id }) : print(id);
           await handle.result().catch(() => undefined);
+          const { getProgress } = await incidents();
           const progress = await getProgress(client, id);
           if (ctx.json) printJson(progress);
           else print(progress.mode === 'drill' ? renderDrill(progress) : renderProgress(progress));
@@ -78,6 +80,7 @@ async function startRaw(
     by: string;
   },
 ) {
+  const [{ parseIncident, startIncident }, { loadDataFile }] = await Promise.all([incidents(), import('../../common/data-file')]);
   const base = (o.file ? loadDataFile(o.file) : {}) as Record<string, unknown>;
   if (typeof base !== 'object' || base === null || Array.isArray(base)) throw new Problem('InvalidInput', `${o.file}: must hold one object`);
   const draft = {

@@ -1,10 +1,11 @@
 /** pause, resume, cancel: an operator's hold on the whole incident. */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { cancelIncident, pauseIncident, resumeIncident } from '../../client/incidents';
 import { action, print, printJson } from '../command';
 
 const json = z.boolean().optional();
+/** Loaded when a command runs, not when the CLI starts. */
+const incidents = () => import('../../client/incidents');
 
 export function registerSteerCommands(program: Command): void {
   program
@@ -16,7 +17,9 @@ export function registerSteerCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(z.object({ by: z.string().min(1), reason: z.string().optional(), json }), async (ctx, o, id: string) => {
-        await pauseIncident(await ctx.client(), id, { by: o.by, ...(o.reason ? { reason: o.reason } : {}) });
+        const client = await ctx.client();
+        const { pauseIncident } = await incidents();
+        await pauseIncident(client, id, { by: o.by, ...(o.reason ? { reason: o.reason } : {}) });
         if (ctx.json) return printJson({ id, paused: true, by: o.by });
         print(`paused ${id} as ${o.by}: no new step starts until \`tourniquet resume ${id} --by <name>\``);
       }),
@@ -31,7 +34,9 @@ export function registerSteerCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(z.object({ by: z.string().min(1), comment: z.string().optional(), json }), async (ctx, o, id: string) => {
-        await resumeIncident(await ctx.client(), id, { by: o.by, ...(o.comment ? { comment: o.comment } : {}) });
+        const client = await ctx.client();
+        const { resumeIncident } = await incidents();
+        await resumeIncident(client, id, { by: o.by, ...(o.comment ? { comment: o.comment } : {}) });
         if (ctx.json) return printJson({ id, paused: false, by: o.by });
         print(`resumed ${id} as ${o.by}`);
       }),
@@ -44,7 +49,9 @@ export function registerSteerCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(z.object({ json }), async (ctx, o, id: string) => {
-        await cancelIncident(await ctx.client(), id);
+        const client = await ctx.client();
+        const { cancelIncident } = await incidents();
+        await cancelIncident(client, id);
         if (ctx.json) return printJson({ id, cancelRequested: true });
         print(`cancellation of ${id} requested: its changes are being undone; follow with \`tourniquet watch ${id}\``);
       }),

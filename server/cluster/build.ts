@@ -12,9 +12,10 @@ import { execa } from 'execa';
 import type { Logger } from 'pino';
 import { Problem } from '../../common/errors';
 import { TOOLS_DIR } from '../../common/paths';
+import { TEMPORAL_SERVER_VERSION } from './version';
 
-/** The server release the cluster test proves; docker-compose.yml pins the same. */
-export const TEMPORAL_SERVER_VERSION = '1.32.2';
+export { TEMPORAL_SERVER_VERSION };
+
 /** The module needs go >= 1.26.10; the Go module proxy serves this toolchain. */
 export const GO_TOOLCHAIN = 'go1.26.10';
 

@@ -1,0 +1,106 @@
+/**
+ * The compiled CLI: one ES module, dist/cli.js, bundled from cli/index.ts with esbuild (tsx's
+ * own compiler, already installed with it), so a command starts without compiling TypeScript.
+ * `npm install` builds it (the `prepare` script), `npm run build` rebuilds it. Beside it sits
+ * dist/cli.inputs.json: every source file it was built from, with its size and modification
+ * time. bin/tourniquet.js runs the bundle only while those still match, else the sources
+ * through tsx.
+ *
+ * The bundle sits one folder below the root like every source file, so paths derived from
+ * `import.meta.url` (common/paths.ts) point where they did.
+ */
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type Plugin } from 'esbuild';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const CLI_BUNDLE = join(ROOT, 'dist', 'cli.js');
+export const CLI_INPUTS = join(ROOT, 'dist', 'cli.inputs.json');
+
+/** One source file the bundle was built from, as bin/tourniquet.js checks it. */
+export interface BuiltInput {
+  /** Path from the project root, with forward slashes. */
+  file: string;
+  size: number;
+  mtimeMs: number;
+}
+
+/**
+ * Packages compiled into the bundle: the ones every command loads before it does anything
+ * (many small ES modules each, which Node resolves and links one by one on every start).
+ */
+const BUNDLED = new Set(['zod', 'commander']);
+
+/**
+ * Every other package stays outside the bundle and loads from node_modules as it does under
+ * tsx. A package's inner file imported without its extension (`@temporalio/common/lib/time`)
+ * resolves under tsx and CommonJS, not under Node's ES module loader: name the `.js` file.
+ */
+const packages: Plugin = {
+  name: 'packages',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith('node:')) return { path: args.path, external: true };
+      const parts = args.path.split('/');
+      const name = args.path.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+      if (BUNDLED.has(name)) return undefined;
+      const deep = args.path !== name && !/\.[cm]?js$/.test(args.path);
+      return { path: deep ? `${args.path}.js` : args.path, external: true };
+    });
+  },
+};
+
+/**
+ * Build dist/cli.js and its chunks. Each file is written beside its final name and renamed
+ * into place, chunks first and the manifest last, so a `tourniquet` started meanwhile (a test,
+ * a second terminal) runs the old build or the new one, never half of one.
+ */
+export async function buildCli(): Promise<{ path: string; inputs: number }> {
+  const dist = join(ROOT, 'dist');
+  const result = await build({
+    absWorkingDir: ROOT,
+    entryPoints: { cli: join(ROOT, 'cli', 'index.ts') },
+    outdir: dist,
+    write: false,
+    // Each command's heavy modules (the Temporal client, the worker, the intake) are separate
+    // chunks its handler imports when it runs, so `--version` or `list` loads only what it needs.
+    splitting: true,
+    chunkNames: 'cli-chunks-[name]-[hash]',
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: 'linked',
+    metafile: true,
+    logLevel: 'warning',
+    plugins: [packages],
+    // commander is CommonJS: its require() of Node's own modules needs a require in an ES module.
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  });
+  const inputs: BuiltInput[] = Object.keys(result.metafile.inputs)
+    .map((input) => relative(ROOT, join(ROOT, input)).split(sep).join('/'))
+    .sort()
+    .map((file) => {
+      const s = statSync(join(ROOT, file));
+      return { file, size: s.size, mtimeMs: s.mtimeMs };
+    });
+  mkdirSync(dist, { recursive: true });
+  const place = (path: string, contents: Uint8Array | string) => {
+    writeFileSync(`${path}.${process.pid}.tmp`, contents);
+    renameSync(`${path}.${process.pid}.tmp`, path);
+  };
+  const outputs = [...result.outputFiles].sort((x, y) => Number(x.path === CLI_BUNDLE) - Number(y.path === CLI_BUNDLE));
+  for (const out of outputs) place(out.path, out.contents);
+  place(CLI_INPUTS, `${JSON.stringify({ inputs }, null, 1)}\n`);
+  // Chunks of earlier builds: content-hashed names nothing refers to any more.
+  const current = new Set(outputs.map((o) => basename(o.path)));
+  for (const name of readdirSync(dist)) if (name.startsWith('cli-chunks-') && !current.has(name)) rmSync(join(dist, name), { force: true });
+  return { path: CLI_BUNDLE, inputs: inputs.length };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const started = Date.now();
+  const { path, inputs } = await buildCli();
+  console.log(`compiled CLI: ${path} from ${inputs} sources (${Date.now() - started} ms)`);
+}
