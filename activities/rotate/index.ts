@@ -25,7 +25,14 @@ type EnvFileRotation = Extract<Rotate, { method: 'env-file' }>;
 type CommandRotation = Extract<Rotate, { method: 'command' }>;
 
 async function plan(args: Rotate): Promise<PlannedEffect[]> {
-  const check = args.check ? [{ kind: 'http' as const, detail: `check that ${args.check.url} refuses the old value${args.check.acceptedStatus.length ? ' and accepts the new one' : ''}` }] : [];
+  const check = args.check
+    ? [
+        {
+          kind: 'http' as const,
+          detail: `check that ${args.check.url} refuses the old value${args.check.acceptedStatus.length ? ' and accepts the new one' : ''}`,
+        },
+      ]
+    : [];
   if (args.method === 'http-revoke') return [...planRevoke(args), ...check];
   const states = readAll(envFilesOf(args), args.key);
   const effects: PlannedEffect[] =
@@ -63,7 +70,8 @@ async function rotateEnvFiles(deps: ActivityDeps, io: StepIO, args: EnvFileRotat
   const old = states.find((s) => s.value !== next)?.value;
   const written = writeAll(states, args.key, next);
   const restarts = await restartAll(deps, io, record, args.restart);
-  const proof = await proveRotation(deps, io, args, old, next);
+  // Only a service restarted here is worth waiting for; a stopped one cannot answer anyway.
+  const proof = await proveRotation(deps, io, args, old, next, restarts.some((r) => r.restarted) ? (args.check?.waitMs ?? 0) : 0);
   return {
     summary: `rotated ${args.key} in ${states.length} env file(s) (${record.oldFingerprint} → ${record.newFingerprint})${written.length < states.length ? `, ${states.length - written.length} already done` : ''}${restarts.length ? `; restarted ${restarts.filter((r) => r.restarted).length}/${restarts.length} service(s)` : ''}; ${proofSentence(proof)}`,
     data: { ...rotationData(args.key, record, restarts), proof },
@@ -108,7 +116,8 @@ async function rotateByCommand(deps: ActivityDeps, io: StepIO, args: CommandRota
   const old = states.find((s) => s.value !== next)?.value;
   const written = writeAll(states, args.key, next);
   const restarts = await restartAll(deps, io, record, args.restart);
-  const proof = await proveRotation(deps, io, args, old, next);
+  // Only a service restarted here is worth waiting for; a stopped one cannot answer anyway.
+  const proof = await proveRotation(deps, io, args, old, next, restarts.some((r) => r.restarted) ? (args.check?.waitMs ?? 0) : 0);
   return {
     summary: `rotated ${args.key} with ${args.argv[0]} (${record.oldFingerprint ?? 'new'} → ${record.newFingerprint}); ${written.length} env file(s) written${restarts.length ? `; restarted ${restarts.filter((r) => r.restarted).length}/${restarts.length} service(s)` : ''}; ${proofSentence(proof)}`,
     data: { ...rotationData(args.key, record, restarts), proof },

@@ -60,7 +60,7 @@ export async function revoke(deps: ActivityDeps, io: StepIO, args: Revoke): Prom
       `revoke of ${args.credential.key} (${credentialFingerprint}) at ${args.url} answered ${status}, expected ${args.expectStatus.join('/')}`,
     );
   // The revoke endpoint's answer is its own word; the credential's check URL is the world's.
-  const proof = await proveRotation(deps, io, args, value, undefined);
+  const proof = await proveRotation(deps, io, args, value, undefined, args.check?.waitMs ?? 0);
   return {
     summary: `revoked ${args.credential.key} (${credentialFingerprint}) at ${new URL(args.url).origin}: ${status}; ${proofSentence(proof)}`,
     data: { key: args.credential.key, credentialFingerprint, url: args.url, status, proof, undo: null },

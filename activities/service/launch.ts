@@ -102,7 +102,12 @@ export function launchService(service: string, spec: LaunchSpec): Promise<Proces
       const identity = Number.isInteger(pid) ? identify(pid) : undefined;
       if (code === 0 && identity) return resolve(identity);
       if (code === 0) return reject(new StepError('CommandFailed', `${service} (pid ${pid}) exited at once; its output is in ${spec.logFile}`));
-      reject(new StepError('CommandFailed', `could not start ${service} with ${JSON.stringify(spec.argv)}: ${stderr.trim().slice(0, 300) || `launcher exited ${code}`}`));
+      reject(
+        new StepError(
+          'CommandFailed',
+          `could not start ${service} with ${JSON.stringify(spec.argv)}: ${stderr.trim().slice(0, 300) || `launcher exited ${code}`}`,
+        ),
+      );
     });
     launcher.stdin.end(JSON.stringify(spec));
   });

@@ -96,7 +96,14 @@ export function upProof(l: Liveness): Proof {
 /** The proof entry that the process with that start time is gone. */
 export function goneProof(p: ProcessIdentity): Proof {
   const ok = !isSameAlive(p);
-  return { check: 'process-gone', target: `pid ${p.pid}`, ok, pid: p.pid, startTime: p.startTime, detail: ok ? 'no such process with that start time' : 'still alive' };
+  return {
+    check: 'process-gone',
+    target: `pid ${p.pid}`,
+    ok,
+    pid: p.pid,
+    startTime: p.startTime,
+    detail: ok ? 'no such process with that start time' : 'still alive',
+  };
 }
 
 /** Words for a summary: "port 127.0.0.1:8080 closed, pid 42 gone". */

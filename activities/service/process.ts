@@ -166,11 +166,9 @@ export function planProcessStart(service: string, m: ProcessManager): PlannedEff
   // what a live run would start.
   const now = at.found ? ` (now running as pid ${at.process.pid}: ${JSON.stringify(at.launch.argv)})` : '';
   const how = m.command ? `${JSON.stringify(m.command)}` : 'the command line recorded when this incident stopped it';
-  const where = [
-    m.cwd ? `in ${m.cwd}` : '',
-    m.envFile ? `with the variables of ${m.envFile}` : '',
-    m.logFile ? `appending to ${m.logFile}` : '',
-  ].filter(Boolean);
+  const where = [m.cwd ? `in ${m.cwd}` : '', m.envFile ? `with the variables of ${m.envFile}` : '', m.logFile ? `appending to ${m.logFile}` : ''].filter(
+    Boolean,
+  );
   return [
     {
       kind: 'spawn',
@@ -184,11 +182,16 @@ export async function runningProof(io: StepIO, service: string, m: ProcessManage
   await sleep(settleMs);
   const where = logFile ? `; its output is in ${logFile}` : '';
   if (!isSameAlive(p)) throw new StepError('CommandFailed', `${service} (pid ${p.pid}) exited right after start${where}`);
-  const proof: Proof[] = [{ check: 'process-running', target: `pid ${p.pid}`, ok: true, pid: p.pid, startTime: p.startTime, detail: `session ${sessionOf(p.pid)}` }];
+  const proof: Proof[] = [
+    { check: 'process-running', target: `pid ${p.pid}`, ok: true, pid: p.pid, startTime: p.startTime, detail: `session ${sessionOf(p.pid)}` },
+  ];
   if (!m.probe) return proof;
   const now = await awaitLiveness(m.probe, true, ANSWER_GRACE_MS, () => io.heartbeat());
   if (!now.alive)
-    throw new StepError('VerificationFailed', `${service} runs as pid ${p.pid} but ${now.target} does not answer (${now.detail}) after ${ANSWER_GRACE_MS} ms${where}`);
+    throw new StepError(
+      'VerificationFailed',
+      `${service} runs as pid ${p.pid} but ${now.target} does not answer (${now.detail}) after ${ANSWER_GRACE_MS} ms${where}`,
+    );
   return [...proof, upProof(now)];
 }
 

@@ -83,7 +83,8 @@ export async function restartIfRunning(deps: ActivityDeps, io: StepIO, service: 
   const proof: Proof[] = [{ check: 'manager-state', target: adapter.label, ok: true, detail: now.detail }];
   if (manager.probe) {
     const live = await awaitLiveness(manager.probe, true, GRACE_MS, () => io.heartbeat());
-    if (!live.alive) throw new StepError('VerificationFailed', `${adapter.label} restarted (${now.detail}) but ${live.target} does not answer (${live.detail})`);
+    if (!live.alive)
+      throw new StepError('VerificationFailed', `${adapter.label} restarted (${now.detail}) but ${live.target} does not answer (${live.detail})`);
     proof.push(upProof(live));
   }
   return { service, restarted: true, detail: `${now.detail}: ${proofWords(proof)}`, proof };

@@ -29,7 +29,17 @@ export function systemdAdapter(m: Systemd): ManagedAdapter {
     statusArgv: systemctl(m, 'status', '--no-pager', '--full', '--', m.unit),
     async state(probe): Promise<ServiceState> {
       const result = await probe(
-        systemctl(m, 'show', '--property=LoadState', '--property=ActiveState', '--property=SubState', '--property=UnitFileState', '--property=MainPID', '--', m.unit),
+        systemctl(
+          m,
+          'show',
+          '--property=LoadState',
+          '--property=ActiveState',
+          '--property=SubState',
+          '--property=UnitFileState',
+          '--property=MainPID',
+          '--',
+          m.unit,
+        ),
       );
       const p = parseSystemdShow(result.stdout);
       if (result.exitCode !== 0 || !p.ActiveState) {

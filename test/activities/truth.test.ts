@@ -128,11 +128,14 @@ describe('truthful service actions (process adapter, real processes)', () => {
     );
     const h = harness();
     for (const plan of [true, false]) {
-      await assert.rejects(h.call('stopService', `stop-${plan}`, { service: 'agent', manager: { kind: 'process', pidfile: 'run/agent.pid' } }, { plan }), (err: Failure) => {
-        assert.equal(err.type, 'InvalidArguments');
-        assert.match(err.message, /manager\.pidfile: must be an absolute path/);
-        return true;
-      });
+      await assert.rejects(
+        h.call('stopService', `stop-${plan}`, { service: 'agent', manager: { kind: 'process', pidfile: 'run/agent.pid' } }, { plan }),
+        (err: Failure) => {
+          assert.equal(err.type, 'InvalidArguments');
+          assert.match(err.message, /manager\.pidfile: must be an absolute path/);
+          return true;
+        },
+      );
     }
   });
 
@@ -226,7 +229,10 @@ describe('truthful service actions (process adapter, real processes)', () => {
       { check: 'process-gone', target: `pid ${pid}`, ok: true, pid, startTime, detail: 'no such process with that start time' },
       { check: 'port-closed', target: `127.0.0.1:${b.port}`, ok: true, detail: 'ECONNREFUSED' },
     ]);
-    assert.match(stop.summary, new RegExp(`stopped agent \\(pid ${pid}\\) with SIGTERM in \\d+ ms: process-gone pid ${pid}.*port-closed 127\\.0\\.0\\.1:${b.port}`));
+    assert.match(
+      stop.summary,
+      new RegExp(`stopped agent \\(pid ${pid}\\) with SIGTERM in \\d+ ms: process-gone pid ${pid}.*port-closed 127\\.0\\.0\\.1:${b.port}`),
+    );
     // The world agrees with the result.
     assert.equal(isAlive(pid), false);
     assert.equal(await answers(`${b.url}/health`), undefined);
@@ -248,7 +254,16 @@ describe('truthful service actions (process adapter, real processes)', () => {
     // The approved startService runs in a "worker" of its own, which the test then kills.
     const worker = spawn(
       process.execPath,
-      ['--import', 'tsx', STEP_PROCESS, h.deps.home, workflowId, 'startService', 'start', JSON.stringify({ service: 'agent', manager: b.manager, settleMs: 300 })],
+      [
+        '--import',
+        'tsx',
+        STEP_PROCESS,
+        h.deps.home,
+        workflowId,
+        'startService',
+        'start',
+        JSON.stringify({ service: 'agent', manager: b.manager, settleMs: 300 }),
+      ],
       { detached: true, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     killLater.push(worker.pid!);
