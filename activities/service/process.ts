@@ -22,7 +22,6 @@ import {
   isAlive,
   isSameAlive,
   launchRecord,
-  matchingProcesses,
   processGroup,
   readPidfile,
   sessionOf,
@@ -82,21 +81,12 @@ export async function confirmNotRunning(service: string, m: ProcessManager, why:
   }
   const now = await probeLiveness(m.probe);
   if (now.alive) {
-    const hint = 'processMatch' in m.probe ? '' : pidHint(m);
     throw new StepError(
       'TargetNotFound',
-      `${service}: ${why}, yet ${service} is running (${now.target} ${now.detail}). Nothing was stopped: fix services.${service}.manager.pidfile to the file the running ${service} writes${hint}`,
+      `${service}: ${why}, yet ${service} is running (${now.target} ${now.detail}). Nothing was stopped: fix services.${service}.manager.pidfile to the file the running ${service} writes`,
     );
   }
   return [{ check: 'pidfile', target: m.pidfile, ok: true, detail: why }, downProof(now)];
-}
-
-/** Where a process match can name the real pid, say so (never acted on: only the inventory decides). */
-function pidHint(m: ProcessManager): string {
-  const program = m.command?.[0];
-  if (!program) return '';
-  const found = matchingProcesses(program.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).slice(0, 3);
-  return found.length ? ` (processes running ${program}: ${found.map((p) => `pid ${p.pid}`).join(', ')})` : '';
 }
 
 export async function planProcessStop(service: string, m: ProcessManager, graceMs: number): Promise<PlannedEffect[]> {
@@ -141,6 +131,11 @@ export async function stopProcess(io: StepIO, service: string, m: ProcessManager
       summary: `stopped ${service} (pid ${earlier.process.pid}${used ? ` with ${used}` : ''}): ${proofWords(proof)}`,
       data: { service, pid: earlier.process.pid, ...(used ? { signal: used } : {}), ms: Date.now() - started, wasRunning: true, proof, undo },
     };
+  }
+  if (earlier?.pid !== undefined && !earlier.process && !isAlive(earlier.pid)) {
+    // A retry of an attempt recorded before start times were: that pid is gone, and it was ours.
+    const proof: Proof[] = [{ check: 'process-gone', target: `pid ${earlier.pid}`, ok: true, pid: earlier.pid, detail: 'no such process' }];
+    return { summary: `${service} stopped (pid ${earlier.pid})`, data: { service, pid: earlier.pid, wasRunning: true, proof, undo } };
   }
   const at = locate(m);
   if (!at.found) {
