@@ -70,10 +70,28 @@ function onlyOurPlaceholder(record: QuarantineRecord): boolean {
   return sha256(readFileSync(placeholderPath(record))) === record.placeholderSha256;
 }
 
-function quarantineResult(record: QuarantineRecord, replayed: boolean): StepResult {
+/**
+ * "Quarantined" is read back from the disk, not from the move's return: the original path
+ * holds nothing but our placeholder, and the copy in quarantine has the recorded hash.
+ */
+async function quarantineResult(record: QuarantineRecord, replayed: boolean): Promise<StepResult> {
+  const cleared = onlyOurPlaceholder(record);
+  const held = (await contentHash(record.item)) === record.sha256;
+  if (!cleared) throw new StepError('VerificationFailed', `${record.source} holds something other than the quarantine placeholder after the move`);
+  if (!held) throw new StepError('VerificationFailed', `the quarantined copy ${record.item} does not have the hash recorded before the move`);
+  const proof = [
+    {
+      check: 'source-cleared',
+      target: record.source,
+      ok: true,
+      detail: record.placeholder !== undefined ? 'only the placeholder is there' : 'nothing is there',
+    },
+    { check: 'copy-hash', target: record.item, ok: true, detail: `sha256 ${record.sha256.slice(0, 12)}… as recorded` },
+  ];
   return {
-    summary: `quarantined ${record.type} ${record.source} (${record.sha256.slice(0, 12)}…) into ${dirname(record.item)}${record.placeholder !== undefined ? '; placeholder left' : ''}`,
+    summary: `quarantined ${record.type} ${record.source} (${record.sha256.slice(0, 12)}…) into ${dirname(record.item)}${record.placeholder !== undefined ? '; placeholder left' : ''}: ${record.source} checked clear, copy hash checked`,
     data: {
+      proof,
       path: record.source,
       quarantinedTo: record.item,
       type: record.type,
@@ -105,7 +123,7 @@ export function quarantineActivities(deps: ActivityDeps) {
       const earlier = io.pending?.record as QuarantineRecord | undefined;
       if (earlier && existsSync(earlier.item)) {
         writePlaceholder(earlier);
-        return quarantineResult(earlier, false);
+        return await quarantineResult(earlier, false);
       }
       const st = lstatSync(source, { throwIfNoEntry: false });
       if (!st) throw new StepError('TargetNotFound', `${source} does not exist`);
@@ -131,7 +149,7 @@ export function quarantineActivities(deps: ActivityDeps) {
       );
       await move(deps, io, source, record.item);
       writePlaceholder(record);
-      return quarantineResult(record, false);
+      return await quarantineResult(record, false);
     },
   });
 

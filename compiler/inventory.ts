@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { serviceManager } from '../contract';
+import { credentialCheck, livenessProbe, serviceManager } from '../contract';
 import { Problem } from '../common/errors';
 import { formatProblems, YamlSource } from '../common/data-file';
 import { NAME_PATTERN, NAME_RULE } from '../contract';
@@ -23,6 +23,8 @@ const envTarget = {
   envFile: absPath.optional(),
   envFiles: z.array(absPath).default([]),
   restart: z.array(entryName).default([]),
+  /** The independent check that the old value is refused and the new one accepted. */
+  check: credentialCheck.optional(),
 };
 
 /** A credential and how to rotate it (the rotateKey methods); `restart` names services. */
@@ -38,6 +40,7 @@ const credentialSpec = z.discriminatedUnion('method', [
     auth: envRefSpec.optional(),
     expectStatus: z.array(z.number().int().min(100).max(599)).optional(),
     restart: z.array(entryName).default([]),
+    check: credentialCheck.optional(),
   }),
 ]);
 /** Without `method`, a credential is a key in env files. */
@@ -52,8 +55,16 @@ export const inventorySchema = z
         entryName,
         z.object({
           description: z.string().optional(),
-          /** process {pidfile}, supervisord {program}, systemd {unit, scope}, docker {container}. */
+          /**
+           * process {pidfile, command, cwd, envFile, logFile}, supervisord {program},
+           * systemd {unit, scope}, docker {container}.
+           */
           manager: serviceManager,
+          /**
+           * How to tell the service is up without its manager: `{port}`, `{url}` or
+           * `{processMatch}`. Without one, a missing or stale pidfile is an error, never "was not running".
+           */
+          probe: livenessProbe.optional(),
           /** Log files captured as evidence of this service (a systemd unit's journal is captured too). */
           logs: z.array(absPath).default([]),
         }),

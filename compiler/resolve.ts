@@ -77,10 +77,15 @@ function backupPath(ctx: ResolveContext, backup: string): string {
   return ctx.inventory?.backups[backup]?.path ?? `backup:${backup}`;
 }
 
-/** A service as actions name it: its label and how its manager runs it. */
+/**
+ * A service as actions name it: its label and how its manager runs it. The inventory's probe
+ * travels inside the manager, so every step that names the service (a stop, its undo, a
+ * restart after a rotation) can check the world the same way.
+ */
 function serviceRef(ctx: ResolveContext, name: string) {
   const svc = ctx.inventory?.services[name];
-  return { service: name, manager: svc?.manager ?? { kind: 'process' as const, pidfile: '/' } };
+  const manager = svc?.manager ?? { kind: 'process' as const, pidfile: '/' };
+  return { service: name, manager: svc?.probe && !manager.probe ? { ...manager, probe: svc.probe } : manager };
 }
 
 /** Every env file the inventory's credentials live in: captured output is redacted with them. */

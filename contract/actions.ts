@@ -31,15 +31,71 @@ export const commandSpec = z.object({
   cwd: path.optional(),
 });
 
+/** An absolute path: a relative one would be read from the worker's working directory. */
+const absolute = (what: string) =>
+  z
+    .string()
+    .min(1, `must be the absolute path of the ${what}`)
+    .regex(/^\//, `must be an absolute path: a relative ${what} is looked up from the worker's working directory, not the service's`);
+
+/**
+ * How to tell whether a service is up without asking its manager: the independent check
+ * behind every "stopped" and "was not running". One of
+ * - `{port, host?}`: a TCP connect (host defaults to 127.0.0.1);
+ * - `{url}`: an HTTP GET that gets any answer at all;
+ * - `{processMatch}`: a regular expression some process's command line matches.
+ */
+export const livenessProbe = z.union([
+  z.strictObject({ port: z.number().int().min(1).max(65535), host: z.string().min(1).optional() }),
+  z.strictObject({ url: z.url({ protocol: /^https?$/ }) }),
+  z.strictObject({
+    processMatch: z
+      .string()
+      .min(1)
+      .refine((re) => {
+        try {
+          new RegExp(re);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'must be a valid regular expression matched against the command line'),
+  }),
+]);
+export type LivenessProbe = z.infer<typeof livenessProbe>;
+
+/** Fields every manager carries: the service's liveness probe (optional in older incidents). */
+const probed = { probe: livenessProbe.optional() };
+
 /**
  * How a service is run, so it can be stopped, started and asked for its state. The playbook
- * and inventory compiler produces exactly these shapes.
+ * and inventory compiler produces exactly these shapes. `probe` (any manager) is the check of
+ * the world that confirms "stopped" and "was not running".
  */
 export const serviceManager = z.discriminatedUnion('kind', [
-  /** A local process: pidfile, its process group, /proc. */
-  z.object({ kind: z.literal('process'), pidfile: path }),
+  /**
+   * A local process: pidfile, its process group, /proc. `command` (argv), `cwd`, `envFile`
+   * and `logFile` say how it runs, so a restart starts it the same way (its own session, the
+   * env file's variables, appending to its log). Without `command`, a restart reuses the
+   * command line recorded when the incident stopped it (the first shape).
+   */
+  z.object({
+    kind: z.literal('process'),
+    pidfile: absolute('pidfile'),
+    command: argv.optional(),
+    cwd: absolute('cwd').optional(),
+    envFile: absolute('envFile').optional(),
+    logFile: absolute('logFile').optional(),
+    ...probed,
+  }),
   /** A supervisord program, through `supervisorctl` (`-s serverUrl`, `-c configFile`). */
-  z.object({ kind: z.literal('supervisord'), program: name('program name'), serverUrl: z.string().min(1).optional(), configFile: path.optional() }),
+  z.object({
+    kind: z.literal('supervisord'),
+    program: name('program name'),
+    serverUrl: z.string().min(1).optional(),
+    configFile: path.optional(),
+    ...probed,
+  }),
   /** A systemd unit; a `.timer` unit is disabled and stopped (`disable --now`), and re-enabled on start. */
   z.object({
     kind: z.literal('systemd'),
@@ -47,9 +103,10 @@ export const serviceManager = z.discriminatedUnion('kind', [
       .string()
       .regex(/^[A-Za-z0-9_][A-Za-z0-9_.:@\\-]*\.(service|timer|socket|path|target|mount)$/, 'must be a unit name such as "agent.service" or "sync.timer"'),
     scope: z.enum(['system', 'user']).default('system'),
+    ...probed,
   }),
   /** A Docker container: `docker stop`, never `docker rm` (the container is evidence). */
-  z.object({ kind: z.literal('docker'), container: name('container name or id') }),
+  z.object({ kind: z.literal('docker'), container: name('container name or id'), ...probed }),
 ]);
 export type ServiceManager = z.infer<typeof serviceManager>;
 
@@ -175,6 +232,25 @@ const restoreArgs = upgrade<typeof restoreVariants, Defaulted<typeof restoreVari
   v.method === undefined ? { ...v, method: 'archive' } : v,
 );
 
+/**
+ * An independent check of a rotation: `url` is asked with the old value (it must answer one of
+ * `refusedStatus`) and with the new one (one of `acceptedStatus`), sent as `Authorization:
+ * Bearer …` or in the header named by `header`. Without it a rotation says plainly that
+ * nothing outside the env files confirmed the old value is dead.
+ */
+export const credentialCheck = z.object({
+  url: z.url({ protocol: /^https?$/ }),
+  header: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name such as "X-Api-Key"')
+    .optional(),
+  refusedStatus: z.array(z.number().int().min(100).max(599)).min(1).default([401, 403]),
+  acceptedStatus: z.array(z.number().int().min(100).max(599)).default([200, 204]),
+  /** How long the service may take to take up the new value (a restart) before the check fails. */
+  waitMs: z.number().int().min(0).max(300_000).default(15_000),
+});
+export type CredentialCheck = z.infer<typeof credentialCheck>;
+
 const rotateVariants = z.discriminatedUnion('method', [
   /** A new random value of the same shape in every listed env file; then restart `restart`. */
   z
@@ -184,6 +260,7 @@ const rotateVariants = z.discriminatedUnion('method', [
       envFile: path.optional(),
       envFiles: z.array(path).default([]),
       restart: z.array(serviceRef).default([]),
+      check: credentialCheck.optional(),
     })
     .refine((v) => v.envFile !== undefined || v.envFiles.length > 0, {
       message: 'name the env file(s) holding the key: envFile or envFiles',
@@ -201,6 +278,7 @@ const rotateVariants = z.discriminatedUnion('method', [
     envFiles: z.array(path).default([]),
     outputPattern: z.string().optional(),
     restart: z.array(serviceRef).default([]),
+    check: credentialCheck.optional(),
   }),
   /** Revoke a credential at its provider: the value of `credential` sent to `url`. */
   z.object({
@@ -213,6 +291,7 @@ const rotateVariants = z.discriminatedUnion('method', [
     auth: envRef.optional(),
     expectStatus: z.array(z.number().int().min(100).max(599)).default([200, 201, 202, 204]),
     timeoutMs: z.number().int().min(1).max(120_000).default(10_000),
+    check: credentialCheck.optional(),
   }),
 ]);
 const rotateArgs = upgrade<typeof rotateVariants, Defaulted<typeof rotateVariants, 'method', 'env-file'>>(rotateVariants, (v) =>

@@ -70,6 +70,27 @@ export async function createSandbox(root: string, port?: number): Promise<Sandbo
   return sb;
 }
 
+/** How the gateway runs: the command line its "init" uses, and the one a restart uses. */
+export function gatewayCommand(sb: Sandbox): string[] {
+  return [process.execPath, '--import', TSX_LOADER, GATEWAY, '--env', sb.envFile, '--port', String(sb.port), '--starts', sb.startsFile];
+}
+
+/**
+ * The gateway's manager as the inventory gives it: how it runs (so a restart starts it the
+ * same way, in its own session) and the port that proves it up or down.
+ */
+export function gatewayManager(sb: Sandbox) {
+  return {
+    kind: 'process' as const,
+    pidfile: sb.pidfile,
+    command: gatewayCommand(sb),
+    cwd: sb.root,
+    envFile: sb.envFile,
+    logFile: sb.logFile,
+    probe: { port: sb.port },
+  };
+}
+
 /** The sandbox's inventory: one agent gateway, its key, its workspace and memory, their backups. */
 function sandboxInventory(sb: Sandbox): string {
   return `# Inventory of the demo sandbox: the only things its playbooks may touch.
@@ -78,7 +99,15 @@ approvers:
 services:
   gateway:
     description: the agent gateway (HTTP, reads AGENT_API_KEY at start)
-    manager: { kind: process, pidfile: ${sb.pidfile} }
+    manager:
+      kind: process
+      pidfile: ${sb.pidfile}
+      command: ${JSON.stringify(gatewayCommand(sb))}
+      cwd: ${sb.root}
+      envFile: ${sb.envFile}
+      logFile: ${sb.logFile}
+    # What proves it up or down, whatever the pidfile says.
+    probe: { port: ${sb.port} }
     logs: [${sb.logFile}, ${sb.startsFile}]
 credentials:
   agent-api-key:
@@ -115,11 +144,8 @@ export const SANDBOX_PARAMS: Record<string, Record<string, string>> = {
 /** Start the gateway detached, in its own process group, as an init system would. */
 export async function startGateway(sb: Sandbox): Promise<number> {
   const out = openSync(sb.logFile, 'a');
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, GATEWAY, '--env', sb.envFile, '--port', String(sb.port), '--starts', sb.startsFile], {
-    cwd: sb.root,
-    detached: true,
-    stdio: ['ignore', out, out],
-  });
+  const [program, ...args] = gatewayCommand(sb);
+  const child = spawn(program!, args, { cwd: sb.root, detached: true, stdio: ['ignore', out, out] });
   closeSync(out);
   child.unref();
   writeFileSync(sb.pidfile, `${child.pid}\n`);
@@ -158,7 +184,12 @@ export function secretExposureIncident(sb: Sandbox): IncidentInputDraft {
     title: 'Agent gateway API key pasted into a public chat',
     targets: ['gateway', 'AGENT_API_KEY'],
     steps: [
-      { id: 'stop-gateway', action: 'stopService', summary: 'Freeze the agent gateway', args: { service: 'gateway', pidfile: sb.pidfile, graceMs: 3_000 } },
+      {
+        id: 'stop-gateway',
+        action: 'stopService',
+        summary: 'Freeze the agent gateway',
+        args: { service: 'gateway', manager: gatewayManager(sb), graceMs: 3_000 },
+      },
       { id: 'rotate-api-key', action: 'rotateKey', summary: 'Rotate AGENT_API_KEY', args: { envFile: sb.envFile, key: 'AGENT_API_KEY' } },
       {
         id: 'capture-evidence',
@@ -172,7 +203,7 @@ export function secretExposureIncident(sb: Sandbox): IncidentInputDraft {
         action: 'startService',
         summary: 'Restart the gateway with the new key',
         approval: { required: true, onDeny: 'abort' },
-        args: { service: 'gateway', pidfile: sb.pidfile, settleMs: 500 },
+        args: { service: 'gateway', manager: gatewayManager(sb), settleMs: 500 },
       },
       { id: 'smoke-gateway', action: 'smokeTest', summary: 'GET /health on the gateway', args: { url: sb.healthUrl, expectStatus: 200 } },
     ],

@@ -64,6 +64,8 @@ export function networkActivities(deps: ActivityDeps) {
         args,
       };
       let detail: string;
+      // "Locked" is what the kernel lists after the change, not what the apply command returned.
+      const proof: { check: string; target: string; ok: boolean; detail: string }[] = [];
       if (record.backend === 'nftables') {
         // Our table exists only if an earlier attempt applied it: nft -f applies a file whole or not at all.
         if (!earlier) io.markPending(record);
@@ -76,6 +78,12 @@ export function networkActivities(deps: ActivityDeps) {
         const listed = await must(io, args.netns, r.nftListArgv(record.table));
         if (!/\bdrop\b/.test(listed.stdout)) throw new StepError('VerificationFailed', `table inet ${record.table} is in place but holds no drop rule`);
         detail = `nftables table inet ${record.table}`;
+        proof.push({
+          check: 'ruleset-read-back',
+          target: `nft list table inet ${record.table}`,
+          ok: true,
+          detail: 'the kernel holds our table with its drop rule',
+        });
       } else {
         io.markPending(record);
         const families: ('iptables' | 'ip6tables')[] = ['iptables'];
@@ -90,6 +98,7 @@ export function networkActivities(deps: ActivityDeps) {
         const chains = r.iptablesChains(id);
         const input = await must(io, args.netns, ['iptables', '-w', '-S', 'INPUT']);
         if (!input.stdout.includes(`-j ${chains.input}`)) throw new StepError('VerificationFailed', `INPUT does not jump to ${chains.input}`);
+        proof.push({ check: 'ruleset-read-back', target: 'iptables -S INPUT', ok: true, detail: `the kernel's INPUT jumps to ${chains.input}` });
         detail = `iptables chains ${chains.input}/${chains.output}${record.v6Skipped ? ' (IPv6 not filtered: ip6tables unusable)' : ''}`;
       }
       return {
@@ -101,6 +110,7 @@ export function networkActivities(deps: ActivityDeps) {
           scope: args.scope,
           allow: args.allow,
           v6Skipped: record.v6Skipped ?? false,
+          proof,
           undo: { action: 'unlockNetwork', args: { lockStep: io.key.stepId } },
         },
       };

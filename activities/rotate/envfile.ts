@@ -12,6 +12,16 @@ export function readEnvValue(text: string, key: string): string | undefined {
   return undefined;
 }
 
+/** Every `KEY=value` of an env file (comments, blank lines and `export` skipped, quotes removed). */
+export function parseEnvFile(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (m) out[m[1]!] = unquote(m[2] ?? '');
+  }
+  return out;
+}
+
 function unquote(raw: string): string {
   const v = raw.trim();
   if (v.length >= 2 && (v[0] === '"' || v[0] === "'") && v.at(-1) === v[0]) return v.slice(1, -1);

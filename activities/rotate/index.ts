@@ -13,7 +13,8 @@ import type { ActivityDeps } from '../deps';
 import { StepError } from '../errors';
 import { fingerprint } from '../../common/hash';
 import { redactText } from '../../common/secrets/detect';
-import { restartPlan } from '../service/restart';
+import { checkRestartable, restartPlan } from '../service/restart';
+import { proofSentence, proveRotation } from './check';
 import { defineStep, withHeartbeat, type StepIO } from '../step';
 import { newSecretLike } from './envfile';
 import { envFilesOf, readAll, recover, restartAll, rotationData, writeAll, type RotationRecord } from './files';
@@ -23,8 +24,16 @@ type Rotate = ActionArgs<'rotateKey'>;
 type EnvFileRotation = Extract<Rotate, { method: 'env-file' }>;
 type CommandRotation = Extract<Rotate, { method: 'command' }>;
 
-function plan(args: Rotate): PlannedEffect[] {
-  if (args.method === 'http-revoke') return planRevoke(args);
+async function plan(args: Rotate): Promise<PlannedEffect[]> {
+  const check = args.check
+    ? [
+        {
+          kind: 'http' as const,
+          detail: `check that ${args.check.url} refuses the old value${args.check.acceptedStatus.length ? ' and accepts the new one' : ''}`,
+        },
+      ]
+    : [];
+  if (args.method === 'http-revoke') return [...planRevoke(args), ...check];
   const states = readAll(envFilesOf(args), args.key);
   const effects: PlannedEffect[] =
     args.method === 'command'
@@ -36,8 +45,11 @@ function plan(args: Rotate): PlannedEffect[] {
       detail: `replace ${args.key} (now ${fingerprint(s.value)}) in ${s.envFile} with ${args.method === 'command' ? 'the new value' : 'a new random value of the same shape'}, mode 0600`,
     });
   }
-  for (const r of args.restart) effects.push({ kind: 'command', detail: restartPlan(r.service, r.manager) });
-  return effects;
+  for (const r of args.restart) {
+    await checkRestartable(r.service, r.manager);
+    effects.push({ kind: 'command', detail: restartPlan(r.service, r.manager) });
+  }
+  return [...effects, ...check];
 }
 
 async function rotateEnvFiles(deps: ActivityDeps, io: StepIO, args: EnvFileRotation): Promise<StepResult> {
@@ -55,11 +67,14 @@ async function rotateEnvFiles(deps: ActivityDeps, io: StepIO, args: EnvFileRotat
     };
     io.markPending(record);
   }
+  const old = states.find((s) => s.value !== next)?.value;
   const written = writeAll(states, args.key, next);
   const restarts = await restartAll(deps, io, record, args.restart);
+  // Only a service restarted here is worth waiting for; a stopped one cannot answer anyway.
+  const proof = await proveRotation(deps, io, args, old, next, restarts.some((r) => r.restarted) ? (args.check?.waitMs ?? 0) : 0);
   return {
-    summary: `rotated ${args.key} in ${states.length} env file(s) (${record.oldFingerprint} → ${record.newFingerprint})${written.length < states.length ? `, ${states.length - written.length} already done` : ''}${restarts.length ? `; restarted ${restarts.filter((r) => r.restarted).length}/${restarts.length} service(s)` : ''}`,
-    data: rotationData(args.key, record, restarts),
+    summary: `rotated ${args.key} in ${states.length} env file(s) (${record.oldFingerprint} → ${record.newFingerprint})${written.length < states.length ? `, ${states.length - written.length} already done` : ''}${restarts.length ? `; restarted ${restarts.filter((r) => r.restarted).length}/${restarts.length} service(s)` : ''}; ${proofSentence(proof)}`,
+    data: { ...rotationData(args.key, record, restarts), proof },
   };
 }
 
@@ -98,11 +113,14 @@ async function rotateByCommand(deps: ActivityDeps, io: StepIO, args: CommandRota
     record = { ...record, newFingerprint: fingerprint(next) };
     io.markPending(record);
   }
+  const old = states.find((s) => s.value !== next)?.value;
   const written = writeAll(states, args.key, next);
   const restarts = await restartAll(deps, io, record, args.restart);
+  // Only a service restarted here is worth waiting for; a stopped one cannot answer anyway.
+  const proof = await proveRotation(deps, io, args, old, next, restarts.some((r) => r.restarted) ? (args.check?.waitMs ?? 0) : 0);
   return {
-    summary: `rotated ${args.key} with ${args.argv[0]} (${record.oldFingerprint ?? 'new'} → ${record.newFingerprint}); ${written.length} env file(s) written${restarts.length ? `; restarted ${restarts.filter((r) => r.restarted).length}/${restarts.length} service(s)` : ''}`,
-    data: rotationData(args.key, record, restarts),
+    summary: `rotated ${args.key} with ${args.argv[0]} (${record.oldFingerprint ?? 'new'} → ${record.newFingerprint}); ${written.length} env file(s) written${restarts.length ? `; restarted ${restarts.filter((r) => r.restarted).length}/${restarts.length} service(s)` : ''}; ${proofSentence(proof)}`,
+    data: { ...rotationData(args.key, record, restarts), proof },
   };
 }
 

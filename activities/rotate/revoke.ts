@@ -7,6 +7,7 @@ import type { ActivityDeps } from '../deps';
 import { StepError } from '../errors';
 import { fingerprint } from '../../common/hash';
 import type { StepIO } from '../step';
+import { proofSentence, proveRotation } from './check';
 import { readEnvFile } from './envfile';
 
 type Revoke = Extract<ActionArgs<'rotateKey'>, { method: 'http-revoke' }>;
@@ -58,8 +59,10 @@ export async function revoke(deps: ActivityDeps, io: StepIO, args: Revoke): Prom
       'VerificationFailed',
       `revoke of ${args.credential.key} (${credentialFingerprint}) at ${args.url} answered ${status}, expected ${args.expectStatus.join('/')}`,
     );
+  // The revoke endpoint's answer is its own word; the credential's check URL is the world's.
+  const proof = await proveRotation(deps, io, args, value, undefined, args.check?.waitMs ?? 0);
   return {
-    summary: `revoked ${args.credential.key} (${credentialFingerprint}) at ${new URL(args.url).origin}: ${status}`,
-    data: { key: args.credential.key, credentialFingerprint, url: args.url, status, undo: null },
+    summary: `revoked ${args.credential.key} (${credentialFingerprint}) at ${new URL(args.url).origin}: ${status}; ${proofSentence(proof)}`,
+    data: { key: args.credential.key, credentialFingerprint, url: args.url, status, proof, undo: null },
   };
 }

@@ -16,6 +16,8 @@ export interface ServiceState {
   enabled?: boolean;
   /** The manager's own words, e.g. "RUNNING pid 42" or "ActiveState=inactive". */
   detail: string;
+  /** The main process as the manager names it, when it does: checked in /proc after a stop. */
+  pid?: number;
 }
 
 export type Probe = (argv: string[]) => Promise<CommandResult>;

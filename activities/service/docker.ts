@@ -8,6 +8,7 @@ type Docker = Extract<ServiceManager, { kind: 'docker' }>;
 /** `docker inspect --format '{{json .State}}'` output. */
 export function parseDockerState(stdout: string): ServiceState {
   const s = JSON.parse(stdout.trim()) as { Status?: string; Running?: boolean; Paused?: boolean; Pid?: number; ExitCode?: number };
+  // No `pid`: the daemon's pid may belong to another pid namespace than the worker's /proc.
   return { running: s.Running === true && s.Paused !== true, detail: `Status=${s.Status ?? '?'} Pid=${s.Pid ?? 0} ExitCode=${s.ExitCode ?? ''}` };
 }
 

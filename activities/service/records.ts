@@ -1,15 +1,18 @@
 /** What a stopService step records in the journal, and how a later startService finds it. */
 import type { ServiceManager } from '../../contract';
 import type { JournalEntry } from '../journal';
-import type { LaunchRecord } from '../process';
+import type { LaunchRecord, ProcessIdentity } from '../process';
 import type { ServiceState } from './adapter';
 
 export interface StopRecord {
   service: string;
   manager?: ServiceManager;
-  /** Process manager: the pid stopped and how it had been started. */
+  /** Process manager: the pid stopped (with its start time) and how it had been started. */
   pid?: number;
+  process?: ProcessIdentity;
   launch?: LaunchRecord;
+  /** False when the stop found the service already down (and its probe agreed). */
+  wasRunning?: boolean;
   /** Command-driven managers: the state found before stopping. */
   prior?: ServiceState;
 }

@@ -17,7 +17,8 @@ export function parseSupervisorStatus(program: string, stdout: string): ServiceS
   for (const line of stdout.split('\n')) {
     const m = /^(\S+)\s+(STOPPED|STARTING|RUNNING|BACKOFF|STOPPING|EXITED|FATAL|UNKNOWN)\b\s*(.*)$/.exec(line.trim());
     if (m && (m[1] === program || m[1]!.endsWith(`:${program}`))) {
-      return { running: m[2] === 'RUNNING' || m[2] === 'STARTING', detail: `${m[2]} ${m[3]}`.trim() };
+      const pid = /\bpid (\d+)/.exec(m[3] ?? '')?.[1];
+      return { running: m[2] === 'RUNNING' || m[2] === 'STARTING', detail: `${m[2]} ${m[3]}`.trim(), ...(pid ? { pid: Number(pid) } : {}) };
     }
   }
   return undefined;

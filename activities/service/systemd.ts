@@ -29,7 +29,17 @@ export function systemdAdapter(m: Systemd): ManagedAdapter {
     statusArgv: systemctl(m, 'status', '--no-pager', '--full', '--', m.unit),
     async state(probe): Promise<ServiceState> {
       const result = await probe(
-        systemctl(m, 'show', '--property=LoadState', '--property=ActiveState', '--property=SubState', '--property=UnitFileState', '--', m.unit),
+        systemctl(
+          m,
+          'show',
+          '--property=LoadState',
+          '--property=ActiveState',
+          '--property=SubState',
+          '--property=UnitFileState',
+          '--property=MainPID',
+          '--',
+          m.unit,
+        ),
       );
       const p = parseSystemdShow(result.stdout);
       if (result.exitCode !== 0 || !p.ActiveState) {
@@ -37,8 +47,10 @@ export function systemdAdapter(m: Systemd): ManagedAdapter {
       }
       if (p.LoadState === 'not-found') throw new StepError('TargetNotFound', `systemd has no unit ${m.unit}${m.scope === 'user' ? ' for this user' : ''}`);
       const running = p.ActiveState === 'active' || p.ActiveState === 'activating' || p.ActiveState === 'reloading';
+      const pid = Number(p.MainPID ?? 0);
       return {
         running,
+        ...(pid > 0 ? { pid } : {}),
         enabled: p.UnitFileState === 'enabled',
         detail: `ActiveState=${p.ActiveState} SubState=${p.SubState ?? ''} UnitFileState=${p.UnitFileState ?? ''}`,
       };

@@ -1,7 +1,7 @@
 /** rotateKey's methods against real env files, processes, commands and an HTTP endpoint; the canary never leaks. */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
@@ -48,7 +48,8 @@ describe('rotateKey env-file across several files, restarting what reads it (rea
     writeFileSync(files[1]!, `export AGENT_API_KEY="${canary}"\n`, { mode: 0o644 });
     writeFileSync(join(dir, 'agent.log'), `2026-11-22T11:00:00Z called with ${canary}\n`);
     const pid = startReader(dir, files[0]!);
-    await sleep(300);
+    // Until it has read its key: on a loaded machine Node takes a while to start.
+    for (let i = 0; i < 300 && !existsSync(join(dir, 'starts')); i++) await sleep(50);
 
     const { lines, logger } = capturedLogger();
     const h = harness({ logger });
@@ -67,7 +68,9 @@ describe('rotateKey env-file across several files, restarting what reads it (rea
     assert.equal(isAlive(pid), false);
     const newPid = readPidfile(join(dir, 'reader.pid'))!;
     pids.push(newPid);
-    await sleep(500);
+    const starts = () => readFileSync(join(dir, 'starts'), 'utf8').trim().split('\n').length;
+    for (let i = 0; i < 300 && starts() < 2; i++) await sleep(50);
+    await sleep(300);
     assert.deepEqual(
       readFileSync(join(dir, 'starts'), 'utf8').trim().split('\n'),
       [fingerprint(canary).slice(7), fingerprint(values[0]!).slice(7)],

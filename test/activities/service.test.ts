@@ -4,18 +4,22 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { isAlive, readPidfile, signal, sleep } from '../../activities/process';
+import { freePort } from '../../demo/sandbox';
 import { harness, tempDir } from '../helpers/activity';
 
 /** A real process that ignores SIGTERM when asked to, in its own process group. */
 function startProcess(dir: string, ignoreTerm = false): number {
-  // The stubborn one says when its handler is in place: before that, SIGTERM would still kill it.
-  const script = ignoreTerm
-    ? "process.on('SIGTERM', () => {}); require('node:fs').writeFileSync('ready', ''); setInterval(() => {}, 1000)"
-    : 'setInterval(() => {}, 1000)';
+  // It says when its handler is in place: on a loaded machine Node takes a while to get there.
+  const ready = "require('fs').writeFileSync('ready', '1')";
+  const script = ignoreTerm ? `process.on('SIGTERM', () => {}); ${ready}; setInterval(() => {}, 1000)` : `${ready}; setInterval(() => {}, 1000)`;
   const child = spawn(process.execPath, ['-e', script, 'tourniquet-test-service'], { cwd: dir, detached: true, stdio: 'ignore' });
   child.unref();
   writeFileSync(join(dir, 'svc.pid'), `${child.pid}\n`);
   return child.pid!;
+}
+
+async function ready(dir: string): Promise<void> {
+  for (let i = 0; i < 300 && !existsSync(join(dir, 'ready')); i++) await sleep(50);
 }
 
 const started: number[] = [];
@@ -52,7 +56,7 @@ describe('stopService / startService (process adapter, real processes)', () => {
     const dir = tempDir();
     const pid = startProcess(dir, true);
     started.push(pid);
-    while (!existsSync(join(dir, 'ready'))) await sleep(20);
+    await ready(dir);
     const h = harness();
     const stop = await h.call('stopService', 'stop', { service: 'stubborn', pidfile: join(dir, 'svc.pid'), graceMs: 300 });
     assert.equal(stop.data?.signal, 'SIGKILL');
@@ -86,10 +90,12 @@ describe('stopService / startService (process adapter, real processes)', () => {
     );
   });
 
-  it('reports a service that was not running without failing', async () => {
+  it('reports a service that was not running without failing, when its probe agrees', async () => {
     const dir = tempDir();
     const h = harness();
-    const result = await h.call('stopService', 'stop', { service: 'idle', pidfile: join(dir, 'none.pid') });
+    // Issue 10: without a probe a missing pidfile is an error (see truth.test.ts); with one that agrees, "not running".
+    const manager = { kind: 'process', pidfile: join(dir, 'none.pid'), probe: { port: await freePort() } };
+    const result = await h.call('stopService', 'stop', { service: 'idle', manager });
     assert.equal(result.data?.wasRunning, false);
   });
 });

@@ -15,6 +15,7 @@ describe('service manager output parsing', () => {
     assert.deepEqual(parseSupervisorStatus('agent', 'agent                            RUNNING   pid 42, uptime 0:00:05\n'), {
       running: true,
       detail: 'RUNNING pid 42, uptime 0:00:05',
+      pid: 42,
     });
     assert.equal(parseSupervisorStatus('agent', 'agent  STOPPED   Nov 22 10:00 AM\n')?.running, false);
     assert.equal(parseSupervisorStatus('agent', 'workers:agent  EXITED   Nov 22 10:00 AM\n')?.running, false);
