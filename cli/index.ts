@@ -3,6 +3,7 @@
  * one line that says what to fix.
  */
 import { Command } from 'commander';
+import { registerApproverCommands } from './commands/approvers';
 import { registerClusterCommands } from './commands/cluster';
 import { registerDecisionCommands } from './commands/decide';
 import { registerEvidenceCommands } from './commands/evidence';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerIncidentCommands(program);
   registerFollowCommands(program);
   registerDecisionCommands(program);
+  registerApproverCommands(program);
   registerSteerCommands(program);
   registerPlaybookCommands(program);
   registerEvidenceCommands(program);

@@ -23,6 +23,11 @@ export const PROBLEM_KINDS = {
    * or already approved it, a close the ordering rules do not allow yet.
    */
   Refused: 9,
+  /**
+   * The step needs a proven identity and the decision's proof is missing, wrong, expired or
+   * already spent: the approver's authenticator code or SSH signature, checked by the worker.
+   */
+  IdentityNotProven: 10,
 } as const;
 
 export type ProblemKind = keyof typeof PROBLEM_KINDS;

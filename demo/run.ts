@@ -36,7 +36,14 @@ async function main(): Promise<void> {
   say(`Sandbox agent:   ${sandboxRoot} (gateway on ${sandbox.healthUrl})\n`);
 
   const connection = await connectWorker({ ...config, server: { ...config.server, address: stack.address } });
-  const worker = await createWorker({ connection, namespace: config.server.namespace, taskQueue: config.taskQueue, home: config.home, logger });
+  const worker = await createWorker({
+    connection,
+    namespace: config.server.namespace,
+    taskQueue: config.taskQueue,
+    home: config.home,
+    approversFile: config.approversFile,
+    logger,
+  });
   const client = await connectClient({ ...config, server: { ...config.server, address: stack.address } });
 
   let final: IncidentProgress | undefined;
