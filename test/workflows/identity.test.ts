@@ -11,7 +11,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { execa } from 'execa';
 import { pino } from 'pino';
 import { approve, getProgress } from '../../client/incidents';
@@ -268,6 +268,9 @@ describe('approver identity', () => {
       }
     }
     assert.ok(!outsideInputs.includes('BEGIN SSH SIGNATURE'), 'the signature stays in its signal');
+
+    // The proof checks (local activities inside signal and update handlers) replay deterministically.
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), replayName: 'proven approvals' }, await handle.fetchHistory());
   });
 
   it('a drill needs no proof; an asserted step believes the typed name', async () => {
