@@ -4,11 +4,12 @@
  * in the state folder).
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { enrollApprover, readApprovers, revokeApprover } from '../../common/approvers';
 import { Problem } from '../../common/errors';
+import { loadInventory } from '../../compiler';
 import { otpauthUri } from '../../common/totp';
 import { action, print, printJson } from '../command';
 
@@ -33,7 +34,12 @@ export function registerApproverCommands(program: Command): void {
           }
         }
         const file = ctx.config().approversFile;
-        const enrolled = enrollApprover(file, name, { randomBytes, now: new Date(), ...(sshPublicKey ? { sshPublicKey } : {}), replace: o.replace === true });
+        const enrolled = enrollApprover(file, name, {
+          randomBytes,
+          now: new Date(),
+          ...(sshPublicKey !== undefined ? { sshPublicKey } : {}),
+          replace: o.replace === true,
+        });
         const uri = otpauthUri(name, enrolled.secret);
         if (ctx.json) return printJson({ ...enrolled, otpauth: uri, store: file });
         print(`Enrolled ${name} in ${file}.`);
@@ -47,15 +53,23 @@ export function registerApproverCommands(program: Command): void {
 
   approvers
     .command('list')
-    .description('List enrolled approvers (names, enrolment time, SSH key fingerprint; never secrets)')
+    .description(
+      "List enrolled approvers (names, enrolment time, SSH key fingerprint; never secrets), and the people of the inventory's approver groups who are not enrolled",
+    )
     .option('--json', 'print JSON')
     .action(
       action(z.object({}), async (ctx) => {
-        const store = readApprovers(ctx.config().approversFile);
+        const config = ctx.config();
+        const store = readApprovers(config.approversFile);
         const rows = Object.entries(store.approvers).map(([name, e]) => ({ name, enrolledAt: e.enrolledAt, ...(e.ssh ? { ssh: e.ssh.fingerprint } : {}) }));
-        if (ctx.json) return printJson(rows);
-        if (!rows.length) return print('No approvers enrolled (tourniquet approvers enroll <name>).');
+        // Groups name people; a person in a group who is not enrolled cannot approve a proven step.
+        const groups = existsSync(config.inventoryFile) ? loadInventory(config.inventoryFile).approvers : {};
+        const missing = Object.entries(groups).flatMap(([group, people]) => people.filter((p) => !store.approvers[p]).map((name) => ({ name, group })));
+        if (ctx.json) return printJson({ approvers: rows, notEnrolled: missing });
+        if (!rows.length) print('No approvers enrolled (tourniquet approvers enroll <name>).');
         for (const r of rows) print(`${r.name.padEnd(20)} enrolled ${r.enrolledAt}${r.ssh ? `  ssh ${r.ssh}` : ''}`);
+        for (const m of missing)
+          print(`${m.name.padEnd(20)} NOT enrolled (in approver group ${m.group} of ${config.inventoryFile}): cannot approve a proven step`);
       }),
     );
 
