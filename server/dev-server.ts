@@ -4,12 +4,12 @@
  */
 import { mkdirSync, openSync, closeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createConnection } from 'node:net';
 import { spawn } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { Problem } from '../common/errors';
 import { SEARCH_ATTRIBUTES } from '../contract';
+import { portAccepts } from '../common/probe';
 
 export interface DevServerOptions {
   cliPath: string;
@@ -45,7 +45,7 @@ export function devServerArgs(o: Pick<DevServerOptions, 'dbFile' | 'port' | 'uiP
 
 export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   const address = `127.0.0.1:${o.port}`;
-  if (await portOpen(o.port)) {
+  if (await portAccepts(o.port)) {
     throw new Problem(
       'StartupFailed',
       `port ${o.port} is already in use. If a tourniquet dev server runs there, point at it with TEMPORAL_ADDRESS=${address}; otherwise set TOURNIQUET_SERVER_PORT to a free port.`,
@@ -92,19 +92,8 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   };
 }
 
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 async function serverAnswers(address: string): Promise<boolean> {
-  if (!(await portOpen(Number(address.split(':')[1])))) return false;
+  if (!(await portAccepts(Number(address.split(':')[1])))) return false;
   let connection: Connection | undefined;
   try {
     connection = await Connection.connect({ address, connectTimeout: 1_000 });

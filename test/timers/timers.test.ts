@@ -22,6 +22,7 @@ import {
 } from '../../contract';
 import { ensureTestServer } from '../../server/test-server';
 import { workflowBundle } from '../helpers/temporal';
+import { gated } from '../helpers/incidents';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -53,20 +54,6 @@ async function start(draft: IncidentInputDraft) {
   const workflowId = `timers-${++n}`;
   const handle = await env.client.workflow.start(WORKFLOW_TYPE, { taskQueue, workflowId, args: [input] });
   return { id: workflowId, handle, progress: () => handle.query(progressQuery) as Promise<IncidentProgress> };
-}
-
-function gated(approval: Record<string, unknown>, extra: Partial<IncidentInputDraft> = {}): IncidentInputDraft {
-  return {
-    class: 'runaway-automation',
-    severity: 'S2',
-    title: 'mailer loop',
-    steps: [
-      { id: 'first', action: 'runCommand', args: { argv: ['true'] } },
-      { id: 'gated', action: 'runCommand', approval: { required: true, ...approval }, args: { argv: ['true'] } },
-      { id: 'last', action: 'runCommand', args: { argv: ['true'] } },
-    ],
-    ...extra,
-  } as IncidentInputDraft;
 }
 
 before(async () => {

@@ -21,7 +21,7 @@ import { readEnvValue } from '../../activities/rotate';
 
 import { PROJECT_ROOT } from '../../common/paths';
 import { createWorker } from '../../worker/create';
-import type { IncidentInputDraft } from '../../contract';
+import type { IncidentInputDraft, IncidentProgress } from '../../contract';
 import { tempDir } from '../helpers/activity';
 import { startTestServer, workflowBundle, type TestServer } from '../helpers/temporal';
 import { startDraft } from '../helpers/start';
@@ -120,21 +120,19 @@ function playbook(b: Box, mode: 'live' | 'drill'): IncidentInputDraft {
   };
 }
 
+/** The incident resolved; otherwise the message lists the steps that did not succeed. */
+function assertResolved(result: IncidentProgress): void {
+  const unfinished = result.steps.filter((s) => s.status !== 'succeeded');
+  assert.equal(result.state, 'resolved', JSON.stringify(unfinished, null, 2));
+}
+
 const MUTATING_WITH_UNDO = ['freeze', 'unpublish', 'restore', 'republish', 'restart', 'mark'];
 
 it('runs every action in one playbook; the canary is nowhere; evidence verifies against history', async () => {
   const b = await sandbox();
   const { id, handle } = await startDraft(env.client, playbook(b, 'live'), { taskQueue });
   const result = await handle.result();
-  assert.equal(
-    result.state,
-    'resolved',
-    JSON.stringify(
-      result.steps.filter((s) => s.status !== 'succeeded'),
-      null,
-      2,
-    ),
-  );
+  assertResolved(result);
   const step = (sid: string) => result.steps.find((s) => s.id === sid)!.result!;
 
   for (const sid of MUTATING_WITH_UNDO) assert.ok(step(sid).undo, `${sid} reports its undo`);
@@ -194,15 +192,7 @@ it('the same playbook as a drill plans every step and changes nothing', async ()
   const before = readFileSync(b.env, 'utf8');
   const { handle } = await startDraft(env.client, playbook(b, 'drill'), { taskQueue });
   const result = await handle.result();
-  assert.equal(
-    result.state,
-    'resolved',
-    JSON.stringify(
-      result.steps.filter((s) => s.status !== 'succeeded'),
-      null,
-      2,
-    ),
-  );
+  assertResolved(result);
   assert.ok(result.steps.every((s) => s.result?.plan === true));
   assert.equal(readFileSync(b.env, 'utf8'), before);
   assert.ok(existsSync(b.leak) && !existsSync(join(b.root, 'marked')));

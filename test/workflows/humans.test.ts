@@ -24,6 +24,7 @@ import { tempDir } from '../helpers/activity';
 import { startSandboxWorld } from '../helpers/world';
 import { waitFor, type TestServer } from '../helpers/temporal';
 import { namesBelieved, startDraft } from '../helpers/start';
+import { gated } from '../helpers/incidents';
 
 let env: TestServer;
 let sb: Sandbox;
@@ -51,20 +52,6 @@ const refused = (kind: Problem['kind'], pattern: RegExp) => (e: Problem) => {
   assert.match(e.message, pattern);
   return true;
 };
-
-function gated(approval: Record<string, unknown>, extra: Partial<IncidentInputDraft> = {}): IncidentInputDraft {
-  return {
-    class: 'runaway-automation',
-    severity: 'S2',
-    title: 'mailer loop',
-    steps: [
-      { id: 'first', action: 'runCommand', args: { argv: ['true'] } },
-      { id: 'gated', action: 'runCommand', approval: { required: true, ...approval }, args: { argv: ['true'] } },
-      { id: 'last', action: 'runCommand', args: { argv: ['true'] } },
-    ],
-    ...extra,
-  } as IncidentInputDraft;
-}
 
 /** Relative path → content hash and mode of every file under a folder. */
 function tree(dir: string): Record<string, string> {
