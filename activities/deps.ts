@@ -13,6 +13,8 @@ export interface CommandResult {
 
 export interface RunOptions {
   cwd?: string;
+  /** Written to the program's standard input (otherwise it gets none). */
+  input?: string;
   timeoutMs?: number;
   signal?: AbortSignal;
 }
@@ -28,6 +30,8 @@ export interface ActivityDeps {
   fetch: typeof fetch;
   /** Random bytes for new secrets; injected so tests can check the shape of what is made. */
   randomBytes: (size: number) => Buffer;
+  /** The approver store `verifyApprover` reads; default `approvers.json` in `home`. */
+  approversFile?: string;
   /** The wall clock, for time windows ("the last 2 hours") and records; injected so tests pin it. */
   now: () => Date;
 }

@@ -9,7 +9,7 @@ export const execaRunner: CommandRunner = async (argv, options = {}) => {
   const result = await execa(program, args, {
     reject: false,
     shell: false,
-    stdin: 'ignore',
+    ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' as const }),
     // execa's cleanup hook re-raises SIGTERM after the Temporal runtime's handler has removed
     // itself, killing the worker instead of letting it drain. Children are stopped through
     // `cancelSignal` when the SDK cancels the activity, so the hook is not needed.

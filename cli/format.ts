@@ -1,6 +1,6 @@
 /** Plain-text rendering of an incident's progress for terminals and logs. */
 import type { IncidentProgress, StepProgress } from '../contract';
-import { STATUS_MARK as MARK } from '../workflows/details';
+import { lastIgnored, STATUS_MARK as MARK } from '../workflows/details';
 
 function time(iso: string | undefined): string {
   return iso ? iso.slice(11, 19) : '';
@@ -34,11 +34,14 @@ export function renderProgress(p: IncidentProgress): string {
   const out = [`${p.incidentId}  ${p.severity} ${p.class}  state: ${p.state}  phase: ${p.phase}`, p.title, '', line(header), ...rows.map(line)];
   for (const a of p.pendingApprovals) {
     const from = a.approvers.length ? ` from ${a.approvers.join(', ')}` : '';
+    const proven = p.steps.find((s) => s.id === a.step)?.identity === 'proven' ? ', each with a code or SSH signature' : '';
     out.push(
       '',
-      `waiting for ${a.needed} approval(s) of ${a.step}${from}${a.excluded?.length ? ` (not ${a.excluded.join(', ')})` : ''} since ${time(a.since)}`,
+      `waiting for ${a.needed} approval(s) of ${a.step}${from}${a.excluded?.length ? ` (not ${a.excluded.join(', ')})` : ''}${proven} since ${time(a.since)}`,
     );
   }
+  const ignored = lastIgnored(p);
+  if (ignored) out.push('', `last signal ignored at ${time(ignored.at)}: ${ignored.message}`);
   if (p.paused) out.push('', `paused by ${p.paused.by} at ${time(p.paused.at)}${p.paused.reason ? `: ${p.paused.reason}` : ''}`);
   for (const u of p.undo ?? []) out.push(`undo of ${u.step}: ${u.status}: ${u.message}`);
   return out.join('\n');

@@ -4,6 +4,7 @@
  */
 import { Command, Help, type Option } from 'commander';
 import { PROBLEM_KINDS } from '../common/errors';
+import { registerApproverCommands } from './commands/approvers';
 import { registerClusterCommands } from './commands/cluster';
 import { registerDecisionCommands } from './commands/decide';
 import { registerEvidenceCommands } from './commands/evidence';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerEvidenceCommands(program);
   registerIntakeCommand(program);
   registerClusterCommands(program);
+  registerApproverCommands(program);
   return program;
 }
 

@@ -155,6 +155,7 @@ const REJECTION_KIND: Record<DecisionRejection, ProblemKind> = {
   UnknownStep: 'UnknownStep',
   StepNotWaiting: 'UnknownStep',
   DuplicateApprover: 'Refused',
+  IdentityNotProven: 'IdentityNotProven',
   ApproverNotAllowed: 'Refused',
 };
 

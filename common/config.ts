@@ -2,7 +2,7 @@
  * Runtime configuration, from the environment. `loadConfig(env)` takes the environment as an
  * argument so tests pass their own.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { formatIssues } from '../contract/input';
 import { Problem } from './errors';
@@ -29,6 +29,8 @@ const envSchema = z.object({
   TOURNIQUET_INVENTORY: z.string().min(1).optional(),
   /** A folder of your own playbooks, searched before the built-in ones. */
   TOURNIQUET_PLAYBOOKS: z.string().min(1).optional(),
+  /** The approver store (enrolled approvers' secrets); default `approvers.json` in the state folder. */
+  TOURNIQUET_APPROVERS: z.string().min(1).optional(),
   /** pino level for tourniquet's own logs. */
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** Path of a Temporal CLI binary to use for the embedded server. */
@@ -53,6 +55,8 @@ export interface Config {
   home: string;
   taskQueue: string;
   inventoryFile: string;
+  /** The approver store the worker checks proofs against (mode 0600). */
+  approversFile: string;
   playbooksDir: string | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   temporalCli: string | undefined;
@@ -78,8 +82,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new Problem('InvalidInput', 'set both TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH, or neither');
   }
   const tls = e.TEMPORAL_TLS || e.TEMPORAL_TLS_CLIENT_CERT_PATH || e.TEMPORAL_API_KEY || e.TEMPORAL_TLS_SERVER_CA_CERT_PATH;
+  const home = resolve(cwd, e.TOURNIQUET_HOME ?? '.tourniquet');
   return {
-    home: resolve(cwd, e.TOURNIQUET_HOME ?? '.tourniquet'),
+    home,
+    approversFile: resolve(cwd, e.TOURNIQUET_APPROVERS ?? join(home, 'approvers.json')),
     taskQueue: e.TOURNIQUET_TASK_QUEUE,
     inventoryFile: resolve(cwd, e.TOURNIQUET_INVENTORY ?? 'tourniquet.yaml'),
     playbooksDir: e.TOURNIQUET_PLAYBOOKS ? resolve(cwd, e.TOURNIQUET_PLAYBOOKS) : undefined,

@@ -23,6 +23,11 @@ export const PROBLEM_KINDS = {
    * or already approved it, a close the ordering rules do not allow yet.
    */
   Refused: 9,
+  /**
+   * The step needs a proven identity and the decision's proof is missing, wrong, expired or
+   * already spent: the approver's authenticator code or SSH signature, checked by the worker.
+   */
+  IdentityNotProven: 10,
 } as const;
 
 export type ProblemKind = keyof typeof PROBLEM_KINDS;
@@ -37,6 +42,7 @@ export const PROBLEM_MEANINGS: Record<ProblemKind, string> = {
   StartupFailed: 'the embedded server or a sandbox process did not come up',
   VerificationFailed: 'verification failed: evidence that no longer matches its manifest or the history',
   Refused: 'refused by the incident, with the reason: an approver not allowed or already counted, a close the rules do not allow yet',
+  IdentityNotProven: 'the step needs a proven identity and the authenticator code or SSH signature was missing, wrong, expired or already used',
 };
 
 export class Problem extends Error {

@@ -108,7 +108,10 @@ function actors(p: IncidentProgress): string[] {
 
 function decisions(steps: StepProgress[]): string[] {
   return steps.flatMap((s) =>
-    (s.decisions ?? []).map((d) => `${s.id}: ${d.kind === 'approve' ? 'approved' : 'denied'} by ${d.by} at ${d.at}${d.why ? `: ${d.why}` : ''}`),
+    (s.decisions ?? []).map(
+      (d) =>
+        `${s.id}: ${d.kind === 'approve' ? 'approved' : 'denied'} by ${d.by}${d.proof === 'totp' ? ' (proven: authenticator code)' : d.proof === 'ssh' ? ` (proven: SSH key ${d.fingerprint ?? ''})` : ''} at ${d.at}${d.why ? `: ${d.why}` : ''}`,
+    ),
   );
 }
 

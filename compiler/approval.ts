@@ -7,7 +7,7 @@
  * otherwise explicitly (`quorum: 1`, or `approval: {required: false}`). A destructive S1 step
  * with no approval block at all gets a two-person gate.
  */
-import type { ApprovalSpec, Severity, StepEffects } from '../contract';
+import type { ApprovalSpec, Severity } from '../contract';
 import type { Inventory } from './inventory';
 import type { PlaybookApproval } from './playbook';
 
@@ -21,9 +21,7 @@ export interface ApprovalContext {
 
 type Draft = Omit<Partial<ApprovalSpec>, 'escalateTo'> & { required: boolean; escalateTo?: ApprovalSpec['escalateTo'] };
 
-export function isDestructive(action: string, effects: StepEffects | undefined): boolean {
-  return action === 'restoreBackup' || Boolean(effects?.restores.length || effects?.changes.length);
-}
+export { isDestructive } from '../contract';
 
 /** The step's approval in the workflow input, or undefined when the step is not gated. */
 export function resolveApproval(
@@ -33,7 +31,9 @@ export function resolveApproval(
   ctx: ApprovalContext,
 ): Draft | undefined {
   const twoPerson = destructive && ctx.severity === 'S1';
-  if (!approval) return twoPerson ? { required: true, quorum: TWO_PERSON_QUORUM } : undefined;
+  // Written out, so the input says what the workflow will demand (see identityFor).
+  const identity = approval?.identity ?? (ctx.severity === 'S1' || destructive ? 'proven' : 'asserted');
+  if (!approval) return twoPerson ? { required: true, quorum: TWO_PERSON_QUORUM, identity } : undefined;
   if (!approval.required) return undefined;
   const where = [...at, 'approval'];
   const approvers = expand(approval.approvers, ctx.inventory);
@@ -70,6 +70,7 @@ export function resolveApproval(
     ...(timeout !== undefined ? { timeout } : {}),
     onTimeout,
     ...(escalateTo.length ? { escalateTo } : {}),
+    identity,
   };
 }
 

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { actionArgs, ACTION_NAMES, duration, incidentClass, PHASES, retrySpec, timeoutSpec, type ActionName } from '../contract';
 import { entryName } from './inventory';
 import { severityInput } from './severity';
-import { NAME_PATTERN, NAME_RULE } from '../contract';
+import { identityLevel, NAME_PATTERN, NAME_RULE } from '../contract';
 
 export const PARAMETER_TYPES = [
   'string',
@@ -59,6 +59,12 @@ export const playbookApproval = z.strictObject({
   /** Approver groups of the inventory asked in turn when the gate escalates (one or a list). */
   escalateTo: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
   onDeny: z.enum(['abort', 'skip']).default('abort'),
+  /**
+   * `proven`: a decision counts only with an enrolled approver's authenticator code or SSH
+   * signature; `asserted`: the typed name is believed. Absent: `proven` in S1 incidents and for
+   * destructive steps, `asserted` otherwise. Drills never ask for proofs.
+   */
+  identity: identityLevel.optional(),
 });
 export type PlaybookApproval = z.infer<typeof playbookApproval>;
 

@@ -5,30 +5,44 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import { actionArgs } from './actions';
+import { proofFields } from './identity';
 import type { IncidentProgress } from './progress';
+
+/** A decision carries one proof at most, and a signature says when it was made. */
+function oneProof(d: { code?: string | undefined; signature?: string | undefined; signedAt?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (d.code !== undefined && d.signature !== undefined) ctx.addIssue({ code: 'custom', path: ['code'], message: 'send a code or a signature, not both' });
+  if (d.signature !== undefined && d.signedAt === undefined)
+    ctx.addIssue({ code: 'custom', path: ['signedAt'], message: 'a signature needs the signedAt time it covers' });
+}
 
 export const WORKFLOW_TYPE = 'incident';
 
 /**
  * Payload of `approve`. One JSON object, so the Temporal UI's "Send Signal" form can send it:
- * `{"step": "restart-gateway", "by": "alice", "comment": "key rotated, go"}`
+ * `{"step": "restart-gateway", "by": "alice", "code": "492 113", "comment": "key rotated, go"}`.
+ * A step whose `approval.identity` is `proven` needs the approver's current authenticator
+ * `code` (or an SSH `signature` with `signedAt`), checked by the worker.
  */
-export const approvalDecision = z.object({
+const approvalFields = z.object({
   step: z.string().min(1, 'name the step being approved'),
   by: z.string().min(1, 'say who approves ("by")'),
   comment: z.string().max(2000).optional(),
+  ...proofFields,
 });
+export const approvalDecision = approvalFields.superRefine(oneProof);
 export type ApprovalDecision = z.infer<typeof approvalDecision>;
 
 /**
  * Payload of `deny`: `{"step": "restart-gateway", "by": "bob", "reason": "still leaking"}`.
  * The step's `approval.onDeny` decides whether the incident aborts or skips the step.
  */
-export const denyDecision = z.object({
+const denyFields = z.object({
   step: z.string().min(1, 'name the step being denied'),
   by: z.string().min(1, 'say who denies ("by")'),
   reason: z.string().min(1, 'give a reason').max(2000),
+  ...proofFields,
 });
+export const denyDecision = denyFields.superRefine(oneProof);
 export type DenyDecision = z.infer<typeof denyDecision>;
 
 /**
@@ -89,10 +103,9 @@ export type ResumeRequest = z.infer<typeof resumeRequest>;
  * Argument of the `decide` update: an approval or a denial, answered with the outcome or a
  * rejection that says why. `{"decision": "approve", "step": "restore-backup", "by": "alice"}`
  */
-export const decideRequest = z.discriminatedUnion('decision', [
-  approvalDecision.extend({ decision: z.literal('approve') }),
-  denyDecision.extend({ decision: z.literal('deny') }),
-]);
+export const decideRequest = z
+  .discriminatedUnion('decision', [approvalFields.extend({ decision: z.literal('approve') }), denyFields.extend({ decision: z.literal('deny') })])
+  .superRefine(oneProof);
 export type DecideRequest = z.infer<typeof decideRequest>;
 
 /** What `decide` answers when it applied the decision. */
@@ -123,13 +136,15 @@ export const DECISION_REJECTIONS = {
   DuplicateApprover: 'the approver already approved this step',
   /** Not in the step's approvers, or the requester where the requester may not approve. */
   ApproverNotAllowed: 'the approver may not decide this step',
+  /** The step needs a proven identity and the decision's code or signature is missing, wrong, expired or spent. */
+  IdentityNotProven: 'the decision carries no valid proof of who sent it',
 } as const;
 export type DecisionRejection = keyof typeof DECISION_REJECTIONS;
 
 /** Approve a step that waits for approval. */
-export const approveSignal = defineSignal<[ApprovalDecision]>('approve');
+export const approveSignal = defineSignal<[z.input<typeof approvalDecision>]>('approve');
 /** Deny a step that waits for approval. */
-export const denySignal = defineSignal<[DenyDecision]>('deny');
+export const denySignal = defineSignal<[z.input<typeof denyDecision>]>('deny');
 /** Answer a failed step whose policy is `ask`: retry, skip or abort. */
 export const operatorSignal = defineSignal<[OperatorDecision]>('operator');
 /** Record a durable control on the incident. */
@@ -141,20 +156,21 @@ export const pauseSignal = defineSignal<[PauseRequest]>('pause');
 /** Let a paused incident go on. */
 export const resumeSignal = defineSignal<[ResumeRequest]>('resume');
 /** Approve or deny a waiting step, with an answer: what the CLI uses. */
-export const decideUpdate = defineUpdate<DecideResult, [DecideRequest]>('decide');
+export const decideUpdate = defineUpdate<DecideResult, [z.input<typeof decideRequest>]>('decide');
 /** The incident's full progress: steps, approvals waiting, timeline. */
 export const progressQuery = defineQuery<IncidentProgress>('progress');
 
 export const DESCRIPTIONS = {
-  approve: 'Approve a waiting step. Payload: {"step": "<step id>", "by": "<name>", "comment": "<optional>"}',
-  deny: 'Deny a waiting step (aborts or skips per the step). Payload: {"step": "<step id>", "by": "<name>", "reason": "<why>"}',
+  approve:
+    'Approve a waiting step. Payload: {"step": "<step id>", "by": "<name>", "code": "<6 digits from your authenticator, when the step needs a proven identity>", "comment": "<optional>"}',
+  deny: 'Deny a waiting step (aborts or skips per the step). Payload: {"step": "<step id>", "by": "<name>", "reason": "<why>", "code": "<6 digits, when the step needs a proven identity>"}',
   alert:
     'Record an alert notification in the timeline (a resolved alert never closes the incident). Payload: {"source": "<sender>", "status": "firing"|"resolved", "fingerprint": "<group key>", "summary": "<text>", "receivedAt": "<ISO time>"}',
   progress: 'Incident progress: phase, every step with status and attempts, pending approvals (and on whom they wait), controls, undo, timeline.',
   pause: 'Hold the incident: the running step finishes, no new step starts until resume. Payload: {"by": "<name>", "reason": "<optional>"}',
   resume: 'Let a paused incident go on. Payload: {"by": "<name>", "comment": "<optional>"}',
   decide:
-    'Approve or deny a waiting step and get an answer (the CLI uses this). Rejected, with the reason, for an unknown step, a step not waiting, a duplicate or a not-allowed approver. Payload: {"decision": "approve", "step": "<step id>", "by": "<name>", "comment": "<optional>"} or {"decision": "deny", "step": "<step id>", "by": "<name>", "reason": "<why>"}',
+    'Approve or deny a waiting step and get an answer (the CLI uses this). Rejected, with the reason, for an unknown step, a step not waiting, a duplicate or a not-allowed approver, or a missing or invalid proof of identity. Payload: {"decision": "approve", "step": "<step id>", "by": "<name>", "code": "<6 digits>", "comment": "<optional>"} or {"decision": "deny", "step": "<step id>", "by": "<name>", "reason": "<why>"}',
   operator: 'Answer a failed step that asks the operator. Payload: {"step": "<step id>", "by": "<name>", "decision": "retry" | "skip" | "abort"}',
   control:
     'Record a durable control (required before an incident from a playbook closes). Payload: {"kind": "approval-gate", "note": "<what now prevents a repeat>", "by": "<name>"}. Kinds: removed-endpoint, narrowed-scope, rotated-credential, scrub-rule, circuit-breaker, lane-isolation, review-gate, parse-gate, approval-gate',

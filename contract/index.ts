@@ -5,3 +5,4 @@ export * from './input';
 export * from './progress';
 export * from './definitions';
 export * from './results';
+export * from './identity';

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { actionArgs } from './actions';
 import { PHASES, type ActionName } from './catalogue';
+import { identityLevel } from './identity';
 import { NAME_PATTERN, NAME_RULE, SEVERITIES, type Severity } from './grammar';
 
 /** The seven incident classes of the agent incident runbook. */
@@ -74,6 +75,12 @@ export const approvalSpec = z
     onTimeout: z.enum(['abort', 'skip', 'proceed', 'escalate']).default('abort'),
     /** The groups asked in turn when `onTimeout` is `escalate`. */
     escalateTo: z.array(escalationLevel).optional(),
+    /**
+     * How a decision proves who sent it: `proven` (an enrolled approver's code or SSH
+     * signature, checked by the worker) or `asserted` (the typed name). Absent: `proven` in
+     * S1 incidents and for destructive steps, `asserted` otherwise (see `identityFor`).
+     */
+    identity: identityLevel.optional(),
   })
   .superRefine((a, ctx) => {
     if (a.onTimeout !== 'escalate') return;

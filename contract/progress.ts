@@ -33,7 +33,18 @@ export interface StepProgress {
   /** Who approved so far. */
   approvedBy?: string[];
   /** Every decision on this step: who, when, and why. */
-  decisions?: { kind: 'approve' | 'deny'; by: string; at: string; why?: string }[];
+  decisions?: {
+    kind: 'approve' | 'deny';
+    by: string;
+    at: string;
+    why?: string;
+    /** How the worker proved who decided (`totp` code or `ssh` signature); absent: the name was typed. */
+    proof?: 'totp' | 'ssh';
+    /** SHA256 fingerprint of the SSH key that signed. */
+    fingerprint?: string;
+  }[];
+  /** Set when decisions on this step need a proof checked by the worker. */
+  identity?: 'proven';
   startedAt?: string;
   endedAt?: string;
   /** One line the activity returned: what it did. Never a secret. */

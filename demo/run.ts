@@ -2,12 +2,17 @@
  * `npm run demo`: the main job on the embedded default. Lays out an agent sandbox, starts the
  * Temporal dev server and a worker, and runs the built-in secret-exposure playbook end to end,
  * holding at the approval gate and at the durable-control gate until someone answers (or
- * answering itself when there is no terminal).
+ * answering itself when there is no terminal). The approval gate of an S1 incident needs a
+ * proven identity: the demo enrolls its own approver in the sandbox's store and approves with
+ * that approver's current authenticator code.
  */
+import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
+import { enrollApprover } from '../common/approvers';
 import { loadConfig } from '../common/config';
+import { base32Decode, otpauthUri, timeStep, totpCode } from '../common/totp';
 import { Problem } from '../common/errors';
 import { approve, getProgress, recordControl, startIncident } from '../client/incidents';
 import { compileNamedPlaybook, loadInventory } from '../compiler';
@@ -21,6 +26,16 @@ import { createSandbox, gatewayStarts, SANDBOX_PARAMS, stopGateway } from './san
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
+/** The demo's own approver, enrolled in the sandbox's store (not yours). */
+const DEMO_APPROVER = 'demo-approver';
+let demoSecret = '';
+
+/** The code an authenticator app set up with the demo approver's secret shows now, as "123 456". */
+function demoCode(): string {
+  const code = totpCode(base32Decode(demoSecret), timeStep(new Date()));
+  return `${code.slice(0, 3)} ${code.slice(3)}`;
+}
+
 async function main(): Promise<void> {
   const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
   const logger = createLogger(config.logLevel, 'demo');
@@ -33,10 +48,22 @@ async function main(): Promise<void> {
 
   const sandboxRoot = join(config.home, 'demo', new Date().toISOString().replace(/[:.]/g, '-'));
   const sandbox = await createSandbox(sandboxRoot);
-  say(`Sandbox agent:   ${sandboxRoot} (gateway on ${sandbox.healthUrl})\n`);
+  say(`Sandbox agent:   ${sandboxRoot} (gateway on ${sandbox.healthUrl})`);
+  const approversFile = join(sandboxRoot, 'approvers.json');
+  demoSecret = enrollApprover(approversFile, DEMO_APPROVER, { randomBytes, now: new Date() }).secret;
+  say(`Demo approver:   ${DEMO_APPROVER}, enrolled in ${approversFile} (what \`tourniquet approvers enroll\` does)`);
+  say(`  authenticator secret: ${demoSecret}`);
+  say(`  ${otpauthUri(DEMO_APPROVER, demoSecret)}\n`);
 
   const connection = await connectWorker({ ...config, server: { ...config.server, address: stack.address } });
-  const worker = await createWorker({ connection, namespace: config.server.namespace, taskQueue: config.taskQueue, home: config.home, logger });
+  const worker = await createWorker({
+    connection,
+    namespace: config.server.namespace,
+    taskQueue: config.taskQueue,
+    home: config.home,
+    approversFile,
+    logger,
+  });
   const client = await connectClient({ ...config, server: { ...config.server, address: stack.address } });
 
   let final: IncidentProgress | undefined;
@@ -93,10 +120,11 @@ async function main(): Promise<void> {
 }
 
 function announceGate(id: string, step: string, url: string | undefined): void {
-  const payload = JSON.stringify({ step, by: '<your name>', comment: 'key rotated, evidence captured' });
-  say(`\n  ── Approval needed: step "${step}" ──`);
+  const payload = JSON.stringify({ step, by: DEMO_APPROVER, code: '<code>', comment: 'key rotated, evidence captured' });
+  say(`\n  ── Approval needed: step "${step}" (an S1 step: the approver proves who they are with a code) ──`);
+  say(`  ${DEMO_APPROVER}'s code right now: ${demoCode()} (a new one every 30 s; an authenticator app with the secret above shows the same)`);
   if (url) say(`  In the Temporal UI: open ${url}, "Send a Signal", name: approve, input:\n      ${payload}`);
-  say(`  From a terminal:    npx tourniquet approve ${id} ${step} --by <your name>`);
+  say(`  From a terminal:    npx tourniquet approve ${id} ${step} --by ${DEMO_APPROVER} --code <code>`);
 }
 
 function announceControl(id: string, url: string | undefined): void {
@@ -126,17 +154,19 @@ async function waitForEnter(): Promise<void> {
   rl.close();
 }
 
-/** With a terminal, Enter approves as the current user; without one (CI), approve at once. */
+/** With a terminal, Enter approves as the demo approver, with a fresh code; without one (CI), approve at once. */
 async function approveWhenAsked(client: Awaited<ReturnType<typeof connectClient>>, id: string, step: string): Promise<void> {
-  const by = userInfo().username || 'operator';
   if (!process.stdin.isTTY) {
-    say('  No terminal on stdin: the demo approves by itself.\n');
-    await approve(client, id, { step, by: `${by} (demo, no terminal)`, comment: 'auto-approved: no terminal on stdin' });
+    const code = demoCode();
+    say(`  No terminal on stdin: the demo approves by itself as ${DEMO_APPROVER}, with the code ${code}.\n`);
+    await approve(client, id, { step, by: DEMO_APPROVER, code, comment: 'auto-approved: no terminal on stdin' });
     return;
   }
-  say(`  Or press Enter here to approve as ${by}.\n`);
+  say(`  Or press Enter here to approve as ${DEMO_APPROVER} with the code of that moment.\n`);
   await waitForEnter();
-  await approve(client, id, { step, by, comment: 'approved at the demo prompt' }).catch((err: Error) => say(`  (${err.message})`));
+  const code = demoCode();
+  say(`  Approving as ${DEMO_APPROVER} with the code ${code}.`);
+  await approve(client, id, { step, by: DEMO_APPROVER, code, comment: 'approved at the demo prompt' }).catch((err: Error) => say(`  (${err.message})`));
 }
 
 main().then(

@@ -202,7 +202,9 @@ export function secretExposureIncident(sb: Sandbox): IncidentInputDraft {
         id: 'restart-gateway',
         action: 'startService',
         summary: 'Restart the gateway with the new key',
-        approval: { required: true, onDeny: 'abort' },
+        // A lab incident (crash and cluster tests): the typed name is believed. The demo proper
+        // runs the secret-exposure playbook, where approvers prove who they are.
+        approval: { required: true, onDeny: 'abort', identity: 'asserted' },
         args: { service: 'gateway', manager: gatewayManager(sb), settleMs: 500 },
       },
       { id: 'smoke-gateway', action: 'smokeTest', summary: 'GET /health on the gateway', args: { url: sb.healthUrl, expectStatus: 200 } },

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities, execaRunner, type ActivityDeps } from '../activities';
+import { identityActivities } from '../activities/identity';
 import { WORKFLOWS_PATH } from '../common/paths';
 import { freshBundle } from './bundle';
 
@@ -14,6 +15,8 @@ export interface CreateWorkerOptions {
   logger: Logger;
   /** A workflow bundle built in memory (tests build one per file); otherwise the prebuilt one, or bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** The approver store proofs are checked against; default `approvers.json` in `home`. */
+  approversFile?: string;
   /** Replace some real dependencies (tests). */
   deps?: Partial<ActivityDeps>;
 }
@@ -23,13 +26,14 @@ export function realDeps(home: string, logger: Logger): ActivityDeps {
 }
 
 export function createWorker(o: CreateWorkerOptions): Promise<Worker> {
-  const deps: ActivityDeps = { ...realDeps(o.home, o.logger), ...o.deps };
+  const deps: ActivityDeps = { ...realDeps(o.home, o.logger), ...(o.approversFile ? { approversFile: o.approversFile } : {}), ...o.deps };
   return Worker.create({
     connection: o.connection,
     namespace: o.namespace,
     taskQueue: o.taskQueue,
     ...workflowSource(o),
-    activities: createActivities(deps),
+    // The steps' actions, and the proof check the workflow runs as a local activity.
+    activities: { ...createActivities(deps), ...identityActivities(deps) },
     // A SIGTERM from a process manager should finish in-flight activities, not drop them.
     shutdownGraceTime: '10s',
   });

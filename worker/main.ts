@@ -13,7 +13,14 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   installRuntimeLogger(logger);
   const connection = await connectWorker(config);
   try {
-    const worker = await createWorker({ connection, namespace: config.server.namespace, taskQueue: config.taskQueue, home: config.home, logger });
+    const worker = await createWorker({
+      connection,
+      namespace: config.server.namespace,
+      taskQueue: config.taskQueue,
+      home: config.home,
+      approversFile: config.approversFile,
+      logger,
+    });
     logger.info({ address: config.server.address, taskQueue: config.taskQueue, home: config.home }, 'worker running');
     await worker.run();
     logger.info('worker stopped');

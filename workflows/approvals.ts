@@ -5,11 +5,17 @@
  * One check serves both ways in: the `decide` update's validator throws its rejection back to
  * the caller, and the `approve`/`deny` signals (which cannot answer) record it in the timeline
  * as `signal-ignored`. Pure: no Temporal import.
+ *
+ * A gate whose identity is `proven` takes a decision only with a proof the worker checked
+ * (the workflow runs that check between `check` and `apply`, see `handlers.ts`); each proof
+ * (a code's time step, a signature) is spent once per incident, so a code read from the
+ * history cannot be sent again.
  */
 import {
   approvalDecision,
   denyDecision,
   formatIssues,
+  identityFor,
   requesterMayApprove,
   type ApprovalDecision,
   type DecideResult,
@@ -17,6 +23,7 @@ import {
   type DenyDecision,
   type EscalationLevel,
   type IncidentProgress,
+  type ProofCheck,
   type Severity,
   type Step,
   type TimelineEvent,
@@ -32,8 +39,14 @@ export interface Rejection {
   message: string;
 }
 
+/** `proofToCheck`: the gate needs a proven identity, so the worker must check the payload's proof before `apply`. */
 export type Checked =
-  { ok: true; kind: 'approve'; payload: ApprovalDecision } | { ok: true; kind: 'deny'; payload: DenyDecision } | { ok: false; rejection: Rejection };
+  | { ok: true; kind: 'approve'; payload: ApprovalDecision; proofToCheck: boolean }
+  | { ok: true; kind: 'deny'; payload: DenyDecision; proofToCheck: boolean }
+  | { ok: false; rejection: Rejection };
+
+/** A proof the worker accepted: recorded with the decision (never the code or signature). */
+export type Proof = Extract<ProofCheck, { ok: true }>;
 
 interface Gate {
   /** Everyone who may decide; empty: anyone. Grows when the gate escalates. */
@@ -42,6 +55,8 @@ interface Gate {
   /** Listed or not, these may not approve (the requester of an S1 incident, by default). */
   excluded: string[];
   escalatedTo: string[];
+  /** Decisions count only with a proof the worker checked. */
+  proven: boolean;
 }
 
 type Log = (event: Omit<TimelineEvent, 'at'>) => void;
@@ -50,12 +65,16 @@ export class ApprovalDesk {
   private readonly decisions = new Map<string, Decision>();
   private readonly approvals = new Map<string, { by: string; comment?: string }[]>();
   private readonly gates = new Map<string, Gate>();
+  /** Proofs already used in this incident (`ProofCheck.spent`): a code's time step, a signature's digest. */
+  private readonly spent = new Set<string>();
 
   constructor(
     private readonly progress: IncidentProgress,
     private readonly severity: Severity,
     private readonly now: () => string,
     private readonly log: Log,
+    /** False for incidents started before proofs existed: they keep their old rules on replay. */
+    private readonly proofs = false,
   ) {}
 
   request(step: Step): void {
@@ -64,8 +83,10 @@ export class ApprovalDesk {
     const quorum = approval?.quorum ?? 1;
     const requester = this.progress.requestedBy;
     const excluded = requester && !requesterMayApprove(this.severity, approval) ? [requester] : [];
-    this.gates.set(step.id, { approvers: [...approvers], quorum, excluded, escalatedTo: [] });
+    const proven = this.proofs && identityFor(this.severity, step) === 'proven';
+    this.gates.set(step.id, { approvers: [...approvers], quorum, excluded, escalatedTo: [], proven });
     const progress = this.stepOf(step.id)!;
+    if (proven) progress.identity = 'proven';
     progress.status = 'awaiting-approval';
     progress.approvalsNeeded = quorum;
     this.progress.state = 'awaiting-approval';
@@ -78,7 +99,8 @@ export class ApprovalDesk {
     });
     const who = approvers.length ? ` by ${quorum === 1 ? 'one of' : `${quorum} of`} ${approvers.join(', ')}` : quorum > 1 ? ` by ${quorum} people` : '';
     const not = excluded.length ? ` (not ${excluded.join(', ')}, who started the incident)` : '';
-    this.log({ kind: 'approval-requested', step: step.id, message: `step "${step.id}" waits for approval${who}${not}` });
+    const proof = proven ? ', each with a code or SSH signature of an enrolled approver' : '';
+    this.log({ kind: 'approval-requested', step: step.id, message: `step "${step.id}" waits for approval${who}${not}${proof}` });
   }
 
   decisionFor(id: string): Decision | undefined {
@@ -117,33 +139,71 @@ export class ApprovalDesk {
     if (kind === 'approve' && (this.approvals.get(id) ?? []).some((a) => a.by === by)) {
       return reject('DuplicateApprover', `${by} already approved step "${id}"; it needs ${gate.quorum} different people`, id, by);
     }
-    return kind === 'approve' ? { ok: true, kind, payload: payload as ApprovalDecision } : { ok: true, kind, payload: payload as DenyDecision };
+    if (gate.proven && payload.code === undefined && payload.signature === undefined) {
+      return reject(
+        'IdentityNotProven',
+        `step "${id}" needs a proven identity: add "code" (the 6 digits ${by}'s authenticator app shows for tourniquet:${by}) or sign with \`tourniquet approve --ssh-key\`; approvers are enrolled with \`tourniquet approvers enroll\``,
+        id,
+        by,
+      );
+    }
+    const proofToCheck = gate.proven;
+    return kind === 'approve'
+      ? { ok: true, kind, payload: payload as ApprovalDecision, proofToCheck }
+      : { ok: true, kind, payload: payload as DenyDecision, proofToCheck };
+  }
+
+  /**
+   * The worker's answer on a checked decision's proof. Checks again first: other decisions
+   * may have landed while the worker looked. Changes nothing.
+   */
+  withProof(checked: Extract<Checked, { ok: true }>, proof: ProofCheck): Checked {
+    const again = this.check(checked.kind, checked.payload);
+    if (!again.ok) return again;
+    const { step, by } = checked.payload;
+    if (!proof.ok) return reject('IdentityNotProven', `${by}'s identity is not proven: ${proof.reason}`, step, by);
+    if (this.spent.has(proof.spent))
+      return reject(
+        'IdentityNotProven',
+        `${by}'s ${proof.kind === 'totp' ? 'code was already used in this incident: wait for the next one' : 'signature was already used: sign again'}`,
+        step,
+        by,
+      );
+    return again;
   }
 
   /** Apply a decision that `check` accepted. */
-  apply(checked: Extract<Checked, { ok: true }>): DecideResult {
+  apply(checked: Extract<Checked, { ok: true }>, proof?: Proof): DecideResult {
     const { step: id, by } = checked.payload;
     const step = this.stepOf(id)!;
     const gate = this.gates.get(id)!;
     const at = this.now();
+    if (proof) this.spent.add(proof.spent);
+    const proven = proof ? { proof: proof.kind, ...(proof.fingerprint ? { fingerprint: proof.fingerprint } : {}) } : {};
+    const how = proof ? ` (${proof.kind === 'totp' ? 'authenticator code' : `SSH key ${proof.fingerprint}`})` : '';
     if (checked.kind === 'deny') {
       const { reason } = checked.payload;
-      (step.decisions ??= []).push({ kind: 'deny', by, at, why: reason });
+      (step.decisions ??= []).push({ kind: 'deny', by, at, why: reason, ...proven });
       this.decide(id, { kind: 'deny', by, reason });
-      this.log({ kind: 'denied', step: id, by, message: `denied by ${by}: ${reason}` });
+      this.log({ kind: 'denied', step: id, by, message: `denied by ${by}${how}: ${reason}` });
       return { step: id, decision: 'deny', by, approvedBy: step.approvedBy ?? [], needed: 0, decided: true };
     }
     const { comment } = checked.payload;
     const given = this.approvals.get(id) ?? [];
     given.push({ by, ...(comment ? { comment } : {}) });
     this.approvals.set(id, given);
-    (step.decisions ??= []).push({ kind: 'approve', by, at, ...(comment ? { why: comment } : {}) });
+    (step.decisions ??= []).push({ kind: 'approve', by, at, ...(comment ? { why: comment } : {}), ...proven });
     step.approvedBy = given.map((a) => a.by);
     const needed = Math.max(gate.quorum - given.length, 0);
     step.approvalsNeeded = needed;
     const pending = this.progress.pendingApprovals.find((p) => p.step === id);
     if (pending) pending.needed = needed;
-    this.log({ kind: 'approved', step: id, by, message: `approved by ${by}${comment ? `: ${comment}` : ''}${needed > 0 ? ` (${needed} more needed)` : ''}` });
+    this.log({
+      kind: 'approved',
+      step: id,
+      by,
+      message: `approved by ${by}${how}${comment ? `: ${comment}` : ''}${needed > 0 ? ` (${needed} more needed)` : ''}`,
+    });
     if (needed === 0) this.decide(id, { kind: 'approve', by: step.approvedBy.join(', '), ...(comment ? { comment } : {}) });
     return { step: id, decision: 'approve', by, approvedBy: [...step.approvedBy], needed, decided: needed === 0 };
   }

@@ -30,8 +30,12 @@ export function renderDetails(p: IncidentProgress): string {
     const not = a.excluded?.length ? ` (not ${a.excluded.join(', ')}: started the incident)` : '';
     const escalated = a.escalatedTo?.length ? `, escalated to ${a.escalatedTo.join(' then ')}` : '';
     lines.push('', `Waiting for ${a.needed} approval(s) of \`${a.step}\`${from}${not}${escalated}.`);
-    lines.push(`Send the signal \`approve\` with \`{"step": "${a.step}", "by": "<your name>"}\`.`);
+    const proven = p.steps.find((s) => s.id === a.step)?.identity === 'proven';
+    const code = proven ? ', "code": "<6 digits from your authenticator app>"' : '';
+    lines.push(`Send the signal \`approve\` with \`{"step": "${a.step}", "by": "<your name>"${code}}\`.`);
   }
+  const ignored = lastIgnored(p);
+  if (ignored) lines.push('', `Last signal ignored (${ignored.at}): ${ignored.message}`);
   if (p.pendingOperator)
     lines.push(
       '',
@@ -44,6 +48,16 @@ export function renderDetails(p: IncidentProgress): string {
     for (const u of p.undo) lines.push(`- ${u.status === 'succeeded' ? '✔' : u.status === 'failed' ? '✘' : '–'} \`${u.step}\`: ${u.message}`);
   }
   return lines.join('\n');
+}
+
+/**
+ * The newest `signal-ignored` event while the incident is open: a signal cannot answer its
+ * sender, so the place they look (current details, `status`) says why it changed nothing.
+ */
+export function lastIgnored(p: IncidentProgress): { at: string; message: string } | undefined {
+  if (p.endedAt) return undefined;
+  const event = [...p.timeline].reverse().find((e) => e.kind === 'signal-ignored');
+  return event ? { at: event.at, message: event.message } : undefined;
 }
 
 /** The one line a status update says, even when nothing changed. */

@@ -18,15 +18,37 @@ import {
   progressQuery,
   resumeSignal,
 } from '../contract';
-import type { Checked } from './approvals';
+import type { Checked, Proof } from './approvals';
+import { proveIdentity } from './identity';
 import type { RunContext } from './run-context';
 
 export function registerHandlers(ctx: RunContext): void {
   const { tracker } = ctx;
-  const after = (changed: boolean) => void (changed && ctx.publish());
+  // An ignored signal changes no state worth a search attribute, but the UI's current details
+  // show it: the sender is looking there, not at the timeline.
+  const after = (changed: boolean) => void (changed ? ctx.publish() : ctx.showDetails());
+  const incidentId = tracker.progress.incidentId;
+
+  /**
+   * An approve/deny signal. A decision on a proven gate waits for the worker's check of its
+   * proof; other signals may land meanwhile, so it is checked again before it applies.
+   */
+  const receive = async (kind: 'approve' | 'deny', raw: unknown): Promise<void> => {
+    const checked = tracker.checkDecision(kind, raw);
+    if (!checked.ok) return after(tracker.ignoreDecision(kind, checked.rejection));
+    if (!checked.proofToCheck) {
+      tracker.applyDecision(checked);
+      return after(true);
+    }
+    const proof = await proveIdentity(incidentId, checked);
+    const proven = tracker.checkProof(checked, proof);
+    if (!proven.ok) return after(tracker.ignoreDecision(kind, proven.rejection));
+    tracker.applyDecision(proven, proof as Proof);
+    after(true);
+  };
   setHandler(progressQuery, () => tracker.progress, { description: DESCRIPTIONS.progress });
-  setHandler(approveSignal, (d) => after(tracker.receive('approve', d)), { description: DESCRIPTIONS.approve });
-  setHandler(denySignal, (d) => after(tracker.receive('deny', d)), { description: DESCRIPTIONS.deny });
+  setHandler(approveSignal, (d) => receive('approve', d), { description: DESCRIPTIONS.approve });
+  setHandler(denySignal, (d) => receive('deny', d), { description: DESCRIPTIONS.deny });
   setHandler(operatorSignal, (d) => after(tracker.receiveOperator(d)), { description: DESCRIPTIONS.operator });
   setHandler(controlSignal, (d) => after(tracker.receiveControl(d)), { description: DESCRIPTIONS.control });
   setHandler(pauseSignal, (d) => after(tracker.receivePause(d)), { description: DESCRIPTIONS.pause });
@@ -39,14 +61,24 @@ export function registerHandlers(ctx: RunContext): void {
     const parsed = decideRequest.safeParse(raw);
     if (!parsed.success) throw ApplicationFailure.create({ type: 'InvalidDecision', message: formatIssues(parsed.error).join('; '), nonRetryable: true });
     const { decision, ...payload } = parsed.data;
-    const checked = tracker.checkDecision(decision, payload);
+    return refuse(tracker.checkDecision(decision, payload));
+  };
+  const refuse = (checked: Checked): Extract<Checked, { ok: true }> => {
     if (!checked.ok) throw ApplicationFailure.create({ type: checked.rejection.type, message: checked.rejection.message, nonRetryable: true });
     return checked;
   };
   setHandler(
     decideUpdate,
-    (request) => {
-      const result = tracker.applyDecision(check(request));
+    async (request) => {
+      const checked = check(request);
+      if (!checked.proofToCheck) {
+        const result = tracker.applyDecision(checked);
+        ctx.publish();
+        return result;
+      }
+      // The validator saw a proof; only the worker can say whether it is valid.
+      const proof = await proveIdentity(incidentId, checked);
+      const result = tracker.applyDecision(refuse(tracker.checkProof(checked, proof)), proof as Proof);
       ctx.publish();
       return result;
     },

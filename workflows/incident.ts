@@ -37,7 +37,9 @@ export async function incident(draft: IncidentInputDraft): Promise<IncidentProgr
   }
   const input = parsed.data;
   const drill = input.mode === 'drill';
-  const tracker = new IncidentTracker(workflowInfo().workflowId, input, () => new Date().toISOString());
+  // Incidents started before approver identity existed keep believing typed names on replay.
+  const proofs = patched('approver-identity');
+  const tracker = new IncidentTracker(workflowInfo().workflowId, input, () => new Date().toISOString(), { proofs });
   // Search attributes are set by the client at start when the server has them registered;
   // upserting an unregistered one would fail every workflow task, so follow the client's lead.
   const searchable = workflowInfo().typedSearchAttributes.get(INCIDENT_CLASS_KEY) !== undefined;
@@ -56,6 +58,9 @@ export async function incident(draft: IncidentInputDraft): Promise<IncidentProgr
         upsertSearchAttributes([{ key: INCIDENT_PHASE_KEY, value: phase }]);
         publishedPhase = phase;
       }
+    },
+    showDetails() {
+      setCurrentDetails(tracker.details());
     },
   };
   registerHandlers(ctx);

@@ -9,6 +9,8 @@ export interface RunContext {
   tracker: IncidentTracker;
   /** Push the tracker's state to the UI (current details) and the phase search attribute. */
   publish(): void;
+  /** Push the current details only (no search attribute: no history event). */
+  showDetails(): void;
 }
 
 /** Thrown inside the loop to end the incident; caught once at the bottom of the workflow. */

@@ -2,7 +2,7 @@
  * The incident's progress as plain state. No Temporal import: the workflow drives it, unit
  * tests drive it directly, and the `progress` query returns its snapshot.
  */
-import { ApprovalDesk, type Checked, type Decision } from './approvals';
+import { ApprovalDesk, type Checked, type Decision, type Proof } from './approvals';
 import {
   alertNotice,
   controlRecord,
@@ -20,6 +20,7 @@ import {
   type IncidentProgress,
   type IncidentState,
   type OperatorDecision,
+  type ProofCheck,
   type Step,
   type StepProgress,
   type StepResult,
@@ -42,6 +43,8 @@ export class IncidentTracker {
     incidentId: string,
     private readonly input: IncidentInput,
     private readonly now: () => string,
+    /** `proofs`: gates may demand a proven identity (false when replaying an incident from before). */
+    options: { proofs?: boolean } = {},
   ) {
     this.progress = {
       incidentId,
@@ -67,7 +70,7 @@ export class IncidentTracker {
       ...(input.playbook ? { playbook: input.playbook.name } : {}),
       timeline: [],
     };
-    this.approvals = new ApprovalDesk(this.progress, input.severity, now, (e) => this.log(e));
+    this.approvals = new ApprovalDesk(this.progress, input.severity, now, (e) => this.log(e), options.proofs ?? false);
     this.log({
       kind: 'incident-started',
       ...(input.requestedBy ? { by: input.requestedBy } : {}),
@@ -100,9 +103,19 @@ export class IncidentTracker {
     return this.approvals.check(kind, raw);
   }
 
-  /** Apply a checked decision (the `decide` update's handler); throws if it no longer applies. */
-  applyDecision(checked: Extract<Checked, { ok: true }>): DecideResult {
-    return this.approvals.apply(checked);
+  /** The worker's answer on a decision's proof, with the decision checked again. Changes nothing. */
+  checkProof(checked: Extract<Checked, { ok: true }>, proof: ProofCheck): Checked {
+    return this.approvals.withProof(checked, proof);
+  }
+
+  /** Apply a checked decision (the `decide` update's handler), with the proof the worker accepted. */
+  applyDecision(checked: Extract<Checked, { ok: true }>, proof?: Proof): DecideResult {
+    return this.approvals.apply(checked, proof);
+  }
+
+  /** An `approve` or `deny` signal that cannot apply: recorded, with the reason, where people look. */
+  ignoreDecision(kind: Decision['kind'], rejection: Extract<Checked, { ok: false }>['rejection']): false {
+    return this.ignore(rejection.step, rejection.by, `${kind} ignored: ${rejection.message}`);
   }
 
   /**
@@ -114,6 +127,8 @@ export class IncidentTracker {
   receive(kind: Decision['kind'], raw: unknown): boolean {
     const checked = this.approvals.check(kind, raw);
     if (!checked.ok) return this.ignore(checked.rejection.step, checked.rejection.by, `${kind} ignored: ${checked.rejection.message}`);
+    // A proven gate's decision waits for the worker's check: the workflow's handlers do that.
+    if (checked.proofToCheck) throw new Error(`step "${checked.payload.step}" needs a proof checked by the worker; use checkProof`);
     this.approvals.apply(checked);
     return true;
   }

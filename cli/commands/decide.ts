@@ -4,26 +4,29 @@
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { CONTROL_KINDS, CONTROL_DESCRIPTIONS } from '../../contract/actions';
+import type { Client } from '@temporalio/client';
+import { answerOperator, approve, deny, getProgress, recordControl } from '../../client/incidents';
+import { askCode, signDecision } from '../../client/identity';
+import { CONTROL_KINDS, CONTROL_DESCRIPTIONS } from '../../contract';
 import { action, print, printJson } from '../command';
 
-/** Loaded when a command runs, not when the CLI starts. */
-const incidents = () => import('../../client/incidents');
-
 export function registerDecisionCommands(program: Command): void {
+  const proofOptions = { code: z.string().min(1).optional(), sshKey: z.string().min(1).optional() };
   program
     .command('approve')
-    .description('Approve a step that waits for approval')
+    .description('Approve a step that waits for approval (with a proof of who you are when the step needs one)')
     .argument('<id>', 'incident id')
     .argument('<step>', 'step id')
     .requiredOption('--by <name>', 'who approves')
     .option('--comment <text>', 'why')
+    .option('--code <digits>', 'your current authenticator code (asked for on a terminal when the step needs one)')
+    .option('--ssh-key <file>', 'sign the decision with this SSH key (ssh-keygen -Y sign; a key in ssh-agent works)')
     .option('--json', "print the update's answer as JSON")
     .action(
-      action(z.object({ by: z.string().min(1), comment: z.string().optional() }), async (ctx, o, id: string, step: string) => {
+      action(z.object({ by: z.string().min(1), comment: z.string().optional(), ...proofOptions }), async (ctx, o, id: string, step: string) => {
         const client = await ctx.client();
-        const { approve } = await incidents();
-        const result = await approve(client, id, { step, by: o.by, ...(o.comment ? { comment: o.comment } : {}) });
+        const proof = await proofFor(client, { id, step, decision: 'approve', by: o.by, code: o.code, sshKey: o.sshKey });
+        const result = await approve(client, id, { step, by: o.by, ...(o.comment ? { comment: o.comment } : {}), ...proof });
         if (ctx.json) return printJson(result);
         print(
           `approved ${step} of ${id} as ${o.by}${result.decided ? ': the step goes on' : `: ${result.needed} more approval(s) needed (so far: ${result.approvedBy.join(', ')})`}`,
@@ -38,12 +41,14 @@ export function registerDecisionCommands(program: Command): void {
     .argument('<step>', 'step id')
     .requiredOption('--by <name>', 'who denies')
     .requiredOption('--reason <text>', 'why')
+    .option('--code <digits>', 'your current authenticator code (asked for on a terminal when the step needs one)')
+    .option('--ssh-key <file>', 'sign the decision with this SSH key')
     .option('--json', "print the update's answer as JSON")
     .action(
-      action(z.object({ by: z.string().min(1), reason: z.string().min(1) }), async (ctx, o, id: string, step: string) => {
+      action(z.object({ by: z.string().min(1), reason: z.string().min(1), ...proofOptions }), async (ctx, o, id: string, step: string) => {
         const client = await ctx.client();
-        const { deny } = await incidents();
-        const result = await deny(client, id, { step, by: o.by, reason: o.reason });
+        const proof = await proofFor(client, { id, step, decision: 'deny', by: o.by, code: o.code, sshKey: o.sshKey });
+        const result = await deny(client, id, { step, by: o.by, reason: o.reason, ...proof });
         if (ctx.json) return printJson(result);
         print(`denied ${step} of ${id} as ${o.by}`);
       }),
@@ -60,9 +65,7 @@ export function registerDecisionCommands(program: Command): void {
       .option('--json', 'print JSON')
       .action(
         action(z.object({ by: z.string().min(1), comment: z.string().optional() }), async (ctx, o, id: string, step: string) => {
-          const client = await ctx.client();
-          const { answerOperator } = await incidents();
-          await answerOperator(client, id, { step, by: o.by, decision, ...(o.comment ? { comment: o.comment } : {}) });
+          await answerOperator(await ctx.client(), id, { step, by: o.by, decision, ...(o.comment ? { comment: o.comment } : {}) });
           if (ctx.json) return printJson({ id, step, decision, by: o.by });
           print(`${decision}: ${step} of ${id}, as ${o.by}`);
         }),
@@ -85,12 +88,27 @@ export function registerDecisionCommands(program: Command): void {
           by: z.string().min(1),
         }),
         async (ctx, o, id: string) => {
-          const client = await ctx.client();
-          const { recordControl } = await incidents();
-          await recordControl(client, id, { kind: o.kind, note: o.note, by: o.by });
+          await recordControl(await ctx.client(), id, { kind: o.kind, note: o.note, by: o.by });
           if (ctx.json) return printJson({ id, kind: o.kind, note: o.note, by: o.by });
           print(`control ${o.kind} recorded on ${id}`);
         },
       ),
     );
+}
+
+/**
+ * The proof a decision carries: the given code, a signature with the given key, or (when the
+ * step needs one and a person is at a terminal) the code they type. Otherwise none: the
+ * workflow answers whether the step needed one.
+ */
+async function proofFor(
+  client: Client,
+  d: { id: string; step: string; decision: 'approve' | 'deny'; by: string; code: string | undefined; sshKey: string | undefined },
+): Promise<{ code?: string; signature?: string; signedAt?: string }> {
+  if (d.code !== undefined) return { code: d.code };
+  if (d.sshKey !== undefined) return signDecision(d.sshKey, { incidentId: d.id, step: d.step, decision: d.decision, by: d.by });
+  if (!process.stdin.isTTY) return {};
+  const progress = await getProgress(client, d.id);
+  if (progress.steps.find((s) => s.id === d.step)?.identity !== 'proven') return {};
+  return { code: await askCode(d.by) };
 }

@@ -33,7 +33,14 @@ export function registerRuntimeCommands(program: Command): void {
           : undefined;
         let intake: RunningIntake | undefined;
         try {
-          const worker = await createWorker({ connection, namespace: config.server.namespace, taskQueue: config.taskQueue, home: config.home, logger });
+          const worker = await createWorker({
+            connection,
+            namespace: config.server.namespace,
+            taskQueue: config.taskQueue,
+            home: config.home,
+            approversFile: config.approversFile,
+            logger,
+          });
           intake = client ? await startIntake({ config: loadIntakeConfig(), client, taskQueue: config.taskQueue, logger }) : undefined;
           if (ctx.json)
             process.stdout.write(`${JSON.stringify({ address, uiUrl: stack.uiUrl ?? null, taskQueue: config.taskQueue, intakeUrl: intake?.url ?? null })}\n`);

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { isAlive, readPidfile, signal, sleep } from '../../activities/process';
-import { freePort } from '../../demo/sandbox';
+import { freePort } from '../../common/probe';
 import { harness, tempDir } from '../helpers/activity';
 
 /** A real process that ignores SIGTERM when asked to, in its own process group. */

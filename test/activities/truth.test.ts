@@ -17,7 +17,7 @@ import { readEnvValue } from '../../activities/rotate';
 import { parseInventory } from '../../compiler/inventory';
 import { YamlSource } from '../../common/data-file';
 import { fingerprint } from '../../common/hash';
-import { freePort } from '../../demo/sandbox';
+import { freePort } from '../../common/probe';
 import { harness, tempDir } from '../helpers/activity';
 
 const STEP_PROCESS = fileURLToPath(new URL('../helpers/step-process.ts', import.meta.url));

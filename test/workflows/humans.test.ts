@@ -23,7 +23,7 @@ import type { IncidentInputDraft, IncidentProgress } from '../../contract';
 import { tempDir } from '../helpers/activity';
 import { startSandboxWorld } from '../helpers/world';
 import { waitFor, type TestServer } from '../helpers/temporal';
-import { startDraft } from '../helpers/start';
+import { namesBelieved, startDraft } from '../helpers/start';
 import { gated } from '../helpers/incidents';
 
 let env: TestServer;
@@ -108,7 +108,7 @@ describe('approvals through the decide update', () => {
   });
 
   it('the requester of an S1 incident may not approve unless the step allows it', async () => {
-    const draft = gated({}, { severity: 'S1', requestedBy: 'ann' });
+    const draft = gated({ identity: 'asserted' }, { severity: 'S1', requestedBy: 'ann' });
     const { id, handle } = await start(draft);
     await until(id, 'the gate', (p) => p.state === 'awaiting-approval');
     const waiting = await getProgress(env.client, id);
@@ -120,7 +120,7 @@ describe('approvals through the decide update', () => {
     await approve(env.client, id, { step: 'gated', by: 'ben' });
     assert.equal((await handle.result()).state, 'resolved');
 
-    const allowed = await start(gated({ allowRequester: true }, { severity: 'S1', requestedBy: 'ann' }));
+    const allowed = await start(gated({ allowRequester: true, identity: 'asserted' }, { severity: 'S1', requestedBy: 'ann' }));
     await until(allowed.id, 'the gate', (p) => p.state === 'awaiting-approval');
     await approve(env.client, allowed.id, { step: 'gated', by: 'ann' });
     assert.equal((await allowed.handle.result()).state, 'resolved');
@@ -189,7 +189,7 @@ describe('operator control', () => {
     const damaged = tree(sb.workspace);
     const input = compilePlaybook(YamlSource.read(findPlaybook('destructive-action')), { inventory, params: SANDBOX_PARAMS['destructive-action']!, home });
     assert.equal(input.steps.find((s) => s.id === 'restore-backup')!.approval!.quorum, 2, 'two-person rule on an S1 restore');
-    const { id, handle } = await start(input);
+    const { id, handle } = await start(namesBelieved(input));
     await until(id, 'the restore gate', (p) => p.pendingApprovals[0]?.step === 'restore-backup');
     await approve(env.client, id, { step: 'restore-backup', by: 'alice' });
     await approve(env.client, id, { step: 'restore-backup', by: 'bob' });
@@ -227,7 +227,7 @@ describe('the incident note and closure', () => {
       home,
       requestedBy: 'ann',
     });
-    const { id, handle } = await start(input);
+    const { id, handle } = await start(namesBelieved(input));
     await until(id, 'the restart gate', (p) => p.pendingApprovals[0]?.step === 'restart-service');
     await assert.rejects(approve(env.client, id, { step: 'restart-service', by: 'ann' }), refused('Refused', /ann started this incident/));
     // Someone pastes the old key into a comment: the note must still not carry it.

@@ -153,7 +153,7 @@ describe('incident workflow on a real Temporal server', () => {
     mkdirSync(join(dir, 'ws'));
     writeFileSync(join(dir, 'ws', 'a.txt'), 'a');
     writeFileSync(join(dir, '.env'), 'KEY=abc\n');
-    const gate = { required: true, onDeny: 'abort' } as const;
+    const gate = { required: true, onDeny: 'abort', identity: 'asserted' } as const;
     const { id, handle } = await start({
       class: 'destructive-action',
       severity: 'S1',

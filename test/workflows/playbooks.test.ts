@@ -19,7 +19,7 @@ import { tempDir } from '../helpers/activity';
 import { startSandboxWorld } from '../helpers/world';
 import { fileState } from '../helpers/sandbox';
 import { waitFor, type TestServer } from '../helpers/temporal';
-import { startDraft } from '../helpers/start';
+import { namesBelieved, startDraft } from '../helpers/start';
 
 let env: TestServer;
 let sb: Sandbox;
@@ -31,13 +31,16 @@ let stop: () => Promise<void>;
 before(async () => void ({ env, sb, inventory, stop } = await startSandboxWorld({ home, taskQueue })));
 after(() => stop());
 
+// These tests are about the playbooks, not who approves: typed names are believed.
 const compile = (name: string, extra: { params?: Record<string, string>; mode?: 'live' | 'drill'; source?: YamlSource } = {}) =>
-  compilePlaybook(extra.source ?? YamlSource.read(findPlaybook(name)), {
-    inventory,
-    params: extra.params ?? SANDBOX_PARAMS[name]!,
-    mode: extra.mode ?? 'live',
-    home,
-  });
+  namesBelieved(
+    compilePlaybook(extra.source ?? YamlSource.read(findPlaybook(name)), {
+      inventory,
+      params: extra.params ?? SANDBOX_PARAMS[name]!,
+      mode: extra.mode ?? 'live',
+      home,
+    }),
+  );
 
 const until = (id: string, what: string, check: (p: IncidentProgress) => boolean) =>
   waitFor(what, async () => {

@@ -1,10 +1,11 @@
 /**
  * End to end through the real Temporal Web UI served by the dev server: open the incident in
  * headless Chromium (Debian's `chromium`, driven by playwright-core), approve the waiting step
- * through the UI's "Send a Signal" form, and check that the incident moved on.
+ * through the UI's "Send a Signal" form with the approver's current authenticator code, and
+ * check that the incident moved on.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,8 @@ import { after, before, it } from 'node:test';
 import type { Worker } from '@temporalio/worker';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { getProgress } from '../../client/incidents';
+import { enrollApprover } from '../../common/approvers';
+import { base32Decode, timeStep, totpCode } from '../../common/totp';
 import { createWorker } from '../../worker/create';
 import { tempDir } from '../helpers/activity';
 import { quietLogger, startTestServer, waitFor, workflowBundle, type TestServer } from '../helpers/temporal';
@@ -37,15 +40,20 @@ let running: Promise<void>;
 let browser: BrowserContext;
 const taskQueue = `ui-${randomUUID()}`;
 const shots = mkdtempSync(join(tmpdir(), 'tourniquet-ui-'));
+const home = tempDir('tourniquet-ui-home-');
+const approversFile = join(home, 'approvers.json');
+let secret: string;
 
 before(async () => {
   if (missing) return;
   env = await startTestServer({ ui: true });
+  secret = enrollApprover(approversFile, 'ui-operator', { randomBytes, now: new Date() }).secret;
   worker = await createWorker({
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue,
-    home: tempDir('tourniquet-ui-home-'),
+    home,
+    approversFile,
     logger: quietLogger,
     workflowBundle: await workflowBundle(),
   });
@@ -75,7 +83,7 @@ it("approves a waiting step through the Temporal UI's Send a Signal form", { ski
       title: 'cron job sending the same message',
       steps: [
         { id: 'disable-job', action: 'runCommand', args: { argv: ['true'] } },
-        { id: 're-enable-job', action: 'runCommand', approval: { required: true }, args: { argv: ['true'] } },
+        { id: 're-enable-job', action: 'runCommand', approval: { required: true, identity: 'proven' }, args: { argv: ['true'] } },
       ],
     },
     { taskQueue },
@@ -94,14 +102,19 @@ it("approves a waiting step through the Temporal UI's Send a Signal form", { ski
   await option.click();
   const data = dialog.getByRole('textbox', { name: 'Data' });
   await data.click();
-  await page.keyboard.insertText('{"step": "re-enable-job", "by": "ui-operator", "comment": "approved from the Temporal UI"}');
+  // What the operator's authenticator app shows now, typed as the app groups it.
+  const code = totpCode(base32Decode(secret), timeStep(new Date()));
+  await page.keyboard.insertText(
+    `{"step": "re-enable-job", "by": "ui-operator", "code": "${code.slice(0, 3)} ${code.slice(3)}", "comment": "approved from the Temporal UI"}`,
+  );
   await page.screenshot({ path: join(shots, 'send-signal.png') });
   await dialog.getByRole('button', { name: 'Submit' }).click();
 
   const result = await handle.result();
   assert.equal(result.state, 'resolved');
   assert.deepEqual(result.steps[1]!.approvedBy, ['ui-operator']);
-  assert.match(result.timeline.find((e) => e.kind === 'approved')!.message, /approved by ui-operator: approved from the Temporal UI/);
+  assert.match(result.timeline.find((e) => e.kind === 'approved')!.message, /approved by ui-operator \(authenticator code\): approved from the Temporal UI/);
+  assert.equal(result.steps[1]!.decisions![0]!.proof, 'totp', 'the worker checked the code');
   await page.reload();
   await page.getByText('Completed', { exact: false }).first().waitFor({ timeout: 15_000 });
   await page.screenshot({ path: join(shots, 'completed.png'), fullPage: true });
