@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { isAlive, readPidfile, signal, sleep } from '../../activities/process';
@@ -8,7 +8,10 @@ import { harness, tempDir } from '../helpers/activity';
 
 /** A real process that ignores SIGTERM when asked to, in its own process group. */
 function startProcess(dir: string, ignoreTerm = false): number {
-  const script = ignoreTerm ? "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)" : 'setInterval(() => {}, 1000)';
+  // The stubborn one says when its handler is in place: SIGTERM before that kills it.
+  const script = ignoreTerm
+    ? "process.on('SIGTERM', () => {}); require('node:fs').writeFileSync('ready', ''); setInterval(() => {}, 1000)"
+    : 'setInterval(() => {}, 1000)';
   const child = spawn(process.execPath, ['-e', script, 'tourniquet-test-service'], { cwd: dir, detached: true, stdio: 'ignore' });
   child.unref();
   writeFileSync(join(dir, 'svc.pid'), `${child.pid}\n`);
@@ -49,7 +52,7 @@ describe('stopService / startService (process adapter, real processes)', () => {
     const dir = tempDir();
     const pid = startProcess(dir, true);
     started.push(pid);
-    await sleep(300);
+    while (!existsSync(join(dir, 'ready'))) await sleep(20);
     const h = harness();
     const stop = await h.call('stopService', 'stop', { service: 'stubborn', pidfile: join(dir, 'svc.pid'), graceMs: 300 });
     assert.equal(stop.data?.signal, 'SIGKILL');
