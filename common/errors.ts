@@ -23,6 +23,8 @@ export const PROBLEM_KINDS = {
    * or already approved it, a close the ordering rules do not allow yet.
    */
   Refused: 9,
+  /** An incident with that id already exists (running or closed): ids are never reused. */
+  IncidentExists: 10,
 } as const;
 
 export type ProblemKind = keyof typeof PROBLEM_KINDS;
