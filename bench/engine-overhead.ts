@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
@@ -28,9 +28,11 @@ import { startDevServer, type DevServer } from '../server/dev-server';
 import { ensureTemporalCli } from '../server/temporal-cli';
 import { formatIssues, type IncidentInputDraft, type IncidentProgress } from '../contract';
 import { createWorker } from '../worker/create';
+import { createFloorWorker } from './floor/worker';
 
 const optionsSchema = z.object({
   steps: z.coerce.number().int().min(2, 'needs at least 2 steps to measure gaps between them').max(2_000).default(50),
+  json: z.boolean().default(false),
 });
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
@@ -38,9 +40,9 @@ const say = (line = '') => process.stdout.write(`${line}\n`);
 function parseOptions(argv: string[]): z.infer<typeof optionsSchema> {
   let values: Record<string, unknown>;
   try {
-    ({ values } = parseArgs({ args: argv, options: { steps: { type: 'string' } }, strict: true }));
+    ({ values } = parseArgs({ args: argv, options: { steps: { type: 'string' }, json: { type: 'boolean' } }, strict: true }));
   } catch (err) {
-    throw new Problem('InvalidInput', `${(err as Error).message} (usage: npm run bench -- --steps N)`);
+    throw new Problem('InvalidInput', `${(err as Error).message} (usage: npm run bench -- [--steps N] [--json])`);
   }
   const parsed = optionsSchema.safeParse(values);
   if (!parsed.success) throw new Problem('InvalidInput', `invalid option: ${formatIssues(parsed.error).join('; ')}`);
@@ -86,6 +88,8 @@ interface EngineRun {
   stepGapsMs: number[];
   final: IncidentProgress;
   historyEvents: number;
+  /** The same gaps for Temporal's floor: a workflow of N no-op activities on the same server. */
+  floorGapsMs: number[];
 }
 
 async function runEngine(server: DevServer, home: string, n: number, logger: ReturnType<typeof createLogger>): Promise<EngineRun> {
@@ -100,6 +104,12 @@ async function runEngine(server: DevServer, home: string, n: number, logger: Ret
     const client = new Client({ connection });
     const taskQueue = `bench-${randomBytes(4).toString('hex')}`;
     const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, home, logger, workflowBundle });
+    const floorWorker = await createFloorWorker(nativeConnection, `${taskQueue}-floor`);
+    const floorGapsMs = await floorWorker.runUntil(async () => {
+      const started = Date.now();
+      const ends = await client.workflow.execute('floor', { taskQueue: `${taskQueue}-floor`, workflowId: `${taskQueue}-floor`, args: [n] });
+      return (ends as number[]).map((end, i) => end - (i === 0 ? started : ends[i - 1]!));
+    });
     return await worker.runUntil(async () => {
       const started = performance.now();
       const { handle } = await startIncident(client, parseIncident(benchIncident(n)), { taskQueue });
@@ -110,7 +120,7 @@ async function runEngine(server: DevServer, home: string, n: number, logger: Ret
       if (ends.some(Number.isNaN)) throw new Error('a step has no endedAt in the final progress');
       const stepGapsMs = ends.map((end, i) => end - (i === 0 ? Date.parse(final.startedAt) : ends[i - 1]!));
       const history = await handle.fetchHistory();
-      return { wallMs, stepGapsMs, final, historyEvents: history.events?.length ?? 0 };
+      return { wallMs, stepGapsMs, final, historyEvents: history.events?.length ?? 0, floorGapsMs };
     });
   } finally {
     await connection.close();
@@ -161,7 +171,8 @@ const row = (label: string, value: string) => say(`  ${label.padEnd(38)} ${value
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const { steps: n } = parseOptions(argv);
+  const { steps: n, json } = parseOptions(argv);
+  const loadBefore = loadavg()[0]!;
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', 'bench');
   installRuntimeLogger(logger);
 
@@ -183,7 +194,18 @@ async function main(): Promise<void> {
     const serverPeak = peakRssKiB(server.pid);
     const plain = await runPlain(n);
     const version = (await execa(cli.path, ['--version'], { reject: false })).stdout.trim() || 'version unknown';
-    report(argv, n, `${cli.path} (${version})`, engine, plain, serverPeak);
+    report(argv, n, `${cli.path} (${version})`, engine, plain, serverPeak, loadBefore);
+    if (json) {
+      const overhead = stats(engine.stepGapsMs).median - stats(plain.spawnMs).median;
+      say(
+        JSON.stringify({
+          steps: n,
+          overheadMedianMs: round(overhead),
+          stepMedianMs: stats(engine.stepGapsMs).median,
+          floorMedianMs: stats(engine.floorGapsMs).median,
+        }),
+      );
+    }
     ok = true;
   } finally {
     await server?.stop();
@@ -210,12 +232,15 @@ function stopOnSignal(server: DevServer, dir: string): void {
   }
 }
 
-function report(argv: string[], n: number, cli: string, engine: EngineRun, plain: PlainRun, serverPeakKiB: number | undefined): void {
+const round = (v: number) => Math.round(v * 100) / 100;
+
+function report(argv: string[], n: number, cli: string, engine: EngineRun, plain: PlainRun, serverPeakKiB: number | undefined, loadBefore: number): void {
   const e = stats(engine.stepGapsMs);
   const p = stats(plain.spawnMs);
   const cpu = cpus();
   say(`== tourniquet engine overhead: ${invocation(argv)} ==`);
   say(`  ${new Date().toISOString()}, node ${process.version}, ${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown CPU'}`);
+  say(`  1-minute load ${loadBefore.toFixed(2)} at start, ${loadavg()[0]!.toFixed(2)} at the end`);
   say(`  Temporal dev server (headless, SQLite): ${cli}`);
   say('  worker and client in this process');
   say();
@@ -241,6 +266,11 @@ function report(argv: string[], n: number, cli: string, engine: EngineRun, plain
   row('execa spawn of true, min / max', `${ms(p.min)} / ${ms(p.max)}`);
   row('execa, N spawns in sequence', ms(plain.spawnTotalMs));
   row(`bash loop of ${plain.trueBinary}, whole`, `${ms(plain.loopMs)} (${ms(plain.loopMs / n)} per command)`);
+  say();
+  const f = stats(engine.floorGapsMs);
+  say("floor: Temporal's own, a workflow of N no-op activities on the same server (run first)");
+  row('per step, median', ms(f.median));
+  row('per step, p95', ms(f.p95));
   say();
   say('overhead per step (engine minus plain execa)');
   row('median', ms(e.median - p.median));
