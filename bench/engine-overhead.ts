@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --steps N]`: what running a command as an incident step costs compared
+ * `npm run bench [-- --steps N[,M...]] [--json]`: what running a command as an incident step costs compared
  * with running it plainly. Prints figures; judges nothing.
  *
  * Engine: one incident of N `runCommand ['true']` steps, on a headless dev server started here
@@ -31,7 +31,12 @@ import { createWorker } from '../worker/create';
 import { createFloorWorker } from './floor/worker';
 
 const optionsSchema = z.object({
-  steps: z.coerce.number().int().min(2, 'needs at least 2 steps to measure gaps between them').max(2_000).default(50),
+  /** Incident sizes, one incident each on the same server: per-step cost may depend on length. */
+  steps: z
+    .string()
+    .default('50,200')
+    .transform((v) => v.split(',').map((x) => Number(x.trim())))
+    .pipe(z.array(z.number().int().min(2, 'needs at least 2 steps to measure gaps between them').max(2_000)).min(1)),
   json: z.boolean().default(false),
 });
 
@@ -42,7 +47,7 @@ function parseOptions(argv: string[]): z.infer<typeof optionsSchema> {
   try {
     ({ values } = parseArgs({ args: argv, options: { steps: { type: 'string' }, json: { type: 'boolean' } }, strict: true }));
   } catch (err) {
-    throw new Problem('InvalidInput', `${(err as Error).message} (usage: npm run bench -- [--steps N] [--json])`);
+    throw new Problem('InvalidInput', `${(err as Error).message} (usage: npm run bench -- [--steps N[,M...]] [--json])`);
   }
   const parsed = optionsSchema.safeParse(values);
   if (!parsed.success) throw new Problem('InvalidInput', `invalid option: ${formatIssues(parsed.error).join('; ')}`);
@@ -171,7 +176,7 @@ const row = (label: string, value: string) => say(`  ${label.padEnd(38)} ${value
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const { steps: n, json } = parseOptions(argv);
+  const { steps: sizes, json } = parseOptions(argv);
   const loadBefore = loadavg()[0]!;
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', 'bench');
   installRuntimeLogger(logger);
@@ -190,22 +195,22 @@ async function main(): Promise<void> {
       logger,
     });
     stopOnSignal(server, dir);
-    const engine = await runEngine(server, mkdtempSync(join(dir, 'home-')), n, logger);
-    const serverPeak = peakRssKiB(server.pid);
-    const plain = await runPlain(n);
     const version = (await execa(cli.path, ['--version'], { reject: false })).stdout.trim() || 'version unknown';
-    report(argv, n, `${cli.path} (${version})`, engine, plain, serverPeak, loadBefore);
-    if (json) {
-      const overhead = stats(engine.stepGapsMs).median - stats(plain.spawnMs).median;
-      say(
-        JSON.stringify({
-          steps: n,
-          overheadMedianMs: round(overhead),
-          stepMedianMs: stats(engine.stepGapsMs).median,
-          floorMedianMs: stats(engine.floorGapsMs).median,
-        }),
-      );
+    const summary: Record<string, number> = {};
+    const floors: number[] = [];
+    for (const n of sizes) {
+      const engine = await runEngine(server, mkdtempSync(join(dir, 'home-')), n, logger);
+      const serverPeak = peakRssKiB(server.pid);
+      const plain = await runPlain(n);
+      report(argv, n, `${cli.path} (${version})`, engine, plain, serverPeak, loadBefore);
+      say();
+      summary[`overheadMedianMs${n}`] = round(stats(engine.stepGapsMs).median - stats(plain.spawnMs).median);
+      summary[`stepMedianMs${n}`] = stats(engine.stepGapsMs).median;
+      floors.push(...engine.floorGapsMs);
     }
+    summary.floorMedianMs = stats(floors).median;
+    summary.load1m = round(loadavg()[0]!);
+    if (json) say(JSON.stringify(summary));
     ok = true;
   } finally {
     await server?.stop();
