@@ -49,11 +49,18 @@ export function writeFileAtomic(path: string, data: string, mode = 0o600): void 
 }
 
 export class Journal {
+  /** Folders this process has made: `mkdir -p` is a few syscalls per write otherwise. */
+  private readonly made = new Set<string>();
+
   constructor(private readonly home: string) {}
 
   private dir(workflowId: string): string {
     const dir = join(incidentDir(this.home, workflowId), 'journal');
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!this.made.has(dir)) {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      if (this.made.size > 10_000) this.made.clear();
+      this.made.add(dir);
+    }
     return dir;
   }
 
@@ -71,7 +78,15 @@ export class Journal {
   }
 
   write<P>(entry: JournalEntry<P>): void {
-    writeFileAtomic(this.file(entry.key), `${JSON.stringify(entry, null, 2)}\n`);
+    const data = `${JSON.stringify(entry, null, 2)}\n`;
+    try {
+      writeFileAtomic(this.file(entry.key), data);
+    } catch (err) {
+      // The folder went away under us (an incident's files cleaned up): make it again.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      this.made.clear();
+      writeFileAtomic(this.file(entry.key), data);
+    }
   }
 
   /** Every entry of an incident, across its runs: how one step finds what an earlier one did. */

@@ -61,12 +61,14 @@ export function defineStep<A extends ActionName>(deps: ActivityDeps, action: A, 
         return { ...previous.result, attempt, replayed: true };
       }
       let record = previous?.record;
-      // A steady heartbeat for as long as the step runs, with the step's own latest details:
+      // A steady heartbeat for as long as the step runs, with the step's own latest details,
+      // from the first tick on (none at the start: a step that ends within one tick needs none):
       // steps with a heartbeat timeout are then noticed within it when their worker dies,
       // whether or not their implementation heartbeats along the way.
       let details: unknown;
       const beat = () => (details === undefined ? context.heartbeat() : context.heartbeat(details));
-      const ticker = setInterval(beat, STEP_HEARTBEAT_MS);
+      const timeoutMs = context.info.heartbeatTimeoutMs;
+      const ticker = setInterval(beat, timeoutMs ? Math.min(STEP_HEARTBEAT_MS, timeoutMs / 3) : STEP_HEARTBEAT_MS);
       const io: StepIO = {
         deps,
         key,
@@ -76,14 +78,14 @@ export function defineStep<A extends ActionName>(deps: ActivityDeps, action: A, 
           record = next;
           journal.write({ key, action, state: 'pending', at: deps.now().toISOString(), record });
         },
+        // Remember the latest details for the ticker instead of sending them now: a heartbeat is
+        // a server write, and most steps finish long before the first tick.
         heartbeat: (next) => {
-          details = next;
-          beat();
+          if (next !== undefined) details = next;
         },
         signal: context.cancellationSignal,
         progress: ctx.progress,
       };
-      beat();
       const result = await definition.run(io, parsed.data as ActionArgs<A>).finally(() => clearInterval(ticker));
       journal.write({ key, action, state: 'done', at: deps.now().toISOString(), ...(record ? { record } : {}), result });
       deps.logger.info({ action, step: ctx.stepId, attempt }, result.summary);

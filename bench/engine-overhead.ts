@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --steps N]`: what running a command as an incident step costs compared
+ * `npm run bench [-- --steps N[,M...]] [--json]`: what running a command as an incident step costs compared
  * with running it plainly. Prints figures; judges nothing.
  *
  * Engine: one incident of N `runCommand ['true']` steps, on a headless dev server started here
@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
@@ -28,9 +28,16 @@ import { startDevServer, type DevServer } from '../server/dev-server';
 import { ensureTemporalCli } from '../server/temporal-cli';
 import { formatIssues, type IncidentInputDraft, type IncidentProgress } from '../contract';
 import { createWorker } from '../worker/create';
+import { createFloorWorker } from './floor/worker';
 
 const optionsSchema = z.object({
-  steps: z.coerce.number().int().min(2, 'needs at least 2 steps to measure gaps between them').max(2_000).default(50),
+  /** Incident sizes, one incident each on the same server: per-step cost may depend on length. */
+  steps: z
+    .string()
+    .default('50,200')
+    .transform((v) => v.split(',').map((x) => Number(x.trim())))
+    .pipe(z.array(z.number().int().min(2, 'needs at least 2 steps to measure gaps between them').max(2_000)).min(1)),
+  json: z.boolean().default(false),
 });
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
@@ -38,9 +45,9 @@ const say = (line = '') => process.stdout.write(`${line}\n`);
 function parseOptions(argv: string[]): z.infer<typeof optionsSchema> {
   let values: Record<string, unknown>;
   try {
-    ({ values } = parseArgs({ args: argv, options: { steps: { type: 'string' } }, strict: true }));
+    ({ values } = parseArgs({ args: argv, options: { steps: { type: 'string' }, json: { type: 'boolean' } }, strict: true }));
   } catch (err) {
-    throw new Problem('InvalidInput', `${(err as Error).message} (usage: npm run bench -- --steps N)`);
+    throw new Problem('InvalidInput', `${(err as Error).message} (usage: npm run bench -- [--steps N[,M...]] [--json])`);
   }
   const parsed = optionsSchema.safeParse(values);
   if (!parsed.success) throw new Problem('InvalidInput', `invalid option: ${formatIssues(parsed.error).join('; ')}`);
@@ -86,6 +93,8 @@ interface EngineRun {
   stepGapsMs: number[];
   final: IncidentProgress;
   historyEvents: number;
+  /** The same gaps for Temporal's floor: a workflow of N no-op activities on the same server. */
+  floorGapsMs: number[];
 }
 
 async function runEngine(server: DevServer, home: string, n: number, logger: ReturnType<typeof createLogger>): Promise<EngineRun> {
@@ -100,6 +109,12 @@ async function runEngine(server: DevServer, home: string, n: number, logger: Ret
     const client = new Client({ connection });
     const taskQueue = `bench-${randomBytes(4).toString('hex')}`;
     const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, home, logger, workflowBundle });
+    const floorWorker = await createFloorWorker(nativeConnection, `${taskQueue}-floor`);
+    const floorGapsMs = await floorWorker.runUntil(async () => {
+      const started = Date.now();
+      const ends = await client.workflow.execute('floor', { taskQueue: `${taskQueue}-floor`, workflowId: `${taskQueue}-floor`, args: [n] });
+      return (ends as number[]).map((end, i) => end - (i === 0 ? started : ends[i - 1]!));
+    });
     return await worker.runUntil(async () => {
       const started = performance.now();
       const { handle } = await startIncident(client, parseIncident(benchIncident(n)), { taskQueue });
@@ -110,7 +125,7 @@ async function runEngine(server: DevServer, home: string, n: number, logger: Ret
       if (ends.some(Number.isNaN)) throw new Error('a step has no endedAt in the final progress');
       const stepGapsMs = ends.map((end, i) => end - (i === 0 ? Date.parse(final.startedAt) : ends[i - 1]!));
       const history = await handle.fetchHistory();
-      return { wallMs, stepGapsMs, final, historyEvents: history.events?.length ?? 0 };
+      return { wallMs, stepGapsMs, final, historyEvents: history.events?.length ?? 0, floorGapsMs };
     });
   } finally {
     await connection.close();
@@ -161,7 +176,8 @@ const row = (label: string, value: string) => say(`  ${label.padEnd(38)} ${value
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const { steps: n } = parseOptions(argv);
+  const { steps: sizes, json } = parseOptions(argv);
+  const loadBefore = loadavg()[0]!;
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', 'bench');
   installRuntimeLogger(logger);
 
@@ -179,11 +195,22 @@ async function main(): Promise<void> {
       logger,
     });
     stopOnSignal(server, dir);
-    const engine = await runEngine(server, mkdtempSync(join(dir, 'home-')), n, logger);
-    const serverPeak = peakRssKiB(server.pid);
-    const plain = await runPlain(n);
     const version = (await execa(cli.path, ['--version'], { reject: false })).stdout.trim() || 'version unknown';
-    report(argv, n, `${cli.path} (${version})`, engine, plain, serverPeak);
+    const summary: Record<string, number> = {};
+    const floors: number[] = [];
+    for (const n of sizes) {
+      const engine = await runEngine(server, mkdtempSync(join(dir, 'home-')), n, logger);
+      const serverPeak = peakRssKiB(server.pid);
+      const plain = await runPlain(n);
+      report(argv, n, `${cli.path} (${version})`, engine, plain, serverPeak, loadBefore);
+      say();
+      summary[`overheadMedianMs${n}`] = round(stats(engine.stepGapsMs).median - stats(plain.spawnMs).median);
+      summary[`stepMedianMs${n}`] = stats(engine.stepGapsMs).median;
+      floors.push(...engine.floorGapsMs);
+    }
+    summary.floorMedianMs = stats(floors).median;
+    summary.load1m = round(loadavg()[0]!);
+    if (json) say(JSON.stringify(summary));
     ok = true;
   } finally {
     await server?.stop();
@@ -210,12 +237,15 @@ function stopOnSignal(server: DevServer, dir: string): void {
   }
 }
 
-function report(argv: string[], n: number, cli: string, engine: EngineRun, plain: PlainRun, serverPeakKiB: number | undefined): void {
+const round = (v: number) => Math.round(v * 100) / 100;
+
+function report(argv: string[], n: number, cli: string, engine: EngineRun, plain: PlainRun, serverPeakKiB: number | undefined, loadBefore: number): void {
   const e = stats(engine.stepGapsMs);
   const p = stats(plain.spawnMs);
   const cpu = cpus();
   say(`== tourniquet engine overhead: ${invocation(argv)} ==`);
   say(`  ${new Date().toISOString()}, node ${process.version}, ${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown CPU'}`);
+  say(`  1-minute load ${loadBefore.toFixed(2)} at start, ${loadavg()[0]!.toFixed(2)} at the end`);
   say(`  Temporal dev server (headless, SQLite): ${cli}`);
   say('  worker and client in this process');
   say();
@@ -241,6 +271,11 @@ function report(argv: string[], n: number, cli: string, engine: EngineRun, plain
   row('execa spawn of true, min / max', `${ms(p.min)} / ${ms(p.max)}`);
   row('execa, N spawns in sequence', ms(plain.spawnTotalMs));
   row(`bash loop of ${plain.trueBinary}, whole`, `${ms(plain.loopMs)} (${ms(plain.loopMs / n)} per command)`);
+  say();
+  const f = stats(engine.floorGapsMs);
+  say("floor: Temporal's own, a workflow of N no-op activities on the same server (run first)");
+  row('per step, median', ms(f.median));
+  row('per step, p95', ms(f.p95));
   say();
   say('overhead per step (engine minus plain execa)');
   row('median', ms(e.median - p.median));

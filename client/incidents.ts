@@ -3,7 +3,7 @@
  * validate and start, read progress, send decisions. Errors are `Problem`s that say what to fix.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
 import {
   alertSignal,
@@ -43,10 +43,14 @@ export function parseIncident(draft: unknown): IncidentInput {
   return parsed.data;
 }
 
-/** A readable, unique id: `inc-20261122-secret-exposure-3f9a`. */
+/**
+ * A readable, unique id: `inc-20261122-secret-exposure-3f9a0c7d12e4`. Six random bytes: a
+ * collision within one class and day is unlikely below millions of incidents, and a start that
+ * collides anyway is refused (`IncidentExists`), never folded into the older incident.
+ */
 export function incidentId(input: Pick<IncidentInput, 'class'>, now = new Date()): string {
   const day = now.toISOString().slice(0, 10).replace(/-/g, '');
-  return `inc-${day}-${input.class}-${randomBytes(2).toString('hex')}`;
+  return `inc-${day}-${input.class}-${randomBytes(6).toString('hex')}`;
 }
 
 /**
@@ -130,7 +134,16 @@ export async function startIncident(client: Client, input: IncidentInput, o: Sta
     });
     return { id, input, handle, runId: handle.signaledRunId };
   }
-  const handle = await client.workflow.start<typeof incident>(WORKFLOW_TYPE, options);
+  // An id names one incident for good: a new start may neither join a running incident nor
+  // reuse the id of a closed one.
+  const handle = await client.workflow
+    .start<typeof incident>(WORKFLOW_TYPE, { ...options, workflowIdReusePolicy: 'REJECT_DUPLICATE', workflowIdConflictPolicy: 'FAIL' })
+    .catch((err: unknown) => {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        throw new Problem('IncidentExists', `an incident with id "${id}" already exists on this server (running or closed); start it under another id`);
+      }
+      throw err;
+    });
   return { id, input, handle, runId: handle.firstExecutionRunId };
 }
 

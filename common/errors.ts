@@ -28,6 +28,8 @@ export const PROBLEM_KINDS = {
    * already spent: the approver's authenticator code or SSH signature, checked by the worker.
    */
   IdentityNotProven: 10,
+  /** An incident with that id already exists (running or closed): ids are never reused. */
+  IncidentExists: 11,
 } as const;
 
 export type ProblemKind = keyof typeof PROBLEM_KINDS;
@@ -42,6 +44,7 @@ export const PROBLEM_MEANINGS: Record<ProblemKind, string> = {
   StartupFailed: 'the embedded server or a sandbox process did not come up',
   VerificationFailed: 'verification failed: evidence that no longer matches its manifest or the history',
   Refused: 'refused by the incident, with the reason: an approver not allowed or already counted, a close the rules do not allow yet',
+  IncidentExists: 'an incident with that id already exists (running or closed): ids are never reused',
   IdentityNotProven: 'the step needs a proven identity and the authenticator code or SSH signature was missing, wrong, expired or already used',
 };
 

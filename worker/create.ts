@@ -21,6 +21,9 @@ export interface CreateWorkerOptions {
   deps?: Partial<ActivityDeps>;
 }
 
+/** Incidents kept in the worker's sticky cache; about 350 MiB + 2 MiB each of worker memory. */
+export const MAX_CACHED_INCIDENTS = 600;
+
 export function realDeps(home: string, logger: Logger): ActivityDeps {
   return { run: execaRunner, logger: logger.child({ component: 'activity' }), home, fetch: globalThis.fetch, randomBytes, now: () => new Date() };
 }
@@ -34,6 +37,13 @@ export function createWorker(o: CreateWorkerOptions): Promise<Worker> {
     ...workflowSource(o),
     // The steps' actions, and the proof check the workflow runs as a local activity.
     activities: { ...createActivities(deps), ...identityActivities(deps) },
+    // Two workflow threads: a new incident's first workflow task no longer queues behind
+    // another's (measured: first task of a 200-incident burst p50 -25 to -45%).
+    workflowThreadPoolSize: 2,
+    // Each cached incident holds ~2 MiB of its own workflow modules: without a bound the cache
+    // grows to ~2,300 incidents, past the workflow thread's heap. Evicted incidents replay on
+    // their next signal or approval (tens of ms), so the bound costs latency, never correctness.
+    maxCachedWorkflows: MAX_CACHED_INCIDENTS,
     // A SIGTERM from a process manager should finish in-flight activities, not drop them.
     shutdownGraceTime: '10s',
   });

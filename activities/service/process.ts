@@ -239,19 +239,32 @@ export async function startProcess(deps: ActivityDeps, io: StepIO, service: stri
 export async function terminate(io: Pick<StepIO, 'heartbeat'>, pid: number, graceMs: number): Promise<'SIGTERM' | 'SIGKILL'> {
   const pgid = processGroup(pid);
   const target = pgid === pid && pgid !== process.pid && pgid !== processGroup(process.pid) ? -pid : pid;
-  const started = Date.now();
   signal(target, 'SIGTERM');
   let used: 'SIGTERM' | 'SIGKILL' = 'SIGTERM';
-  while (isAlive(pid) && Date.now() - started < graceMs) {
-    io.heartbeat();
-    await sleep(50);
-  }
+  await goneWithin(io, pid, graceMs);
   if (isAlive(pid)) {
     used = 'SIGKILL';
     signal(target, 'SIGKILL');
-    for (let i = 0; i < 100 && isAlive(pid); i++) await sleep(50);
+    await goneWithin(io, pid, 5_000);
   }
   // Trust /proc, not the signal call.
   if (isAlive(pid)) throw new StepError('VerificationFailed', `pid ${pid} is still alive after SIGKILL`);
   return used;
+}
+
+/**
+ * Wait until /proc shows `pid` gone or `ms` pass. Most processes go within a few milliseconds
+ * of the signal, so look every millisecond at first and back off to 50 ms; heartbeat only once
+ * the wait is long enough for a heartbeat to matter (the first one is a server write).
+ */
+async function goneWithin(io: Pick<StepIO, 'heartbeat'>, pid: number, ms: number): Promise<void> {
+  const started = Date.now();
+  let lastBeat = started;
+  for (let every = 1; isAlive(pid) && Date.now() - started < ms; every = Math.min(50, every * 1.5)) {
+    if (Date.now() - lastBeat >= 1_000) {
+      io.heartbeat();
+      lastBeat = Date.now();
+    }
+    await sleep(Math.floor(every));
+  }
 }

@@ -66,7 +66,7 @@ describe('incident input', () => {
   });
 
   it('makes readable workflow ids', () => {
-    assert.match(incidentId({ class: 'secret-exposure' }, new Date('2026-11-22T10:00:00Z')), /^inc-20261122-secret-exposure-[0-9a-f]{4}$/);
+    assert.match(incidentId({ class: 'secret-exposure' }, new Date('2026-11-22T10:00:00Z')), /^inc-20261122-secret-exposure-[0-9a-f]{12}$/);
   });
 });
 

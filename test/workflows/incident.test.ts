@@ -82,7 +82,7 @@ async function failureOf(result: Promise<unknown>): Promise<ApplicationFailure> 
 describe('incident workflow on a real Temporal server', () => {
   it('waits at the gate, records ignored signals, and goes on when approved', async () => {
     const { id, handle } = await start(gatedIncident());
-    assert.match(id, /^inc-\d{8}-runaway-automation-[0-9a-f]{4}$/);
+    assert.match(id, /^inc-\d{8}-runaway-automation-[0-9a-f]{12}$/);
     const waiting = await until(id, 'the approval gate', (p) => p.state === 'awaiting-approval');
     assert.deepEqual(
       waiting.pendingApprovals.map((a) => a.step),
@@ -218,6 +218,13 @@ describe('incident workflow on a real Temporal server', () => {
     const failure = await failureOf(handle.result());
     assert.equal(failure.type, 'InvalidIncidentInput');
     assert.match(failure.message, /class: /);
+  });
+
+  it('refuses a second start under an id already used, loudly', async () => {
+    const { id, handle } = await start(gatedIncident());
+    await assert.rejects(startDraft(env.client, gatedIncident(), { taskQueue, id }), (e: Problem) => e.kind === 'IncidentExists' && e.message.includes(id));
+    await handle.terminate('test done');
+    await assert.rejects(startDraft(env.client, gatedIncident(), { taskQueue, id }), (e: Problem) => e.kind === 'IncidentExists');
   });
 
   it('a drill runs every step in plan mode: each says what it would do, nothing changes', async () => {

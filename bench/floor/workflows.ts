@@ -1,0 +1,19 @@
+/**
+ * Temporal's floor for the benchmarks: the least a workflow can do per activity on the same
+ * server and worker settings. No tourniquet code runs here, so the gap between an incident and
+ * this is what tourniquet itself costs.
+ */
+import { proxyActivities } from '@temporalio/workflow';
+import type { floorActivities } from './activities';
+
+const { noop } = proxyActivities<typeof floorActivities>({ startToCloseTimeout: '1m' });
+
+/** `steps` no-op activities in sequence; returns each one's end on the workflow clock (ms). */
+export async function floor(steps: number): Promise<number[]> {
+  const ends: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    await noop();
+    ends.push(Date.now());
+  }
+  return ends;
+}
