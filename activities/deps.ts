@@ -15,6 +15,8 @@ export interface RunOptions {
   cwd?: string;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Variables added to the worker's environment for this command. */
+  env?: Record<string, string>;
 }
 
 /** Runs a program from an argument array. Never a shell. Never throws on a non-zero exit. */

@@ -20,6 +20,7 @@ import { startSandboxWorld } from '../helpers/world';
 import { fileState } from '../helpers/sandbox';
 import { waitFor, type TestServer } from '../helpers/temporal';
 import { startDraft } from '../helpers/start';
+import { PLAYBOOK_PARAMS } from '../helpers/playbooks';
 
 let env: TestServer;
 let sb: Sandbox;
@@ -34,7 +35,7 @@ after(() => stop());
 const compile = (name: string, extra: { params?: Record<string, string>; mode?: 'live' | 'drill'; source?: YamlSource } = {}) =>
   compilePlaybook(extra.source ?? YamlSource.read(findPlaybook(name)), {
     inventory,
-    params: extra.params ?? SANDBOX_PARAMS[name]!,
+    params: extra.params ?? PLAYBOOK_PARAMS[name]!,
     mode: extra.mode ?? 'live',
     home,
   });
@@ -46,7 +47,8 @@ const until = (id: string, what: string, check: (p: IncidentProgress) => boolean
   });
 
 describe('built-in playbooks drill cleanly against the sandbox', () => {
-  for (const p of listPlaybooks().filter((x) => x.builtin)) {
+  // The sandbox runs no OpenClaw gateway: those drill cleanly in test/openclaw/incident.test.ts.
+  for (const p of listPlaybooks().filter((x) => x.builtin && !x.name.startsWith('openclaw-'))) {
     it(`${p.name}: every step says what it would do; files and processes untouched`, async () => {
       const before = fileState(sb);
       const pid = readPidfile(sb.pidfile)!;
@@ -67,6 +69,24 @@ describe('built-in playbooks drill cleanly against the sandbox', () => {
       }
       assert.ok(isAlive(pid), 'the gateway still runs');
       assert.equal(readPidfile(sb.pidfile), pid);
+      assert.deepEqual(fileState(sb), before, 'no file in the sandbox changed');
+      assert.equal(existsSync(join(home, 'incidents', id)), false, 'no incident state was written');
+    });
+  }
+
+  for (const p of listPlaybooks().filter((x) => x.builtin && x.name.startsWith('openclaw-'))) {
+    it(`${p.name}: a drill against a gateway that is not there fails every OpenClaw step, saying what to fix, and changes nothing`, async () => {
+      const stateDir = join(sb.root, 'no-openclaw');
+      const withClaw: Inventory = { ...inventory, openclaw: { claw: { stateDir, port: sb.port + 7, tokenFrom: 'config' } } };
+      const before = fileState(sb);
+      const input = compilePlaybook(YamlSource.read(findPlaybook(p.name)), { inventory: withClaw, params: PLAYBOOK_PARAMS[p.name]!, mode: 'drill', home });
+      const { id, handle } = await startDraft(env.client, input, { taskQueue });
+      await handle.result().catch(() => undefined);
+      const progress = await getProgress(env.client, id);
+      assert.equal(progress.state, 'failed');
+      const claw = progress.steps.filter((s) => s.action.startsWith('openclaw'));
+      assert.ok(claw.length >= 5);
+      for (const step of claw) assert.match(step.error ?? '', new RegExp(`TargetNotFound: claw: config ${stateDir}/openclaw.json does not exist`), step.id);
       assert.deepEqual(fileState(sb), before, 'no file in the sandbox changed');
       assert.equal(existsSync(join(home, 'incidents', id)), false, 'no incident state was written');
     });
