@@ -86,7 +86,13 @@ describe('built-in playbooks drill cleanly against the sandbox', () => {
       assert.equal(progress.state, 'failed');
       const claw = progress.steps.filter((s) => s.action.startsWith('openclaw'));
       assert.ok(claw.length >= 5);
-      for (const step of claw) assert.match(step.error ?? '', new RegExp(`TargetNotFound: claw: config ${stateDir}/openclaw.json does not exist`), step.id);
+      // A step that changes a target is refused by the run-time guard first: its capture failed (rule 2).
+      for (const step of claw) {
+        const refusal = input.steps.find((s) => s.id === step.id)!.effects?.changes.length
+          ? /rule 2 \(evidence before destruction\): .* no capture or snapshot of it has succeeded/
+          : new RegExp(`TargetNotFound: claw: config ${stateDir}/openclaw.json does not exist: fix stateDir/configPath`);
+        assert.match(step.error ?? '', refusal, step.id);
+      }
       assert.deepEqual(fileState(sb), before, 'no file in the sandbox changed');
       assert.equal(existsSync(join(home, 'incidents', id)), false, 'no incident state was written');
     });
