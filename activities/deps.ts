@@ -17,6 +17,8 @@ export interface RunOptions {
   input?: string;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Variables added to the worker's environment for this command. */
+  env?: Record<string, string>;
 }
 
 /** Runs a program from an argument array. Never a shell. Never throws on a non-zero exit. */

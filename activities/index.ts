@@ -13,6 +13,7 @@ import { serviceActivities } from './service';
 import { leakActivities } from './leaks';
 import { networkActivities } from './network';
 import { notifyActivities } from './notify';
+import { openclawActivities } from './openclaw/steps';
 import { quarantineActivities } from './quarantine';
 import { smokeActivities } from './smoke';
 import { snapshotActivities } from './snapshot';
@@ -33,6 +34,7 @@ export function createActivities(deps: ActivityDeps) {
     ...networkActivities(deps),
     ...sweepActivities(deps),
     ...notifyActivities(deps),
+    ...openclawActivities(deps),
   };
   // Every action the workflow does not carry out itself has an activity, and nothing else is registered.
   return activities satisfies Record<ActivityActionName, (ctx: StepContext, args: unknown) => Promise<StepResult>>;

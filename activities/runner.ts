@@ -17,6 +17,7 @@ export const execaRunner: CommandRunner = async (argv, options = {}) => {
     ...(options.cwd ? { cwd: options.cwd } : {}),
     ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
     ...(options.signal ? { cancelSignal: options.signal } : {}),
+    ...(options.env ? { env: options.env } : {}),
   });
   if (result.failed && result.exitCode === undefined) {
     // Not an exit code: the program could not start, or was killed (timeout, cancellation).

@@ -10,3 +10,7 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', imp
 
 /** The workflow bundle built ahead of time (`npm install` builds it; `npm run build` rebuilds it). */
 export const WORKFLOW_BUNDLE_PATH = fileURLToPath(new URL('../dist/workflows.bundle.js', import.meta.url));
+
+/** The project-local OpenClaw install (`npm run setup:openclaw`): its Node 24 and its CLI entry. */
+export const OPENCLAW_NODE = fileURLToPath(new URL('../.tools/openclaw/bin/node', import.meta.url));
+export const OPENCLAW_ENTRY = fileURLToPath(new URL('../.tools/openclaw/app/node_modules/openclaw/openclaw.mjs', import.meta.url));

@@ -138,6 +138,28 @@ export const inventorySchema = z
       .default({}),
     /** Where status updates go: a Slack-compatible webhook (its URL read from an env file), or the log. */
     channels: z.record(entryName, z.union([z.object({ kind: z.literal('log') }), z.object({ kind: z.literal('webhook'), urlFrom: envRefSpec })])).default({}),
+    /**
+     * OpenClaw gateways: state dir, config, loopback port, and where the shared token is read
+     * at run time (`tokenFrom: config` reads `gateway.auth.token` from the config file; or
+     * `{envFile, key}`). `node` and `openclawEntry` default to the project-local install
+     * (`npm run setup:openclaw`).
+     */
+    openclaw: z
+      .record(
+        entryName,
+        z.object({
+          description: z.string().optional(),
+          stateDir: absPath,
+          configPath: absPath.optional(),
+          port: z.number().int().min(1).max(65535),
+          tokenFrom: z.union([z.literal('config'), envRefSpec]).default('config'),
+          node: absPath.optional(),
+          openclawEntry: absPath.optional(),
+          /** A live exec probe for the tool lockdown: the message, `{command}` replaced by the shell command. */
+          execProbe: z.string().includes('{command}', { message: 'must contain {command}' }).optional(),
+        }),
+      )
+      .default({}),
     /** Named commands (argv, never a shell). What they freeze or change is declared, for the ordering rules. */
     commands: z
       .record(
@@ -186,7 +208,7 @@ export const inventorySchema = z
   });
 
 export type Inventory = z.infer<typeof inventorySchema>;
-export type InventoryKind = 'service' | 'credential' | 'path' | 'backup' | 'repo' | 'check' | 'command' | 'network' | 'channel';
+export type InventoryKind = 'service' | 'credential' | 'path' | 'backup' | 'repo' | 'check' | 'command' | 'network' | 'channel' | 'openclaw';
 
 const SECTION: Record<InventoryKind, keyof Omit<Inventory, 'approvers'>> = {
   service: 'services',
@@ -198,6 +220,7 @@ const SECTION: Record<InventoryKind, keyof Omit<Inventory, 'approvers'>> = {
   command: 'commands',
   network: 'networks',
   channel: 'channels',
+  openclaw: 'openclaw',
 };
 
 export function inventoryNames(inv: Inventory, kind: InventoryKind): string[] {

@@ -21,6 +21,7 @@ export const PARAMETER_TYPES = [
   'command',
   'network',
   'channel',
+  'openclaw',
 ] as const;
 
 const paramName = z.string().regex(/^[a-z][a-zA-Z0-9_]{0,40}$/, 'parameter names start with a lower-case letter: letters, digits, _');
@@ -100,6 +101,19 @@ export const playbookArgs = {
   sweepHost: z.strictObject({ skip: z.array(z.enum(['systemd', 'logins', 'debsums', 'docker'])).default([]) }),
   /** A status update: "{{parameter}}" in the text is replaced by its value. Default channel: the log. */
   notify: z.strictObject({ text: z.string().min(1).max(4000), level: z.enum(['info', 'warning', 'critical']).default('info'), channel: ref.optional() }),
+  openclawLockTools: z.strictObject({ gateway: ref }),
+  openclawFreezeAutomations: z.strictObject({ gateway: ref }),
+  openclawRotateToken: z.strictObject({ gateway: ref }),
+  openclawCaptureEvidence: z.strictObject({ gateway: ref }),
+  openclawQuarantineMemory: z.strictObject({ gateway: ref }),
+  /** `turn: false` skips the real agent turn, `audit: false` the security audit. */
+  openclawSmoke: z.strictObject({ gateway: ref, turn: z.boolean().default(true), audit: z.boolean().default(true) }),
+  openclawPause: z.strictObject({ gateway: ref }),
+  openclawStopGateway: z.strictObject({ gateway: ref, graceMs: z.number().int().min(0).max(600_000).optional() }),
+  /** `name`: the skill key, plugin id, hook name, MCP server name or channel id. */
+  openclawDisable: z.strictObject({ gateway: ref, kind: z.enum(['skill', 'plugin', 'hook', 'mcp', 'channel']), name: z.string().min(1) }),
+  /** Not for playbooks to name: the engine runs it as the undo an OpenClaw step reported. */
+  openclawUndo: z.never({ error: 'openclawUndo is the undo the engine runs for an OpenClaw step; playbooks do not name it' }),
 } satisfies Record<ActionName, z.ZodType>;
 
 // Strict objects: a misspelt key is an error, not a silently ignored setting.

@@ -4,11 +4,13 @@
  *
  * The argument schemas themselves are in playbook.ts (part of the playbook format).
  */
+import { join } from 'node:path';
 import { z } from 'zod';
 import type { ActionName, StepEffects } from '../contract';
 import { hasEntry, inventoryNames, type Inventory, type InventoryKind } from './inventory';
 import type { ParameterSpec, playbookArgs } from './playbook';
 import { fillPlaceholders, PLACEHOLDER } from '../contract';
+import { OPENCLAW_ENTRY, OPENCLAW_NODE } from '../common/paths';
 
 export type ParamValue = string | number | boolean;
 
@@ -95,6 +97,36 @@ function credentialFiles(inv: Inventory | undefined): string[] {
   );
   return [...new Set(files)];
 }
+
+/** An OpenClaw gateway as its actions name it; stand-in paths when validating without an inventory. */
+function openclawRef(ctx: ResolveContext, name: string) {
+  const gw = ctx.inventory?.openclaw[name];
+  const stateDir = gw?.stateDir ?? '/';
+  return {
+    gateway: name,
+    stateDir,
+    configPath: gw?.configPath ?? join(stateDir, 'openclaw.json'),
+    port: gw?.port ?? 18789,
+    tokenFrom: !gw || gw.tokenFrom === 'config' ? { kind: 'config' } : { kind: 'env-file', ...gw.tokenFrom },
+    node: gw?.node ?? OPENCLAW_NODE,
+    openclawEntry: gw?.openclawEntry ?? OPENCLAW_ENTRY,
+  };
+}
+
+/** A resolver for an OpenClaw action whose only argument is the gateway. */
+function onGateway(
+  fx: (gateway: string) => Partial<StepEffects>,
+  extra: (ctx: ResolveContext, name: string) => Record<string, unknown> = () => ({}),
+): Resolver {
+  return (ctx, a: { gateway: string }, at) => {
+    const gateway = resolveRef(ctx, [...at, 'gateway'], a.gateway, 'openclaw');
+    if (!gateway) return undefined;
+    return { args: { ...openclawRef(ctx, gateway), ...extra(ctx, gateway) }, effects: effects(fx(gateway)) };
+  };
+}
+
+/** The gateway's memory (MEMORY.md, memory/*.md) as a target of its own for rule 2. */
+const memoryOf = (gateway: string) => `${gateway}:memory`;
 
 export const RESOLVERS: Record<ActionName, Resolver> = {
   stopService: (ctx, a: z.infer<typeof playbookArgs.stopService>, at) => {
@@ -244,6 +276,35 @@ export const RESOLVERS: Record<ActionName, Resolver> = {
   },
   unlockNetwork: (_ctx, a: z.infer<typeof playbookArgs.unlockNetwork>) => ({ args: { lockStep: a.lockStep }, effects: effects({}) }),
   sweepHost: (_ctx, a: z.infer<typeof playbookArgs.sweepHost>) => ({ args: { root: '/', skip: a.skip }, effects: effects({ captures: ['host'] }) }),
+  openclawLockTools: onGateway(
+    (g) => ({ freezes: [g] }),
+    (ctx, g) => {
+      const instruct = ctx.inventory?.openclaw[g]?.execProbe;
+      return instruct ? { probe: { instruct } } : {};
+    },
+  ),
+  openclawFreezeAutomations: onGateway((g) => ({ freezes: [g] })),
+  openclawRotateToken: onGateway((g) => ({ rotates: [g] })),
+  // The capture covers the gateway's state and its memory, so later changes to either are allowed (rule 2).
+  openclawCaptureEvidence: onGateway((g) => ({ captures: [g, memoryOf(g)] })),
+  openclawQuarantineMemory: onGateway((g) => ({ changes: [memoryOf(g)] })),
+  openclawSmoke: (ctx, a: z.infer<typeof playbookArgs.openclawSmoke>, at) => {
+    const gateway = resolveRef(ctx, [...at, 'gateway'], a.gateway, 'openclaw');
+    if (!gateway) return undefined;
+    return { args: { ...openclawRef(ctx, gateway), turn: a.turn, audit: a.audit }, effects: effects({ reads: [gateway] }) };
+  },
+  openclawPause: onGateway((g) => ({ freezes: [g] })),
+  openclawStopGateway: (ctx, a: z.infer<typeof playbookArgs.openclawStopGateway>, at) => {
+    const gateway = resolveRef(ctx, [...at, 'gateway'], a.gateway, 'openclaw');
+    if (!gateway) return undefined;
+    return { args: { ...openclawRef(ctx, gateway), ...(a.graceMs !== undefined ? { graceMs: a.graceMs } : {}) }, effects: effects({ freezes: [gateway] }) };
+  },
+  openclawDisable: (ctx, a: z.infer<typeof playbookArgs.openclawDisable>, at) => {
+    const gateway = resolveRef(ctx, [...at, 'gateway'], a.gateway, 'openclaw');
+    if (!gateway) return undefined;
+    return { args: { ...openclawRef(ctx, gateway), kind: a.kind, name: a.name }, effects: effects({ freezes: [gateway] }) };
+  },
+  openclawUndo: () => undefined,
   notify: (ctx, a: z.infer<typeof playbookArgs.notify>, at) => {
     const text = fillPlaceholders(a.text, ctx.params);
     if (!a.channel) return { args: { text, level: a.level, channel: { kind: 'log' } }, effects: effects({}) };

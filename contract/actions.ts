@@ -330,6 +330,36 @@ const lockScope = z.discriminatedUnion('kind', [
 ]);
 const address = z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'must be an IPv4 or IPv6 address or prefix');
 
+/**
+ * An OpenClaw gateway as its actions name it: where its state and config live, the port it
+ * listens on (loopback), how its shared token is reached at run time (never copied into a
+ * step), and the Node 24 + openclaw.mjs that run its CLI.
+ */
+export const openclawGateway = z.object({
+  /** The inventory name, for notes and records. */
+  gateway: z.string().min(1),
+  stateDir: path,
+  configPath: path,
+  port: z.number().int().min(1).max(65535),
+  /** `config`: `gateway.auth.token` in the config file; `env-file`: one key of an env file. */
+  tokenFrom: z.discriminatedUnion('kind', [z.object({ kind: z.literal('config') }), z.object({ kind: z.literal('env-file'), envFile: path, key: envKey })]),
+  /** A Node ≥ 24 binary and `openclaw.mjs`, for the CLI-only checks (security audit) and SQLite reads. */
+  node: path,
+  openclawEntry: path,
+});
+export type OpenClawGateway = z.infer<typeof openclawGateway>;
+
+/**
+ * A live exec probe: one agent turn asked to write a marker through the exec tool. `instruct`
+ * is the message, with `{command}` replaced by the shell command (the model at hand must obey
+ * it: a test model, or a canary agent). Without a probe, the lock is confirmed by the config
+ * the gateway persisted.
+ */
+const execProbe = z.object({
+  instruct: z.string().includes('{command}', { message: 'must contain {command}' }),
+  sessionKey: z.string().min(1).default('agent:main:tourniquet-probe'),
+});
+
 export const actionArgs = {
   /** Freeze a service through its manager; records its prior state for the restart. */
   stopService: upgrade<typeof stopArgs, LegacyService & { graceMs?: number }>(stopArgs, processByDefault),
@@ -427,6 +457,39 @@ export const actionArgs = {
         }),
       ])
       .default({ kind: 'log' }),
+  }),
+  /** Deny host exec on an OpenClaw gateway (`tools.exec.mode: deny`), proven by a probe turn when one is configured. */
+  openclawLockTools: z.object({ ...openclawGateway.shape, probe: execProbe.optional() }),
+  /** Cron off (missed runs skipped) and heartbeats off on an OpenClaw gateway. */
+  openclawFreezeAutomations: openclawGateway,
+  /** Rotate the gateway's shared token; the old one is refused (401), the new one accepted (200). */
+  openclawRotateToken: openclawGateway,
+  /** Copy config (secrets redacted), logs, workspace, transcripts (online SQLite copies) and the cron/session lists into the evidence folder. */
+  openclawCaptureEvidence: openclawGateway,
+  /** Move MEMORY.md and memory/*.md out of the agent's workspace into the incident's quarantine. */
+  openclawQuarantineMemory: openclawGateway,
+  /** Ready, health, one real agent turn, and a security audit with 0 critical findings. */
+  openclawSmoke: z.object({
+    ...openclawGateway.shape,
+    turn: z.boolean().default(true),
+    audit: z.boolean().default(true),
+  }),
+  /** Suspend an OpenClaw gateway (a ~2 min lease: no new work admitted); undone by resuming it. */
+  openclawPause: openclawGateway,
+  /** Stop an OpenClaw gateway: the pid of its lock file, checked against the process start time; SIGTERM, then SIGKILL. */
+  openclawStopGateway: z.object({ ...openclawGateway.shape, graceMs: z.number().int().min(0).max(600_000).default(30_000) }),
+  /** Disable one skill, plugin, hook, MCP server or channel of an OpenClaw gateway (hot-applied). */
+  openclawDisable: z.object({
+    ...openclawGateway.shape,
+    kind: z.enum(['skill', 'plugin', 'hook', 'mcp', 'channel']),
+    name: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.:@-]*$/, 'must be a component name (letters, digits, _ . : @ -)'),
+  }),
+  /** Put back what an OpenClaw step changed: a config merge patch, files it moved aside, a suspension to resume. */
+  openclawUndo: z.object({
+    ...openclawGateway.shape,
+    resume: z.string().min(1).optional(),
+    patch: z.record(z.string(), z.unknown()).optional(),
+    moves: z.array(z.object({ from: path, to: path })).default([]),
   }),
 } as const satisfies Record<ActionName, z.ZodType>;
 

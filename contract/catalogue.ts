@@ -63,6 +63,19 @@ export const ACTIONS = {
   unlockNetwork: { ...changes, phase: 'recover', timeout: 'contain', retry: 'standard' },
   sweepHost: { ...reads, phase: 'preserve', timeout: 'long', retry: 'standard', investigates: true },
   // Status updates go out in every phase: give the step a `phase` to keep the incident's where it is.
+  // OpenClaw gateways (activities/openclaw): every change hot-applies, so the quick preset fits.
+  openclawLockTools: { ...changes, phase: 'freeze', timeout: 'contain', retry: 'standard', note: 'contained' },
+  openclawFreezeAutomations: { ...changes, phase: 'freeze', timeout: 'contain', retry: 'standard', note: 'contained' },
+  openclawRotateToken: { ...changes, phase: 'contain', timeout: 'contain', retry: 'standard', undo: 'impossible', note: 'contained' },
+  openclawCaptureEvidence: { ...reads, phase: 'preserve', timeout: 'long', retry: 'standard', investigates: true },
+  openclawQuarantineMemory: { ...changes, phase: 'contain', timeout: 'contain', retry: 'standard', scrubs: true, note: 'contained' },
+  // A smoke test runs an agent turn and a security audit (10–20 s each on a loaded machine).
+  openclawSmoke: { ...reads, phase: 'verify', timeout: 'long', retry: 'patient' },
+  openclawPause: { ...changes, phase: 'freeze', timeout: 'contain', retry: 'standard', note: 'contained' },
+  // A stopped gateway is started by its service manager or operator, with its own environment: not by the engine.
+  openclawStopGateway: { ...changes, phase: 'freeze', timeout: 'contain', retry: 'standard', undo: 'impossible', note: 'contained' },
+  openclawDisable: { ...changes, phase: 'contain', timeout: 'contain', retry: 'standard', note: 'contained' },
+  openclawUndo: { ...changes, phase: 'recover', timeout: 'contain', retry: 'standard' },
   notify: { ...reads, phase: 'classify', timeout: 'short', retry: 'patient', announces: true },
 } as const satisfies Record<string, ActionTraits>;
 

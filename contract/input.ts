@@ -143,6 +143,16 @@ export const stepSchema = z.discriminatedUnion('action', [
   stepFor('unlockNetwork'),
   stepFor('sweepHost'),
   stepFor('notify'),
+  stepFor('openclawLockTools'),
+  stepFor('openclawFreezeAutomations'),
+  stepFor('openclawRotateToken'),
+  stepFor('openclawCaptureEvidence'),
+  stepFor('openclawQuarantineMemory'),
+  stepFor('openclawSmoke'),
+  stepFor('openclawPause'),
+  stepFor('openclawStopGateway'),
+  stepFor('openclawDisable'),
+  stepFor('openclawUndo'),
 ]);
 export type Step = z.infer<typeof stepSchema>;
 /** Every catalogued action has a step shape: this fails to compile when one is left out above. */

@@ -64,7 +64,8 @@ export function checkOrder(input: { class: IncidentClass; steps: Step[] }): Rule
     lastPhase = Math.max(lastPhase, phaseIndex);
 
     // Rule 3: for a leaked secret, nothing investigates or scrubs before the secret is dead.
-    if (step.action === 'rotateKey') firstRotation ??= index;
+    // Any step that rotates a credential counts (rotateKey, openclawRotateToken).
+    if (step.action === 'rotateKey' || (fx?.rotates.length ?? 0) > 0) firstRotation ??= index;
     if (input.class === 'secret-exposure' && firstRotation === undefined && (ACTIONS[step.action].investigates || ACTIONS[step.action].scrubs)) {
       out.push(
         violation(

@@ -1,5 +1,20 @@
 /** An in-memory inventory with the names the built-in playbooks are tested with. */
 import { parseInventory, YamlSource } from '../../compiler';
+import { SANDBOX_PARAMS } from '../../demo/sandbox';
+
+/**
+ * Parameters of every built-in playbook for the test inventories: the sandbox's, plus the
+ * OpenClaw playbooks' gateway (`claw`, which the sandbox does not run: see test/openclaw).
+ */
+export const PLAYBOOK_PARAMS: Record<string, Record<string, string>> = {
+  ...SANDBOX_PARAMS,
+  'openclaw-prompt-injection': { gateway: 'claw' },
+};
+
+/** The OpenClaw inventory entry of the test inventories: a gateway that is not running. */
+export function clawEntry(root: string, port: number) {
+  return { stateDir: `${root}/openclaw`, port };
+}
 
 export function testInventory(root = '/srv/agent') {
   return parseInventory(
@@ -18,6 +33,7 @@ export function testInventory(root = '/srv/agent') {
       backups: { 'workspace-backup': { path: 'workspace', archive: '/backups/ws.tgz' }, 'memory-backup': { path: 'memory', archive: '/backups/mem.tgz' } },
       repos: { 'agent-repo': { path: `${root}/repo` } },
       checks: { 'gateway-health': { url: 'http://127.0.0.1:8080/health' } },
+      openclaw: { claw: clawEntry(root, 18789) },
       commands: {
         'pause-queue': { argv: ['queuectl', 'pause'], freezes: ['gateway'] },
         'wipe-cache': { argv: ['rm', '-r', `${root}/workspace/cache`], changes: ['workspace'] },

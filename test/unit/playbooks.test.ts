@@ -7,9 +7,8 @@ import { checkPlaybook, compilePlaybook, formatProblems, listPlaybooks, loadInve
 import { PROJECT_ROOT } from '../../common/paths';
 import { jsonSchemas, SCHEMAS_DIR } from '../../compiler/write-schemas';
 import { Problem } from '../../common/errors';
-import { SANDBOX_PARAMS } from '../../demo/sandbox';
 import { INCIDENT_CLASSES } from '../../contract';
-import { testInventory } from '../helpers/playbooks';
+import { PLAYBOOK_PARAMS, testInventory } from '../helpers/playbooks';
 
 const inventory = testInventory();
 const EXAMPLE_INVENTORY = join(PROJECT_ROOT, 'examples', 'tourniquet.yaml');
@@ -29,7 +28,8 @@ describe('built-in playbooks', () => {
   const builtins = listPlaybooks().filter((p) => p.builtin);
 
   it('cover every incident class of the runbook', () => {
-    const classes = builtins.map((p) => checkPlaybook(YamlSource.read(p.file)).playbook?.class).sort();
+    // Some classes have a playbook per target kind (prompt-injection and openclaw-prompt-injection).
+    const classes = [...new Set(builtins.map((p) => checkPlaybook(YamlSource.read(p.file)).playbook?.class))].sort();
     assert.deepEqual(classes, [...INCIDENT_CLASSES].sort());
   });
 
@@ -37,7 +37,7 @@ describe('built-in playbooks', () => {
     it(`${p.name}: validates alone and compiles against an inventory`, () => {
       const alone = checkPlaybook(YamlSource.read(p.file));
       assert.deepEqual(alone.problems, []);
-      const input = compilePlaybook(YamlSource.read(p.file), { inventory, params: SANDBOX_PARAMS[p.name]!, home: '/var/lib/tourniquet' });
+      const input = compilePlaybook(YamlSource.read(p.file), { inventory, params: PLAYBOOK_PARAMS[p.name]!, home: '/var/lib/tourniquet' });
       assert.equal(input.playbook?.name, p.name);
       assert.equal(input.steps.at(-1)!.action, 'writeNote');
       assert.ok(
@@ -50,7 +50,7 @@ describe('built-in playbooks', () => {
   it('secret-exposure rotates before it investigates, and restarts only after capture and approval', () => {
     const input = compilePlaybook(YamlSource.read(listPlaybooks().find((p) => p.name === 'secret-exposure')!.file), {
       inventory,
-      params: SANDBOX_PARAMS['secret-exposure']!,
+      params: PLAYBOOK_PARAMS['secret-exposure']!,
     });
     const order = input.steps.map((s) => s.action);
     assert.ok(order.indexOf('rotateKey') < order.indexOf('captureEvidence'));
@@ -60,6 +60,56 @@ describe('built-in playbooks', () => {
     assert.deepEqual(rotate.args, { method: 'env-file', envFile: '/srv/agent/.env', envFiles: [], key: 'AGENT_API_KEY', restart: [] });
     assert.deepEqual(rotate.effects?.restarts, [], 'the frozen service restarts in its own step, after capture');
     assert.equal(input.title, 'Secret exposed: agent-api-key');
+  });
+});
+
+describe('OpenClaw playbook steps', () => {
+  const claw = (body: string, head = 'class: prompt-injection') =>
+    YamlSource.parse('claw.yaml', `name: claw\n${head}\ndescription: a test\nseverity: S1\nparameters:\n  gateway: { type: openclaw }\n${body}`);
+  const clawProblems = (source: YamlSource) => formatProblems(source.file, checkPlaybook(source, { inventory, params: { gateway: 'claw' } }).problems);
+
+  it('compile to the gateway named by the inventory, with the project-local OpenClaw by default', () => {
+    const input = compilePlaybook(YamlSource.read(listPlaybooks().find((p) => p.name === 'openclaw-prompt-injection')!.file), {
+      inventory,
+      params: PLAYBOOK_PARAMS['openclaw-prompt-injection']!,
+    });
+    const lock = input.steps.find((s) => s.action === 'openclawLockTools')!;
+    assert.deepEqual(
+      { ...lock.args, node: undefined, openclawEntry: undefined },
+      {
+        gateway: 'claw',
+        stateDir: '/srv/agent/openclaw',
+        configPath: '/srv/agent/openclaw/openclaw.json',
+        port: 18789,
+        tokenFrom: { kind: 'config' },
+        node: undefined,
+        openclawEntry: undefined,
+      },
+    );
+    assert.match(String(lock.args.node), /\.tools\/openclaw\/bin\/node$/);
+    assert.deepEqual(lock.effects?.freezes, ['claw']);
+    assert.deepEqual(input.steps.find((s) => s.action === 'openclawQuarantineMemory')!.effects?.changes, ['claw:memory']);
+    assert.ok(!JSON.stringify(input).includes('auth'), 'no token, only where it lives');
+  });
+
+  it('rule 2: the memory is quarantined only after a capture of the gateway', () => {
+    const out = clawProblems(claw(`phases:\n  contain:\n    - { id: q, action: openclawQuarantineMemory, args: { gateway: claw } }\n${NOTE}`));
+    assert.match(out, /rule 2 \(evidence before destruction\): step "q" changes "claw:memory" before any evidence capture/);
+  });
+
+  it('rule 3: the gateway token rotation counts as the rotation a secret exposure starts with', () => {
+    const out = clawProblems(
+      claw(
+        `phases:\n  freeze:\n    - { id: r, action: openclawRotateToken, args: { gateway: claw } }\n  preserve:\n    - { id: c, action: openclawCaptureEvidence, args: { gateway: claw } }\n${NOTE}`,
+        'class: secret-exposure',
+      ),
+    );
+    assert.equal(out, '');
+  });
+
+  it('an unknown gateway is refused with the names the inventory has', () => {
+    const out = clawProblems(claw(`phases:\n  freeze:\n    - { id: l, action: openclawLockTools, args: { gateway: nope } }\n${NOTE}`));
+    assert.match(out, /"nope" is not a openclaw in the inventory \(openclaws: claw\)/);
   });
 });
 
@@ -266,7 +316,7 @@ describe('severity, approvers, schema', () => {
         .trim()
         .split('\n')
         .filter((l) => l.includes(': ok (names checked against')).length,
-      7,
+      listPlaybooks().filter((p) => p.builtin).length,
       out,
     );
   });

@@ -20,6 +20,7 @@ import { startSandboxWorld } from '../helpers/world';
 import { fileState } from '../helpers/sandbox';
 import { waitFor, type TestServer } from '../helpers/temporal';
 import { namesBelieved, startDraft } from '../helpers/start';
+import { PLAYBOOK_PARAMS } from '../helpers/playbooks';
 
 let env: TestServer;
 let sb: Sandbox;
@@ -36,7 +37,7 @@ const compile = (name: string, extra: { params?: Record<string, string>; mode?: 
   namesBelieved(
     compilePlaybook(extra.source ?? YamlSource.read(findPlaybook(name)), {
       inventory,
-      params: extra.params ?? SANDBOX_PARAMS[name]!,
+      params: extra.params ?? PLAYBOOK_PARAMS[name]!,
       mode: extra.mode ?? 'live',
       home,
     }),
@@ -49,7 +50,8 @@ const until = (id: string, what: string, check: (p: IncidentProgress) => boolean
   });
 
 describe('built-in playbooks drill cleanly against the sandbox', () => {
-  for (const p of listPlaybooks().filter((x) => x.builtin)) {
+  // The sandbox runs no OpenClaw gateway: those drill cleanly in test/openclaw/incident.test.ts.
+  for (const p of listPlaybooks().filter((x) => x.builtin && !x.name.startsWith('openclaw-'))) {
     it(`${p.name}: every step says what it would do; files and processes untouched`, async () => {
       const before = fileState(sb);
       const pid = readPidfile(sb.pidfile)!;
@@ -70,6 +72,30 @@ describe('built-in playbooks drill cleanly against the sandbox', () => {
       }
       assert.ok(isAlive(pid), 'the gateway still runs');
       assert.equal(readPidfile(sb.pidfile), pid);
+      assert.deepEqual(fileState(sb), before, 'no file in the sandbox changed');
+      assert.equal(existsSync(join(home, 'incidents', id)), false, 'no incident state was written');
+    });
+  }
+
+  for (const p of listPlaybooks().filter((x) => x.builtin && x.name.startsWith('openclaw-'))) {
+    it(`${p.name}: a drill against a gateway that is not there fails every OpenClaw step, saying what to fix, and changes nothing`, async () => {
+      const stateDir = join(sb.root, 'no-openclaw');
+      const withClaw: Inventory = { ...inventory, openclaw: { claw: { stateDir, port: sb.port + 7, tokenFrom: 'config' } } };
+      const before = fileState(sb);
+      const input = compilePlaybook(YamlSource.read(findPlaybook(p.name)), { inventory: withClaw, params: PLAYBOOK_PARAMS[p.name]!, mode: 'drill', home });
+      const { id, handle } = await startDraft(env.client, input, { taskQueue });
+      await handle.result().catch(() => undefined);
+      const progress = await getProgress(env.client, id);
+      assert.equal(progress.state, 'failed');
+      const claw = progress.steps.filter((s) => s.action.startsWith('openclaw'));
+      assert.ok(claw.length >= 5);
+      // A step that changes a target is refused by the run-time guard first: its capture failed (rule 2).
+      for (const step of claw) {
+        const refusal = input.steps.find((s) => s.id === step.id)!.effects?.changes.length
+          ? /rule 2 \(evidence before destruction\): .* no capture or snapshot of it has succeeded/
+          : new RegExp(`TargetNotFound: claw: config ${stateDir}/openclaw.json does not exist: fix stateDir/configPath`);
+        assert.match(step.error ?? '', refusal, step.id);
+      }
       assert.deepEqual(fileState(sb), before, 'no file in the sandbox changed');
       assert.equal(existsSync(join(home, 'incidents', id)), false, 'no incident state was written');
     });
