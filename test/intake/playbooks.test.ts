@@ -26,7 +26,17 @@ describe('intake: routes to playbooks (the default resolver)', () => {
     assert.equal(input.severity, 'S1');
     assert.equal(input.title, 'GatewayDown');
     const stop = input.steps.find((s) => s.action === 'stopService')!;
-    assert.deepEqual(stop.args, { service: 'agent-gateway', manager: { kind: 'process', pidfile: '/run/agent/gateway.pid' }, graceMs: 5000 });
+    // The example inventory says how the gateway runs and how to tell it is down: all of it reaches the step.
+    const manager = {
+      kind: 'process',
+      pidfile: '/run/agent/gateway.pid',
+      command: ['/usr/bin/node', '/srv/agent/gateway.js', '--port', '8080'],
+      cwd: '/srv/agent',
+      envFile: '/etc/agent/gateway.env',
+      logFile: '/var/log/agent/gateway.log',
+      probe: { port: 8080 },
+    };
+    assert.deepEqual(stop.args, { service: 'agent-gateway', manager, graceMs: 5000 });
   });
 
   it('an alert value that is not an inventory entry is refused (422), never turned into a target', async () => {
