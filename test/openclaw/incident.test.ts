@@ -36,7 +36,7 @@ import { ensureOpenClaw } from '../../server/openclaw/install';
 import { defaultScript, startModelStub, STUB_MODEL_ID, type ModelStub } from '../../server/openclaw/model-stub';
 import { createWorker } from '../../worker/create';
 import { tempDir } from '../helpers/activity';
-import { startDraft } from '../helpers/start';
+import { namesBelieved, startDraft } from '../helpers/start';
 import { startTestServer, waitFor, workflowBundle, type TestServer } from '../helpers/temporal';
 
 const skip = process.env.TOURNIQUET_SKIP_OPENCLAW === '1' ? 'TOURNIQUET_SKIP_OPENCLAW=1' : false;
@@ -117,8 +117,9 @@ describe(
       await stub?.close();
     });
 
+    // This scenario is about containment, not who approves (test/workflows/identity.test.ts is): typed names are believed.
     const compile = (mode: 'live' | 'drill') =>
-      compilePlaybook(YamlSource.read(findPlaybook('openclaw-prompt-injection')), { inventory, params: { gateway: 'claw' }, mode, home });
+      namesBelieved(compilePlaybook(YamlSource.read(findPlaybook('openclaw-prompt-injection')), { inventory, params: { gateway: 'claw' }, mode, home }));
 
     it('drills cleanly: every step identifies the gateway and says what it would do, and nothing changes', async () => {
       const configBefore = readFileSync(gateway.configPath, 'utf8');
