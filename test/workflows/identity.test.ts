@@ -23,7 +23,8 @@ import { approveSignal, type IncidentInputDraft, type IncidentProgress } from '.
 import { createWorker } from '../../worker/create';
 import { tempDir } from '../helpers/activity';
 import { startDraft } from '../helpers/start';
-import { startTestServer, waitFor, workflowBundle, type TestServer } from '../helpers/temporal';
+import { startTestServer, waitFor, workflowBundle, type TestServer, quietLogger } from '../helpers/temporal';
+import { ensureTemporalCli } from '../../server/temporal-cli';
 
 const root = new URL('../..', import.meta.url).pathname;
 const home = tempDir('tourniquet-identity-home-');
@@ -31,7 +32,8 @@ const approversFile = join(home, 'approvers.json');
 const logFile = join(tempDir('tourniquet-identity-log-'), 'worker.log');
 const keys = tempDir('tourniquet-identity-keys-');
 const taskQueue = `identity-${randomUUID()}`;
-const temporalCli = process.env.TEMPORAL_CLI ?? 'temporal';
+// The same Temporal CLI the embedded server runs from (found or installed project-locally).
+let temporalCli: string;
 
 let env: TestServer;
 let worker: Worker;
@@ -39,6 +41,7 @@ let running: Promise<void>;
 const secrets: Record<string, string> = {};
 
 before(async () => {
+  temporalCli = (await ensureTemporalCli(quietLogger)).path;
   env = await startTestServer();
   for (const name of ['alice', 'bob', 'dave', 'ann']) secrets[name] = enrollApprover(approversFile, name, { randomBytes, now: new Date() }).secret;
   for (const name of ['carol', 'eve']) await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', join(keys, name)]);
