@@ -109,7 +109,23 @@ it("approves a waiting step through the Temporal UI's Send a Signal form", { ski
   );
   await page.screenshot({ path: join(shots, 'send-signal.png') });
   await dialog.getByRole('button', { name: 'Submit' }).click();
+  // A click on a busy machine can land before the form is ready: the dialog then stays open.
+  // Submit again in that case (a second approval by the same person is refused, never counted).
+  if (
+    !(await dialog.waitFor({ state: 'hidden', timeout: 10_000 }).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    await dialog.getByRole('button', { name: 'Submit' }).click();
+  }
 
+  // Bounded: a signal that never arrives fails the test instead of hanging the suite.
+  await waitFor(
+    'the approval from the UI to resolve the incident',
+    async () => ((await getProgress(env.client, id)).state === 'resolved' ? true : undefined),
+    120_000,
+  );
   const result = await handle.result();
   assert.equal(result.state, 'resolved');
   assert.deepEqual(result.steps[1]!.approvedBy, ['ui-operator']);
