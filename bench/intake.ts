@@ -169,7 +169,7 @@ async function post(intake: RunningIntake, token: string, o: Options, tag: strin
       });
       const answer = (await res.json()) as Answer | { error: { kind: string } };
       run.rttMs.push(performance.now() - t0);
-      if (res.status === 202 && 'matched' in answer && answer.matched) {
+      if (res.status === 202 && 'matched' in answer && answer.matched && 'incidentId' in answer) {
         bump(run.outcomes, answer.outcome);
         bump(run.accepted, f);
         run.incidentOf.set(f, answer.incidentId);
@@ -214,7 +214,7 @@ async function baseline(intake: RunningIntake, client: Client, token: string, n:
       body: JSON.stringify({ dedupKey: `baseline-${tag}-${j}`, summary: `baseline alert ${j}`, labels: { alertname: 'Bench' } }),
     });
     const answer = (await res.json()) as Answer;
-    if (res.status !== 202 || !answer.matched) throw new Error(`baseline delivery answered ${res.status}`);
+    if (res.status !== 202 || !answer.matched || !('incidentId' in answer)) throw new Error(`baseline delivery answered ${res.status}`);
     const deadline = Date.now() + 60_000;
     for (;;) {
       const step = (await getProgress(client, answer.incidentId).catch(() => undefined))?.steps[0];

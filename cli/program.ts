@@ -13,6 +13,7 @@ import { registerPlaybookCommands } from './commands/playbook';
 import { registerStartCommand } from './commands/start';
 import { registerIntakeCommand } from './commands/intake';
 import { registerRuntimeCommands } from './commands/runtime';
+import { registerSilenceCommands } from './commands/silence';
 import { registerSteerCommands } from './commands/steer';
 
 export function buildProgram(): Command {
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerPlaybookCommands(program);
   registerEvidenceCommands(program);
   registerIntakeCommand(program);
+  registerSilenceCommands(program);
   registerClusterCommands(program);
   registerApproverCommands(program);
   return program;

@@ -89,9 +89,12 @@ export interface StartOptions {
    * Start at most one incident per key: the id comes from the key (`dedupedIncidentId`) and the
    * start is a signal-with-start of `alert` with the conflict policy USE_EXISTING, so when an
    * incident with that id is running, the alert is delivered to it and nothing new starts,
-   * however many deliveries race. (A key whose incident has finished starts a new run.)
+   * however many deliveries race. An id is never reused: when its incident has ended the start
+   * is refused (`WorkflowExecutionAlreadyStartedError`) and the caller decides what the firing
+   * means (the intake's reopen window: a follow-up under a new id, or only a record).
+   * `follows`: the earlier incident this one follows up, kept in the memo.
    */
-  dedupe?: { key: string; alert: AlertNotice };
+  dedupe?: { key: string; alert: AlertNotice; follows?: string };
 }
 
 export interface StartedIncident {
@@ -131,6 +134,8 @@ export async function startIncident(client: Client, input: IncidentInput, o: Sta
       signal: alertSignal,
       signalArgs: [o.dedupe.alert],
       workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      ...(o.dedupe.follows ? { memo: { follows: o.dedupe.follows } } : {}),
     });
     return { id, input, handle, runId: handle.signaledRunId };
   }

@@ -83,6 +83,12 @@ export const alertNotice = z.object({
   summary: z.string().max(500),
   /** When the intake received the notification (ISO 8601). */
   receivedAt: z.iso.datetime({ offset: true }),
+  /** What the intake decided about this delivery and why (re-fired, correlated, flapping), for the timeline. */
+  note: z.string().max(500).optional(),
+  /** The earlier incident of the same alert key or group that this one follows up. */
+  follows: z.string().min(1).max(300).optional(),
+  /** The alert is flapping: raise the incident's severity one level (the first time only). */
+  raiseSeverity: z.boolean().optional(),
 });
 export type AlertNotice = z.infer<typeof alertNotice>;
 /** Payload of `pause`: `{"by": "alice", "reason": "checking the backup first"}`. */

@@ -96,6 +96,7 @@ export type TimelineKind =
   | 'rule-violation'
   | 'drill-note'
   | 'alert'
+  | 'severity-raised'
   | 'escalated'
   | 'paused'
   | 'resumed'
@@ -142,6 +143,12 @@ export interface IncidentProgress {
   statusUpdates?: number;
   /** The playbook this incident was compiled from, if any. */
   playbook?: string;
+  /** When the intake received the alert that started the incident (the clock starts here; absent: `startedAt`). */
+  alertReceivedAt?: string;
+  /** The earlier incident of the same alert key or group that this one follows up. */
+  follows?: string;
+  /** Set once when a flapping alert raised the severity (`severity` holds the raised one). */
+  severityRaised?: { from: Severity; to: Severity; at: string };
   timeline: TimelineEvent[];
 }
 

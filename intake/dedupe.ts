@@ -1,25 +1,55 @@
 /**
- * Deliver a routed alert to Temporal: one incident per alert group.
+ * Deliver a routed alert to Temporal: one open incident per alert key.
  *
- * A firing delivery is a signal-with-start of `alert` on the id derived from the group's key
+ * A firing delivery is a signal-with-start of `alert` on the id of the key's current incident
  * (`startIncident` with `dedupe`): the first starts the incident, every other one, however
- * concurrent, lands in that incident's timeline. A resolved delivery is only a signal: it
- * never starts an incident, and it never closes one either (the workflow just records it).
+ * concurrent, lands in that incident's timeline. Once that incident has ended, a firing is a
+ * re-fire (within the reopen window: a linked follow-up, or only a record) or the start of a
+ * new linked incident (generations.ts). A resolved delivery is only a signal: it never starts
+ * an incident, and it never closes one either (the workflow just records it).
  */
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { dedupedIncidentId, startIncident } from '../client/incidents';
+import { formatDuration } from '../common/duration';
 import { alertSignal, type AlertNotice, type IncidentClass, type IncidentInput } from '../contract';
 import { IntakeError } from './errors';
+import { GenerationCache, generationId, locate } from './generations';
+import { lifecycleSchema, onRefireFor } from './lifecycle';
 import { clip, type Delivery } from './sources';
 
 export interface DeliveryOutcome {
   incidentId: string;
   class: IncidentClass;
-  outcome: 'started' | 'repeat' | 'resolved' | 'resolved-no-incident';
+  /**
+   * `started`: a new incident (linked to its predecessor when `follows` is set); `repeat`: the
+   * incident already running for the key; `refired`: the key's incident ended within the reopen
+   * window (a follow-up started when `follows` is set, else only recorded); `held`: a firing
+   * `startAfter` holds and no incident runs for the key.
+   */
+  outcome: 'started' | 'repeat' | 'refired' | 'held' | 'resolved' | 'resolved-no-incident';
+  /** The incident this delivery's new incident follows up. */
+  follows?: string;
+  /** A run was started by this delivery. */
+  startedRun?: boolean;
+}
+
+/** What the route's lifecycle asks of one delivery (intake/lifecycle.ts decides it). */
+export interface DeliveryPlan {
+  /** The lifecycle key: the sender's group key, or the correlation group. */
+  key: string;
+  /** Id of the key's first incident; later ones are `<baseId>-2`, ... */
+  baseId: string;
+  reopenWithinMs: number;
+  onRefire: 'follow-up' | 'record';
+  /** Said in the timeline beside the alert: correlated, flapping, held before. */
+  note?: string;
+  raiseSeverity?: boolean;
+  /** Held by `startAfter`: reach a running incident, start nothing. */
+  holdUnlessRunning?: boolean;
 }
 
 /** Deliver one alert with the incident input its route resolved to. Throws `IntakeError`s. */
-export type DeliverAlert = (input: IncidentInput, delivery: Delivery, receivedAt: Date) => Promise<DeliveryOutcome>;
+export type DeliverAlert = (input: IncidentInput, delivery: Delivery, receivedAt: Date, plan?: DeliveryPlan) => Promise<DeliveryOutcome>;
 
 /** The deduplication key: the sender's group key, scoped by sender. */
 export const incidentKey = (delivery: Delivery): string => `${delivery.source}:${delivery.key}`;
@@ -93,6 +123,7 @@ export interface TemporalDelivery extends DeliverAlert {
 
 export function temporalDelivery(client: Client, o: TemporalDeliveryOptions): TemporalDelivery {
   const seenRuns = new RecentSet(50_000);
+  const generations = new GenerationCache();
   const timeoutMs = o.timeoutMs ?? 3_000;
   const inFlight = new Set<Promise<unknown>>();
   const track = <T>(call: Promise<T>): Promise<T> => {
@@ -100,27 +131,97 @@ export function temporalDelivery(client: Client, o: TemporalDeliveryOptions): Te
     void call.catch(() => undefined).finally(() => inFlight.delete(call));
     return call;
   };
-  const deliver = async (input: IncidentInput, delivery: Delivery, receivedAt: Date): Promise<DeliveryOutcome> => {
-    const key = incidentKey(delivery);
+
+  /** Signal-with-start of one generation; `undefined` when that id's incident has ended. */
+  const startOrJoin = async (input: IncidentInput, plan: DeliveryPlan, generation: number, alert: AlertNotice, follows?: string) => {
+    try {
+      const { id, runId } = await startIncident(client, input, {
+        taskQueue: o.taskQueue,
+        id: generationId(plan.baseId, generation),
+        dedupe: { key: plan.key, alert: follows ? { ...alert, follows } : alert, ...(follows ? { follows } : {}) },
+      });
+      generations.set(plan.baseId, generation);
+      const startedRun = runId !== undefined && seenRuns.add(runId);
+      return { id, startedRun };
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return undefined;
+      throw err;
+    }
+  };
+
+  const fire = async (input: IncidentInput, plan: DeliveryPlan, alert: AlertNotice, receivedAt: Date): Promise<DeliveryOutcome> => {
+    const base = { class: input.class };
+    if (!plan.holdUnlessRunning) {
+      // The common case in one call: the remembered generation runs, or the key is new.
+      const joined = await startOrJoin(input, plan, generations.get(plan.baseId), alert);
+      if (joined) return { ...base, incidentId: joined.id, outcome: joined.startedRun ? 'started' : 'repeat', startedRun: joined.startedRun };
+    }
+    // Its incident ended (or the generation is not known here): find the latest one. An
+    // incident that ends between the look and the start is looked at again.
+    for (let tries = 0; tries < 3; tries++) {
+      const found = await locate(client, plan.baseId, generations.get(plan.baseId));
+      if (found.kind !== 'running' && plan.holdUnlessRunning)
+        return { ...base, incidentId: generationId(plan.baseId, found.kind === 'none' ? 1 : found.generation + 1), outcome: 'held' };
+      if (found.kind === 'none' || found.kind === 'running') {
+        const generation = found.kind === 'none' ? 1 : found.generation;
+        const joined = await startOrJoin(input, plan, generation, alert);
+        if (joined) return { ...base, incidentId: joined.id, outcome: joined.startedRun ? 'started' : 'repeat', startedRun: joined.startedRun };
+        continue;
+      }
+      generations.set(plan.baseId, found.generation);
+      const since = receivedAt.getTime() - found.endedAt.getTime();
+      const within = since < plan.reopenWithinMs;
+      if (within && plan.onRefire === 'record') return { ...base, incidentId: found.id, outcome: 'refired' };
+      const note = within
+        ? `re-fired ${formatDuration(since)} after ${found.id} ended: a follow-up of it`
+        : `fired again ${formatDuration(since)} after ${found.id} ended (reopen window ${formatDuration(plan.reopenWithinMs)}): a new incident linked to it`;
+      const joined = await startOrJoin(
+        input,
+        plan,
+        found.generation + 1,
+        { ...alert, note: clip(alert.note ? `${note}; ${alert.note}` : note, 500) },
+        found.id,
+      );
+      if (!joined) continue;
+      return {
+        ...base,
+        incidentId: joined.id,
+        outcome: within ? 'refired' : joined.startedRun ? 'started' : 'repeat',
+        follows: found.id,
+        startedRun: joined.startedRun,
+      };
+    }
+    throw new IntakeError('TemporalUnavailable', `the incidents of key ${plan.key} kept ending while this delivery looked for them: retry`);
+  };
+
+  /** A resolution reaches the running incident of its key, and never starts one. */
+  const resolve = async (input: IncidentInput, plan: DeliveryPlan, alert: AlertNotice): Promise<DeliveryOutcome> => {
+    const found = await locate(client, plan.baseId, generations.get(plan.baseId));
+    if (found.kind === 'running') {
+      try {
+        await client.workflow.getHandle(found.id).signal(alertSignal, alert);
+        return { incidentId: found.id, class: input.class, outcome: 'resolved' };
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
+    }
+    return { incidentId: found.kind === 'none' ? plan.baseId : found.id, class: input.class, outcome: 'resolved-no-incident' };
+  };
+
+  const deliver = async (input: IncidentInput, delivery: Delivery, receivedAt: Date, given?: DeliveryPlan): Promise<DeliveryOutcome> => {
+    const plan = given ?? defaultPlan(input, delivery);
     const notice = alertNoticeOf(delivery, receivedAt);
+    const alert: AlertNotice = {
+      ...notice,
+      ...(plan.note ? { note: clip(plan.note, 500) } : {}),
+      ...(plan.raiseSeverity ? { raiseSeverity: true } : {}),
+    };
     try {
       return await withinTime(timeoutMs, () =>
         track(
-          client.connection.withDeadline(Date.now() + timeoutMs, async (): Promise<DeliveryOutcome> => {
-            if (delivery.status === 'resolved') {
-              const incidentId = dedupedIncidentId(input, key);
-              try {
-                await client.workflow.getHandle(incidentId).signal(alertSignal, notice);
-                return { incidentId, class: input.class, outcome: 'resolved' };
-              } catch (err) {
-                // Never started, or already finished: a resolution starts nothing.
-                if (err instanceof WorkflowNotFoundError) return { incidentId, class: input.class, outcome: 'resolved-no-incident' };
-                throw err;
-              }
-            }
-            const { id, runId } = await startIncident(client, input, { taskQueue: o.taskQueue, dedupe: { key, alert: notice } });
-            return { incidentId: id, class: input.class, outcome: runId !== undefined && seenRuns.add(runId) ? 'started' : 'repeat' };
-          }),
+          client.connection.withDeadline(Date.now() + timeoutMs, () =>
+            delivery.status === 'resolved' ? resolve(input, plan, alert) : fire(input, plan, alert, receivedAt),
+          ),
         ),
       );
     } catch (err) {
@@ -134,4 +235,11 @@ export function temporalDelivery(client: Client, o: TemporalDeliveryOptions): Te
     }
   };
   return Object.assign(deliver, { drain: async () => void (await Promise.allSettled([...inFlight])) });
+}
+
+/** The plan of a delivery when no route lifecycle is given: the defaults, keyed by the sender's key. */
+function defaultPlan(input: IncidentInput, delivery: Delivery): DeliveryPlan {
+  const key = incidentKey(delivery);
+  const lifecycle = lifecycleSchema.parse({});
+  return { key, baseId: dedupedIncidentId(input, key), reopenWithinMs: lifecycle.reopenWithin, onRefire: onRefireFor(lifecycle, input.severity) };
 }

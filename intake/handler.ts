@@ -8,13 +8,14 @@ import { Problem } from '../common/errors';
 import { authenticate, type AuthSettings, type Headers } from './auth';
 import { enabledSources, type IntakeConfig } from './config';
 import type { DeliverAlert, DeliveryOutcome } from './dedupe';
+import { checkSilenced, planDelivery, reportDelivery, type LifecycleAnswer, type LifecycleDeps } from './decide';
 import { IntakeError } from './errors';
 import type { Outcome } from './metrics';
 import type { ResolveIncident } from './resolve';
 import { buildRequest, matchRoute, type Route } from './routes';
 import { isSourceName, SOURCE_NAMES, SOURCES, type SourceName } from './sources';
 
-export interface HandlerDeps {
+export interface HandlerDeps extends LifecycleDeps {
   config: Pick<IntakeConfig, 'insecure' | 'auth'> & AuthSettings;
   routes: Route[];
   resolve: ResolveIncident;
@@ -23,12 +24,17 @@ export interface HandlerDeps {
   now?: () => Date;
 }
 
-export type Answer = { matched: false; reason: string } | { matched: true; route: string; incidentId: string; outcome: DeliveryOutcome['outcome'] };
+export type Answer =
+  | { matched: false; reason: string }
+  | ({ matched: true; route: string; incidentId: string; outcome: DeliveryOutcome['outcome'] } & LifecycleAnswer)
+  | { matched: true; route: string; outcome: 'silenced'; silence: string };
 
 export interface Handled {
   answer: Answer;
   outcome: Outcome;
   class?: string;
+  /** The delivery started an incident run (a new incident or a follow-up). */
+  started?: boolean;
 }
 
 /** The source named in the URL, if it is one the intake knows and has enabled. */
@@ -66,6 +72,8 @@ export async function handleDelivery(deps: HandlerDeps, name: string, headers: H
     deps.logger.warn({ source, key: delivery.key, status: delivery.status, summary: delivery.summary, labels }, 'alert matched no route');
     return { answer: { matched: false, reason: `no route matches this ${source} alert (${delivery.summary})` }, outcome: 'unmatched' };
   }
+  const silence = checkSilenced(deps, deps.logger, match.route.name, delivery, receivedAt);
+  if (silence) return { answer: { matched: true, route: match.route.name, outcome: 'silenced', silence }, outcome: 'silenced' };
   const request = buildRequest(match, delivery);
   let input;
   try {
@@ -77,14 +85,28 @@ export async function handleDelivery(deps: HandlerDeps, name: string, headers: H
       `route "${match.route.name}": cannot build the incident for playbook "${request.playbook}": ${(err as Error).message}`,
     );
   }
-  const delivered = await deps.deliver(input, delivery, receivedAt);
-  deps.logger.info(
-    { source, route: match.route.name, playbook: request.playbook, incidentId: delivered.incidentId, outcome: delivered.outcome, status: delivery.status },
-    'alert delivered',
+  const { plan, answer } = planDelivery(deps, match, delivery, input, receivedAt);
+  const delivered = await deps.deliver(input, delivery, receivedAt, plan);
+  reportDelivery(
+    deps,
+    deps.logger,
+    { source, route: match.route.name, playbook: request.playbook, status: delivery.status },
+    delivery,
+    plan,
+    delivered,
+    receivedAt,
   );
   return {
-    answer: { matched: true, route: match.route.name, incidentId: delivered.incidentId, outcome: delivered.outcome },
+    answer: {
+      matched: true,
+      route: match.route.name,
+      incidentId: delivered.incidentId,
+      outcome: delivered.outcome,
+      ...answer,
+      ...(delivered.follows ? { follows: delivered.follows } : {}),
+    },
     outcome: delivered.outcome,
     class: delivered.class,
+    started: delivered.startedRun ?? delivered.outcome === 'started',
   };
 }

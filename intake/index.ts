@@ -10,3 +10,6 @@ export * from './handler';
 export * from './server';
 export * from './run';
 export * from './sources';
+export * from './lifecycle';
+export * from './silences';
+export * from './state';

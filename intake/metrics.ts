@@ -8,6 +8,9 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 export type Outcome =
   | 'started' // a new incident run
   | 'repeat' // delivered to the incident already running for its key
+  | 'refired' // its key's incident ended within the reopen window: a follow-up, or only a record
+  | 'held' // startAfter holds it: too few firings yet, and no incident runs for the key
+  | 'silenced' // a silence matched: answered, recorded, nothing started
   | 'resolved' // a resolution delivered to its running incident
   | 'resolved-no-incident' // a resolution with no running incident: nothing to do
   | 'unmatched' // no route matched: logged and answered

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { loadValidated } from '../common/data-file';
 import { severity as severityEnum } from '../contract';
 import { IntakeError } from './errors';
+import { lifecycleSchema } from './lifecycle';
 import type { IncidentRequest } from './resolve';
 import { clip, SOURCE_NAMES, type AlertView, type Delivery } from './sources';
 import { NAME_PATTERN, NAME_RULE } from '../contract';
@@ -91,6 +92,8 @@ export const routeSchema = z
     severity: severitySpec,
     targets: z.array(targetSpec).default([]),
     params: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'letters, digits and _'), z.union([literal, paramFromAlert])).default({}),
+    /** Reopen window, flapping, `startAfter`, correlation group (lifecycle.ts); every field has a default. */
+    lifecycle: lifecycleSchema.prefault({}),
   })
   .strict();
 export type Route = z.infer<typeof routeSchema>;

@@ -14,6 +14,9 @@ import type { IntakeMetrics } from './metrics';
 import type { ResolveIncident } from './resolve';
 import { loadRoutes, type Route } from './routes';
 import { buildIntakeServer } from './server';
+import { FiringCounter, longestWindow } from './lifecycle';
+import { SilenceBook } from './silences';
+import { intakeStateDir } from './state';
 import { playbookResolver, type PlaybookResolverOptions } from './playbooks';
 import { templateResolver } from './templates';
 
@@ -42,6 +45,8 @@ export interface StartIntakeOptions {
   playbooks?: PlaybookResolverOptions;
   /** How long a delivery waits for Temporal before answering 503. */
   temporalTimeoutMs?: number;
+  /** The intake's state folder: silences and recorded re-fires (default: `intakeStateDir()`). */
+  stateDir?: string;
 }
 
 /** The template resolver, checked against the routes: each playbook has a template and gets the parameters it uses. */
@@ -72,11 +77,17 @@ export async function startIntake(o: StartIntakeOptions): Promise<RunningIntake>
   const resolve =
     o.resolve ?? (config.templatesDir ? templatesFor(config.templatesDir, routes) : playbookResolver(o.playbooks ?? defaultPlaybookOptions(), routes));
   const deliver = temporalDelivery(o.client, { taskQueue: o.taskQueue, ...(o.temporalTimeoutMs ? { timeoutMs: o.temporalTimeoutMs } : {}) });
+  const stateDir = o.stateDir ?? intakeStateDir();
+  const silences = new SilenceBook(stateDir);
+  silences.all(); // a broken silences file is reported before anything listens
   const { app, metrics } = buildIntakeServer({
     config,
     routes,
     resolve,
     deliver,
+    silences,
+    firings: new FiringCounter(longestWindow(routes.map((r) => r.lifecycle))),
+    stateDir,
     logger: logger.child({ component: 'intake' }),
     bodyLimit: config.bodyLimit,
   });

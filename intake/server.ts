@@ -83,7 +83,7 @@ export function buildIntakeServer(deps: ServerDeps): { app: FastifyInstance; met
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const handled = await handleDelivery(deps, request.params.source, request.headers, body);
     count(request, reply, handled.outcome);
-    if (handled.outcome === 'started') metrics.incidentsStarted.inc({ source: sourceLabel(request), class: handled.class ?? 'unknown' });
+    if (handled.started) metrics.incidentsStarted.inc({ source: sourceLabel(request), class: handled.class ?? 'unknown' });
     return reply.code(202).send(handled.answer);
   });
 

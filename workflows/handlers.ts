@@ -3,7 +3,7 @@
  * UI shows. Signals cannot answer, so one that cannot apply is recorded in the timeline as
  * `signal-ignored` with the reason; the `decide` update answers its caller instead.
  */
-import { ApplicationFailure, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, patched, setHandler } from '@temporalio/workflow';
 import {
   alertSignal,
   approveSignal,
@@ -53,8 +53,17 @@ export function registerHandlers(ctx: RunContext): void {
   setHandler(controlSignal, (d) => after(tracker.receiveControl(d)), { description: DESCRIPTIONS.control });
   setHandler(pauseSignal, (d) => after(tracker.receivePause(d)), { description: DESCRIPTIONS.pause });
   setHandler(resumeSignal, (d) => after(tracker.receiveResume(d)), { description: DESCRIPTIONS.resume });
-  // Recorded in the timeline only: an alert never steers the incident.
-  setHandler(alertSignal, (a) => void tracker.receiveAlert(a), { description: DESCRIPTIONS.alert });
+  // Recorded in the timeline; an alert never steers the incident, but a flapping one may
+  // raise its severity once (the search attribute follows, for incidents started since).
+  setHandler(
+    alertSignal,
+    (a) => {
+      const before = tracker.progress.severity;
+      tracker.receiveAlert(a);
+      if (tracker.progress.severity !== before && patched('alert-severity-raise')) ctx.publishSeverity();
+    },
+    { description: DESCRIPTIONS.alert },
+  );
 
   /** Validator and handler share one check; the validator must not change anything. */
   const check = (raw: unknown): Extract<Checked, { ok: true }> => {

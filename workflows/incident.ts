@@ -21,7 +21,7 @@ import { RetryState } from '@temporalio/common';
 import { formatIssues, incidentInputSchema, phaseOf, type IncidentInputDraft, type IncidentProgress, type Step } from '../contract';
 import { approvalGate, controlGate, skip, unpaused } from './gates';
 import { registerHandlers } from './handlers';
-import { INCIDENT_CLASS_KEY, INCIDENT_PHASE_KEY } from '../contract/search-attributes';
+import { INCIDENT_CLASS_KEY, INCIDENT_PHASE_KEY, INCIDENT_SEVERITY_KEY } from '../contract/search-attributes';
 import { activityOptionsFor } from './presets';
 import { runStep } from './run-step';
 import { IncidentEnd, type RunContext } from './run-context';
@@ -61,6 +61,10 @@ export async function incident(draft: IncidentInputDraft): Promise<IncidentProgr
     },
     showDetails() {
       setCurrentDetails(tracker.details());
+    },
+    publishSeverity() {
+      setCurrentDetails(tracker.details());
+      if (searchable) upsertSearchAttributes([{ key: INCIDENT_SEVERITY_KEY, value: tracker.progress.severity }]);
     },
   };
   registerHandlers(ctx);

@@ -11,6 +11,8 @@ export interface RunContext {
   publish(): void;
   /** Push the current details only (no search attribute: no history event). */
   showDetails(): void;
+  /** Push the severity search attribute after a flapping alert raised it. */
+  publishSeverity(): void;
 }
 
 /** Thrown inside the loop to end the incident; caught once at the bottom of the workflow. */

@@ -288,8 +288,26 @@ export class IncidentTracker {
       return false;
     }
     const a = parsed.data;
-    this.log({ kind: 'alert', by: a.source, message: `${a.status} from ${a.source} (received ${a.receivedAt}): ${a.summary}` });
+    this.progress.alertReceivedAt ??= a.receivedAt;
+    if (a.follows && !this.progress.follows) this.progress.follows = a.follows;
+    const note = a.note ? ` [${a.note}]` : '';
+    this.log({ kind: 'alert', by: a.source, message: `${a.status} from ${a.source} (received ${a.receivedAt}): ${a.summary}${note}` });
+    if (a.raiseSeverity) this.raiseSeverity(a.note ?? 'the alert is flapping');
     return true;
+  }
+
+  /**
+   * A flapping alert raises the severity one level, once: later raises are not news. The
+   * approval desk keeps the severity the incident started with, so a gate's rules do not
+   * change under people already deciding it.
+   */
+  private raiseSeverity(why: string): void {
+    if (this.progress.severityRaised || this.isFinal()) return;
+    const from = this.progress.severity;
+    const to = from === 'S3' ? 'S2' : 'S1';
+    this.progress.severityRaised = { from, to, at: this.now() };
+    this.progress.severity = to;
+    this.log({ kind: 'severity-raised', message: from === to ? `${why}: already ${from}, the highest` : `severity raised ${from} → ${to}: ${why}` });
   }
 
   started(id: string): void {
