@@ -14,6 +14,7 @@ import { registerStartCommand } from './commands/start';
 import { registerIntakeCommand } from './commands/intake';
 import { registerRuntimeCommands } from './commands/runtime';
 import { registerSilenceCommands } from './commands/silence';
+import { registerStatsCommand } from './commands/stats';
 import { registerSteerCommands } from './commands/steer';
 
 export function buildProgram(): Command {
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerEvidenceCommands(program);
   registerIntakeCommand(program);
   registerSilenceCommands(program);
+  registerStatsCommand(program);
   registerClusterCommands(program);
   registerApproverCommands(program);
   return program;

@@ -19,6 +19,7 @@ export const humanDuration = z
 
 /** "1h 5m", "42s": a duration as people read it. */
 export function formatDuration(ms: number): string {
+  if (ms < 10_000 && ms % 1000 !== 0) return `${(ms / 1000).toFixed(1)}s`;
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);

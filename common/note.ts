@@ -5,6 +5,7 @@
  * formats runs over the whole note anyway, for what people typed into comments and notes.
  */
 import { ACTIONS, CONTROL_DESCRIPTIONS, type IncidentProgress, type StepProgress } from '../contract';
+import { clockLines, incidentClock } from './clock';
 import { redactSecrets } from './redact';
 
 /** One line of an incident's history, as the note prints it. */
@@ -39,6 +40,11 @@ export function renderNote(p: IncidentProgress, writtenAt: string, extras: NoteE
     `- started: ${p.startedAt}`,
     `- stopped: ${p.endedAt ?? `still open (${p.state})`}`,
     `- note written: ${writtenAt}`,
+    ...(p.follows ? [`- follows up: ${p.follows}`] : []),
+    ...(p.severityRaised ? [`- severity raised ${p.severityRaised.from} → ${p.severityRaised.to} at ${p.severityRaised.at} (flapping alert)`] : []),
+    '',
+    '## Clock',
+    bullet(clockLines(incidentClock(p, writtenAt)), ''),
     '',
     '## Actors and targets',
     ...(p.requestedBy ? [`- started by: ${p.requestedBy}`] : []),

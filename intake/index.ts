@@ -13,3 +13,4 @@ export * from './sources';
 export * from './lifecycle';
 export * from './silences';
 export * from './state';
+export * from './clock-metrics';

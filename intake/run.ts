@@ -14,6 +14,7 @@ import type { IntakeMetrics } from './metrics';
 import type { ResolveIncident } from './resolve';
 import { loadRoutes, type Route } from './routes';
 import { buildIntakeServer } from './server';
+import { registerClockMetrics } from './clock-metrics';
 import { FiringCounter, longestWindow } from './lifecycle';
 import { SilenceBook } from './silences';
 import { intakeStateDir } from './state';
@@ -91,6 +92,7 @@ export async function startIntake(o: StartIntakeOptions): Promise<RunningIntake>
     logger: logger.child({ component: 'intake' }),
     bodyLimit: config.bodyLimit,
   });
+  registerClockMetrics(metrics.registry, o.client, logger.child({ component: 'intake' }));
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {

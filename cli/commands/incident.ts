@@ -7,6 +7,7 @@ import { PHASES } from '../../contract/catalogue';
 import { SEVERITIES } from '../../contract/grammar';
 import { INCIDENT_CLASSES } from '../../contract/input';
 import { action, print, printJson } from '../command';
+import { renderClock } from '../clock';
 import { renderProgress, renderTimeline } from '../format';
 
 /** Loaded when a command runs, not when the CLI starts. */
@@ -27,6 +28,7 @@ export function registerIncidentCommands(program: Command): void {
         const progress = await getProgress(client, id);
         if (ctx.json) return printJson(progress);
         print(renderProgress(progress));
+        print(`\n${renderClock(progress)}`);
         if (o.timeline) print(`\n${renderTimeline(progress)}`);
       }),
     );
