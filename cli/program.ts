@@ -15,6 +15,7 @@ import { registerIntakeCommand } from './commands/intake';
 import { registerRuntimeCommands } from './commands/runtime';
 import { registerSilenceCommands } from './commands/silence';
 import { registerStatsCommand } from './commands/stats';
+import { registerRetryCommand } from './commands/retry';
 import { registerSteerCommands } from './commands/steer';
 
 export function buildProgram(): Command {
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerFollowCommands(program);
   registerDecisionCommands(program);
   registerSteerCommands(program);
+  registerRetryCommand(program);
   registerPlaybookCommands(program);
   registerEvidenceCommands(program);
   registerIntakeCommand(program);

@@ -54,7 +54,8 @@ export function registerDecisionCommands(program: Command): void {
       }),
     );
 
-  for (const decision of ['retry', 'skip', 'abort'] as const) {
+  // `retry` answers the operator too, and continues a failed incident with --from: retry.ts.
+  for (const decision of ['skip', 'abort'] as const) {
     program
       .command(decision)
       .description(`Answer a failed step that asks the operator (onFailure: ask): ${decision} it`)
