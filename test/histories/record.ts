@@ -7,7 +7,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
 import { execa } from 'execa';
+import { alertSignal } from '../../contract';
 import { ensureTemporalCli } from '../../server/temporal-cli';
 import { approve, cancelIncident, deny, getProgress, pauseIncident, resumeIncident } from '../../client/incidents';
 import { createSandbox, secretExposureIncident, stopGateway } from '../../demo/sandbox';
@@ -58,6 +60,8 @@ async function main(): Promise<void> {
       await denied.handle.result().catch(() => undefined);
       await save('runaway-automation-denied', denied.id);
 
+      await recordFlapping(env.client, taskQueue, waitGate, save);
+
       const failing = await startDraft(
         env.client,
         {
@@ -84,4 +88,38 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+/**
+ * Started by an alert that then flaps: the intake's notice raises the severity once (the
+ * `alert-severity-raise` patch upserts the search attribute), then the gate is approved.
+ */
+export async function recordFlapping(
+  client: Client,
+  taskQueue: string,
+  waitGate: (id: string) => Promise<unknown>,
+  save: (name: string, id: string) => Promise<void>,
+): Promise<void> {
+  const notice = {
+    source: 'generic',
+    status: 'firing' as const,
+    fingerprint: 'recorded-flapping',
+    summary: 'recorded flapping',
+    receivedAt: new Date().toISOString(),
+  };
+  const draft = {
+    class: 'runaway-automation',
+    severity: 'S3',
+    title: 'recorded flapping',
+    steps: [
+      { id: 'first', action: 'runCommand', phase: 'contain', args: { argv: ['true'] } },
+      { id: 'gated', action: 'runCommand', approval: { required: true }, args: { argv: ['true'] } },
+    ],
+  };
+  const flapping = await startDraft(client, draft, { taskQueue, dedupe: { key: `recorded:${randomUUID()}`, alert: notice } });
+  await flapping.handle.signal(alertSignal, { ...notice, note: 'flapping: 5 firings within 10m', raiseSeverity: true });
+  await waitGate(flapping.id);
+  await approve(client, flapping.id, { step: 'gated', by: 'recorder' });
+  await flapping.handle.result();
+  await save('runaway-automation-flapping', flapping.id);
+}
+
+if (process.argv[1] === new URL(import.meta.url).pathname) await main();
