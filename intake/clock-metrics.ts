@@ -20,6 +20,8 @@ const LABELS = ['playbook', 'severity'] as const;
 
 /** Visibility can lag a close by a moment: look back this far past the last close seen. */
 const LOOK_BACK_MS = 5 * 60_000;
+/** How long a scrape waits for the ended incidents to be read before answering without them. */
+const SCRAPE_WAIT_MS = 5_000;
 /** Incidents read per scrape at most: a backlog is worked off over the next scrapes. */
 const PER_SCRAPE = 200;
 
@@ -74,12 +76,15 @@ export function registerClockMetrics(registry: Registry, client: Client, logger:
       labelNames: LABELS,
       buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600],
       registers: [registry],
-      // One scrape at a time reads the incidents that ended; the three histograms share it.
+      // One scrape at a time reads the incidents that ended; the three histograms share it. A
+      // scrape waits for it a little only: with Temporal down it answers with what it has.
       async collect() {
         running ??= collect()
           .catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'cannot list ended incidents for the clock metrics'))
           .finally(() => (running = undefined));
-        await running;
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([running, new Promise((r) => (timer = setTimeout(r, SCRAPE_WAIT_MS)))]);
+        clearTimeout(timer);
       },
     }),
     acknowledge: new Histogram({
