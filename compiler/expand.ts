@@ -26,7 +26,9 @@ export interface Placed {
 /** The steps of one phase entry; problems go to the context, and a step that cannot resolve is left out. */
 export function expandEntry(ctx: ExpandContext, entry: PlaybookEntry, phase: Phase, at: Path): Placed[] {
   if (!('parallel' in entry)) return expandStep(ctx, entry, phase, at, {});
-  const group: GroupSpec = groupSpec.parse({ id: entry.id ?? `${entry.parallel[0]!.id}-group`, join: entry.join, gate: entry.gate ?? 'once' });
+  // Without a group approval each member keeps its own gate (`each`).
+  const gate = entry.approval ? (entry.gate ?? 'once') : 'each';
+  const group: GroupSpec = groupSpec.parse({ id: entry.id ?? `${entry.parallel[0]!.id}-group`, join: entry.join, gate });
   if (entry.approval) {
     entry.parallel.forEach((s, j) => {
       if (s.approval) ctx.resolve.problem([...at, 'parallel', j, 'approval'], 'the group has an approval; its steps take none of their own');
