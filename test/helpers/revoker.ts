@@ -1,6 +1,6 @@
 /**
- * Local HTTP endpoints that let a test see concurrency in the world: a credential revocation
- * API that counts the requests it holds at once, and a chat webhook that answers late.
+ * A local credential revocation API that lets a test see concurrency in the world: it counts
+ * the requests it holds at once.
  */
 import { createServer, type Server } from 'node:http';
 
@@ -50,37 +50,6 @@ export async function revoker(o: { holdMs: number; failures?: (token: string, n:
     requests,
     revoked,
     close: () => void server.close(),
-  };
-}
-
-export interface SlowHook {
-  url: string;
-  /** When each request arrived and when it was answered (ms since the epoch). */
-  calls: { arrived: number; answered?: number }[];
-  close(): void;
-}
-
-/** A webhook that answers 200 only after `delayMs`: a chat service having a bad day. */
-export async function slowHook(delayMs: number): Promise<SlowHook> {
-  const calls: SlowHook['calls'] = [];
-  const server: Server = createServer((req, res) => {
-    const call: SlowHook['calls'][number] = { arrived: Date.now() };
-    calls.push(call);
-    req.resume();
-    const timer = setTimeout(() => {
-      call.answered = Date.now();
-      res.writeHead(200).end('ok');
-    }, delayMs);
-    res.on('close', () => clearTimeout(timer));
-  });
-  await listen(server);
-  return {
-    url: `${base(server)}/hook`,
-    calls,
-    close: () => {
-      server.closeAllConnections();
-      server.close();
-    },
   };
 }
 

@@ -15,7 +15,7 @@ import { PROJECT_ROOT } from '../../common/paths';
 import { SANDBOX_PARAMS } from '../../demo/sandbox';
 import type { IncidentProgress } from '../../contract';
 import { tempDir } from '../helpers/activity';
-import { slowHook, type SlowHook } from '../helpers/revoker';
+import { slowHook, type SlowHook } from '../../bench/slow-hook';
 import { waitFor } from '../helpers/temporal';
 import { startDraft } from '../helpers/start';
 import { startSandboxWorld, type SandboxWorld } from '../helpers/world';
