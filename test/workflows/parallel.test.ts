@@ -208,4 +208,33 @@ describe('parallel groups', () => {
     );
     for (const f of files) assert.equal(readFileSync(f, 'utf8'), `content of ${f}\n`, `${f} is back`);
   });
+
+  it('the run-time guard checks each member against what finished before the group', async () => {
+    const dir = tempDir('tourniquet-parallel-guard-');
+    const file = join(dir, 'workspace.txt');
+    const marker = join(dir, 'changed');
+    writeFileSync(file, 'as found\n');
+    const group = { id: 'capture-and-change' };
+    // Compiled by hand, past the compiler's refusal: the workflow must refuse it too.
+    const { handle } = await start({
+      class: 'destructive-action',
+      severity: 'S2',
+      title: 'a change beside its capture',
+      playbook: { name: 'hand-made' },
+      steps: [
+        { id: 'capture', action: 'captureEvidence', group, effects: { captures: ['workspace'] }, args: { files: [file] } },
+        { id: 'change', action: 'runCommand', group, effects: { changes: ['workspace'] }, args: { argv: ['touch', marker] } },
+      ],
+    });
+    await assert.rejects(handle.result());
+    const p = await getProgress(env.client, (await handle.describe()).workflowId);
+    assert.equal(p.state, 'failed');
+    const change = p.steps.find((s) => s.id === 'change')!;
+    assert.equal(change.status, 'failed');
+    assert.match(
+      change.error ?? '',
+      /rule 2 \(evidence before destruction\): step "change" would change "workspace" but no capture or snapshot of it has succeeded/,
+    );
+    assert.ok(!existsSync(marker), 'the change never ran');
+  });
 });
