@@ -9,7 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Worker } from '@temporalio/worker';
-import { cancelIncident, getProgress } from '../../client/incidents';
+import { approve, cancelIncident, getProgress } from '../../client/incidents';
 import { createWorker } from '../../worker/create';
 import type { IncidentInputDraft, IncidentProgress, StepInput } from '../../contract';
 import { tempDir } from '../helpers/activity';
@@ -236,5 +236,34 @@ describe('parallel groups', () => {
       /rule 2 \(evidence before destruction\): step "change" would change "workspace" but no capture or snapshot of it has succeeded/,
     );
     assert.ok(!existsSync(marker), 'the change never ran');
+  });
+
+  it('one approval releases every item of a fan-out gated once', async () => {
+    const dir = tempDir('tourniquet-parallel-gate-');
+    const runs = join(dir, 'runs');
+    const item = (n: number): StepInput =>
+      ({
+        id: `run[i${n}]`,
+        action: 'runCommand',
+        fanOut: { step: 'run', item: `i${n}`, maxConcurrency: 3, gate: 'once' },
+        // The compiler puts a once-gate on the first item only.
+        ...(n === 1 ? { approval: { required: true, identity: 'asserted' } } : {}),
+        args: { argv: ['sh', '-c', `echo i${n} >> ${runs}`] },
+      }) as StepInput;
+    const { id, handle } = await start({ class: 'runaway-automation', severity: 'S2', title: 'one gate for three items', steps: [item(1), item(2), item(3)] });
+    const waiting = await until(id, 'the gate', (p) => p.state === 'awaiting-approval');
+    assert.deepEqual(
+      waiting.pendingApprovals.map((a) => a.step),
+      ['run[i1]'],
+      'one decision asked for',
+    );
+    assert.ok(!existsSync(runs), 'no item ran before the decision');
+    await approve(env.client, id, { step: 'run[i1]', by: 'alice' });
+    const result = (await handle.result()) as IncidentProgress;
+    assert.deepEqual(
+      result.steps.map((s) => s.status),
+      ['succeeded', 'succeeded', 'succeeded'],
+    );
+    assert.deepEqual(readFileSync(runs, 'utf8').trim().split('\n').sort(), ['i1', 'i2', 'i3']);
   });
 });
