@@ -1,6 +1,6 @@
 /** Plain-text rendering of an incident's progress for terminals and logs. */
 import type { IncidentProgress, StepProgress } from '../contract';
-import { lastIgnored, STATUS_MARK as MARK } from '../workflows/details';
+import { lane, lastIgnored, STATUS_MARK as MARK } from '../workflows/details';
 
 function time(iso: string | undefined): string {
   return iso ? iso.slice(11, 19) : '';
@@ -15,7 +15,7 @@ function duration(step: StepProgress): string {
 
 export function renderProgress(p: IncidentProgress): string {
   const rows = p.steps.map((s) => [
-    `${MARK[s.status]} ${s.id}`,
+    `${MARK[s.status]}${lane(s)}${s.id}`,
     s.phase,
     s.action,
     s.status,
@@ -43,6 +43,7 @@ export function renderProgress(p: IncidentProgress): string {
   const ignored = lastIgnored(p);
   if (ignored) out.push('', `last signal ignored at ${time(ignored.at)}: ${ignored.message}`);
   if (p.paused) out.push('', `paused by ${p.paused.by} at ${time(p.paused.at)}${p.paused.reason ? `: ${p.paused.reason}` : ''}`);
+  if (p.steps.some((s) => lane(s) !== ' ')) out.push('', '‖ runs beside the steps of its group or fan-out');
   for (const u of p.undo ?? []) out.push(`undo of ${u.step}: ${u.status}: ${u.message}`);
   return out.join('\n');
 }

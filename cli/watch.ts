@@ -7,7 +7,7 @@
 import type { Client } from '@temporalio/client';
 import { getProgress } from '../client/incidents';
 import { FINAL_STATES, type IncidentProgress, type TimelineEvent } from '../contract';
-import { STATUS_MARK } from '../workflows/details';
+import { lane, STATUS_MARK } from '../workflows/details';
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
@@ -34,7 +34,7 @@ export function renderFrame(p: IncidentProgress, now: number, tick: number): str
     const pending = p.pendingApprovals.find((a) => a.step === s.id);
     const note = pending ? `waits for ${waitsOn(pending)}` : s.status === 'running' ? `running ${took}` : (s.error ?? s.summary ?? '');
     lines.push(
-      `  ${mark} ${s.id.padEnd(idWidth)}  ${s.action.padEnd(actionWidth)}  ${s.status === 'running' || pending ? note : `${s.status}${took && s.endedAt ? ` ${took}` : ''}  ${truncate(note, 80)}`}`.trimEnd(),
+      `  ${mark}${lane(s)}${s.id.padEnd(idWidth)}  ${s.action.padEnd(actionWidth)}  ${s.status === 'running' || pending ? note : `${s.status}${took && s.endedAt ? ` ${took}` : ''}  ${truncate(note, 80)}`}`.trimEnd(),
     );
   }
   const waits: string[] = [];

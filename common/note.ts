@@ -4,7 +4,7 @@
  * summaries, ids and fingerprints, never secrets; a redaction pass for well-known token
  * formats runs over the whole note anyway, for what people typed into comments and notes.
  */
-import { ACTIONS, CONTROL_DESCRIPTIONS, type IncidentProgress, type StepProgress } from '../contract';
+import { ACTIONS, besideWhat, CONTROL_DESCRIPTIONS, type IncidentProgress, type StepProgress } from '../contract';
 import { clockLines, incidentClock } from './clock';
 import { redactSecrets } from './redact';
 
@@ -87,9 +87,9 @@ export function renderNote(p: IncidentProgress, writtenAt: string, extras: NoteE
     ...evidence(byAction('captureEvidence')),
     '',
     '## Steps',
-    '| step | phase | action | status | result |',
-    '| --- | --- | --- | --- | --- |',
-    ...p.steps.map((s) => `| ${s.id} | ${s.phase} | ${s.action} | ${s.status} | ${cell(s.error ?? s.summary ?? '')} |`),
+    '| step | phase | action | status | ran beside | result |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...p.steps.map((s) => `| ${s.id} | ${s.phase} | ${s.action} | ${s.status} | ${besideWhat(s) ?? ''} | ${cell(s.error ?? s.summary ?? '')} |`),
     '',
     '## Timeline',
     ...p.timeline.map((e) => `- ${e.at} ${e.kind}${e.step ? ` [${e.step}]` : ''}${e.by ? ` (${e.by})` : ''}: ${e.message}`),

@@ -7,20 +7,23 @@ import { relative, resolve, sep } from 'node:path';
 import { Problem } from '../common/errors';
 import { formatIssues, incidentInputSchema, PHASES, stepEffects, type IncidentInput, type IncidentInputDraft, type Phase, type Step } from '../contract';
 import { checkOrder } from '../contract/rules';
-import { isDestructive, resolveApproval } from './approval';
+import { expandEntry } from './expand';
 import type { Inventory } from './inventory';
 import { playbookSchema, type ParameterSpec, type Playbook } from './playbook';
-import { RESOLVERS, type ParamValue, type ResolveContext } from './resolve';
+import type { ParamValue, ResolveContext } from './resolve';
 import { parseSeverity, unknownSeverity } from './severity';
 import { formatProblems, YamlSource, type SourceProblem } from '../common/data-file';
 import { findPlaybook } from './library';
 import { fillPlaceholders, NAME_PATTERN } from '../contract';
 
+/** A parameter value as given: a list parameter takes `a,b` or a list. */
+export type GivenParam = string | number | boolean | string[];
+
 export interface CompileOptions {
   /** Absent: validate the playbook alone, with names left symbolic. */
   inventory?: Inventory;
   /** Parameter values as given on the command line (`key=value`) or by an alert route. */
-  params?: Record<string, string | number | boolean>;
+  params?: Record<string, GivenParam>;
   severity?: string;
   title?: string;
   mode?: 'live' | 'drill';
@@ -57,24 +60,11 @@ export function checkPlaybook(source: YamlSource, o: CompileOptions = {}): Compi
   const steps: IncidentInputDraft['steps'] = [];
   const where = new Map<string, (string | number)[]>();
   for (const phase of PHASES) {
-    (pb.phases[phase] ?? []).forEach((step, i) => {
-      const at = ['phases', phase, i];
-      where.set(step.id, at);
-      const resolved = RESOLVERS[step.action](ctx, step.args as never, [...at, 'args']);
-      if (!resolved) return;
-      const approval = resolveApproval(step.approval, isDestructive(step.action, resolved.effects), at, approvalCtx);
-      steps.push({
-        id: step.id,
-        action: step.action,
-        phase: phase as Phase,
-        ...(step.summary ? { summary: step.summary } : {}),
-        ...(step.retry ? { retry: step.retry } : {}),
-        ...(step.timeouts ? { timeouts: step.timeouts } : {}),
-        ...(approval ? { approval } : {}),
-        onFailure: step.onFailure,
-        args: resolved.args,
-        effects: resolved.effects,
-      } as IncidentInputDraft['steps'][number]);
+    (pb.phases[phase] ?? []).forEach((entry, i) => {
+      for (const placed of expandEntry({ resolve: ctx, approval: approvalCtx }, entry, phase as Phase, ['phases', phase, i])) {
+        where.set(placed.step.id, placed.at);
+        steps.push(placed.step);
+      }
     });
   }
   if (problems.length) return { playbook: pb, problems, input: undefined };
@@ -120,7 +110,7 @@ export function compilePlaybook(source: YamlSource, o: CompileOptions & { invent
 
 function typedParams(
   specs: Record<string, ParameterSpec>,
-  given: Record<string, string | number | boolean>,
+  given: Record<string, GivenParam>,
   problem: (p: (string | number)[], m: string) => void,
 ): Record<string, ParamValue> {
   const out: Record<string, ParamValue> = {};
@@ -128,6 +118,13 @@ function typedParams(
     const spec = specs[name];
     if (!spec) {
       problem(['parameters'], `unknown parameter "${name}" (parameters: ${Object.keys(specs).join(', ') || 'none'})`);
+      continue;
+    }
+    if (spec.type.endsWith('[]')) {
+      const items = (Array.isArray(raw) ? raw : String(raw).split(',')).map((x) => String(x).trim()).filter(Boolean);
+      const bad = spec.type === 'string[]' ? [] : items.filter((x) => !NAME_PATTERN.test(x));
+      if (bad.length) problem(['parameters', name], `parameter ${name} must list ${spec.type.slice(0, -2)} names from the inventory, got "${bad.join(', ')}"`);
+      else out[name] = items;
       continue;
     }
     const text = String(raw);
@@ -152,7 +149,7 @@ function typedParams(
 }
 
 function fillTitle(template: string, params: Record<string, ParamValue>): string {
-  return fillPlaceholders(template, params);
+  return fillPlaceholders(template, Object.fromEntries(Object.entries(params).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v])));
 }
 
 /** Rule 8: no step may restore over, or run a changing command inside, the evidence store. */

@@ -137,7 +137,16 @@ export const inventorySchema = z
       )
       .default({}),
     /** Where status updates go: a Slack-compatible webhook (its URL read from an env file), or the log. */
-    channels: z.record(entryName, z.union([z.object({ kind: z.literal('log') }), z.object({ kind: z.literal('webhook'), urlFrom: envRefSpec })])).default({}),
+    channels: z
+      .record(
+        entryName,
+        z.union([
+          z.object({ kind: z.literal('log') }),
+          /** `timeoutMs`: how long one post may take (default 10 s); the step retries after that. */
+          z.object({ kind: z.literal('webhook'), urlFrom: envRefSpec, timeoutMs: z.number().int().min(1).max(60_000).optional() }),
+        ]),
+      )
+      .default({}),
     /**
      * OpenClaw gateways: state dir, config, loopback port, and where the shared token is read
      * at run time (`tokenFrom: config` reads `gateway.auth.token` from the config file; or

@@ -6,30 +6,36 @@ import { z } from 'zod';
 import { actionArgs, ACTION_NAMES, duration, incidentClass, PHASES, retrySpec, timeoutSpec, type ActionName } from '../contract';
 import { entryName } from './inventory';
 import { severityInput } from './severity';
-import { identityLevel, NAME_PATTERN, NAME_RULE } from '../contract';
+import { GATES, identityLevel, NAME_PATTERN, NAME_RULE } from '../contract';
 
-export const PARAMETER_TYPES = [
-  'string',
-  'number',
-  'boolean',
-  'service',
-  'credential',
-  'path',
-  'backup',
-  'repo',
-  'check',
-  'command',
-  'network',
-  'channel',
-  'openclaw',
+/** The parameter types that name inventory entries. */
+export const INVENTORY_TYPES = ['service', 'credential', 'path', 'backup', 'repo', 'check', 'command', 'network', 'channel', 'openclaw'] as const;
+export const PARAMETER_TYPES = ['string', 'number', 'boolean', ...INVENTORY_TYPES] as const;
+/** A parameter may also be a list of one of these: `credential[]`, given as `a,b` on the command line. */
+export const LIST_TYPES = [
+  'string[]',
+  'service[]',
+  'credential[]',
+  'path[]',
+  'backup[]',
+  'repo[]',
+  'check[]',
+  'command[]',
+  'network[]',
+  'channel[]',
+  'openclaw[]',
 ] as const;
+export type ParameterType = (typeof PARAMETER_TYPES)[number] | (typeof LIST_TYPES)[number];
+
+/** `{{item}}` names the current item of a `forEach` step, so no parameter may be called that. */
+export const ITEM_PARAM = 'item';
 
 const paramName = z.string().regex(/^[a-z][a-zA-Z0-9_]{0,40}$/, 'parameter names start with a lower-case letter: letters, digits, _');
 
 export const parameterSpec = z.strictObject({
-  type: z.enum(PARAMETER_TYPES),
+  type: z.enum([...PARAMETER_TYPES, ...LIST_TYPES]),
   description: z.string().optional(),
-  default: z.union([z.string(), z.number(), z.boolean()]).optional(),
+  default: z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]).optional(),
   /** For string parameters: a regular expression the whole value must match. */
   pattern: z.string().optional(),
 });
@@ -124,6 +130,20 @@ const stepBase = {
   timeouts: timeoutSpec.optional(),
   approval: playbookApproval.optional(),
   onFailure: z.enum(['abort', 'continue', 'ask']).default('abort'),
+  /**
+   * Run the step once per item: `"{{param}}"` (a list parameter) or `{ every: <kind> }` (every
+   * entry of that inventory kind). The arguments name the item as `"{{item}}"`; each item is its
+   * own step, `id[item]`.
+   */
+  forEach: z
+    .union([z.string().regex(/^\{\{\s*[a-z][a-zA-Z0-9_]*\s*\}\}$/, 'forEach takes a "{{list parameter}}"'), z.strictObject({ every: z.enum(INVENTORY_TYPES) })])
+    .optional(),
+  /** With forEach: never more items in flight at once (default 4). */
+  maxConcurrency: z.number().int().min(1).max(100).optional(),
+  /** With forEach: stop launching new items once this many have failed. */
+  errorThreshold: z.number().int().min(1).optional(),
+  /** With forEach and an approval: `once` (one decision releases every item, the default) or `each` (a decision per item). */
+  gate: z.enum(GATES).optional(),
 };
 
 function stepFor<A extends ActionName>(action: A) {
@@ -138,6 +158,39 @@ export const playbookStep = z.discriminatedUnion(
 );
 export type PlaybookStep = z.infer<typeof playbookStep>;
 
+/** Steps that start together; the group ends when its join is met. */
+export const playbookParallel = z.strictObject({
+  /** Names the group in the timeline and the UI; absent: `<first step>-group`. */
+  id: z.string().regex(NAME_PATTERN, `group ids are ${NAME_RULE}`).optional(),
+  parallel: z.array(playbookStep).min(1, 'a parallel group lists at least one step'),
+  /** `all` (default): every step must succeed; `any`: the group ends at the first that succeeds, the others are cancelled. */
+  join: z.enum(['all', 'any']).default('all'),
+  /** One approval for the group: `gate: once` (default) asks once for all, `each` asks per step. */
+  approval: playbookApproval.optional(),
+  gate: z.enum(GATES).optional(),
+});
+export type PlaybookParallel = z.infer<typeof playbookParallel>;
+
+/** What an editor sees for a phase's entry (the JSON Schema): a group or a step. */
+export const playbookEntryShape = z.union([playbookParallel, playbookStep]);
+export type PlaybookEntry = z.infer<typeof playbookEntryShape>;
+
+/**
+ * A phase's entry: a step, or a group of steps that run concurrently. Parsed by its shape, so
+ * a bad step reports the step's own problem ("unknown action") instead of "matches neither a
+ * step nor a group".
+ */
+export const playbookEntry = z.unknown().transform((value, ctx): PlaybookEntry => {
+  const schema = value !== null && typeof value === 'object' && 'parallel' in value ? playbookParallel : playbookStep;
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, input: value } as never);
+  return z.NEVER;
+});
+
+/** The steps of a phase entry, members of a group included. */
+export const stepsOf = (entry: PlaybookEntry): PlaybookStep[] => ('parallel' in entry ? entry.parallel : [entry]);
+
 export const playbookSchema = z
   .strictObject({
     name: entryName,
@@ -148,7 +201,7 @@ export const playbookSchema = z
     title: z.string().min(1).max(200).optional(),
     parameters: z.record(paramName, parameterSpec).default({}),
     /** The runbook's phases, in its order; each a list of steps. */
-    phases: z.partialRecord(z.enum(PHASES), z.array(playbookStep).min(1)),
+    phases: z.partialRecord(z.enum(PHASES), z.array(playbookEntry).min(1)),
   })
   .superRefine((pb, ctx) => {
     const keys = Object.keys(pb.phases);
@@ -164,12 +217,20 @@ export const playbookSchema = z
     });
     const seen = new Set<string>();
     for (const key of keys) {
-      (pb.phases[key as (typeof PHASES)[number]] ?? []).forEach((step, i) => {
-        if (seen.has(step.id))
-          ctx.addIssue({ code: 'custom', path: ['phases', key, i, 'id'], message: `duplicate step id "${step.id}": step ids must be unique in a playbook` });
-        seen.add(step.id);
+      (pb.phases[key as (typeof PHASES)[number]] ?? []).forEach((entry, i) => {
+        stepsOf(entry).forEach((step, j) => {
+          const at = 'parallel' in entry ? ['phases', key, i, 'parallel', j, 'id'] : ['phases', key, i, 'id'];
+          if (seen.has(step.id)) ctx.addIssue({ code: 'custom', path: at, message: `duplicate step id "${step.id}": step ids must be unique in a playbook` });
+          seen.add(step.id);
+        });
       });
     }
+    if (ITEM_PARAM in pb.parameters)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['parameters', ITEM_PARAM],
+        message: '"item" names the current item of a forEach step; call the parameter something else',
+      });
     if (!keys.length) ctx.addIssue({ code: 'custom', path: ['phases'], message: 'a playbook needs at least one phase with steps' });
   });
 

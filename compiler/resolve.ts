@@ -12,7 +12,7 @@ import type { ParameterSpec, playbookArgs } from './playbook';
 import { fillPlaceholders, PLACEHOLDER } from '../contract';
 import { OPENCLAW_ENTRY, OPENCLAW_NODE } from '../common/paths';
 
-export type ParamValue = string | number | boolean;
+export type ParamValue = string | number | boolean | string[];
 
 export interface ResolveContext {
   /** Absent when validating a playbook alone: names stay symbolic and are not looked up. */
@@ -45,7 +45,8 @@ export function resolveRef(ctx: ResolveContext, path: (string | number)[], raw: 
       return undefined;
     }
     if (spec.type !== kind) {
-      ctx.problem(path, `parameter ${param} is a ${spec.type}; this argument needs a ${kind}`);
+      const hint = spec.type === `${kind}[]` ? `: run the step once per item with forEach: "{{${param}}}" and name the item "{{item}}"` : '';
+      ctx.problem(path, `parameter ${param} is a ${spec.type}; this argument needs a ${kind}${hint}`);
       return undefined;
     }
     const value = ctx.params[param] ?? spec.default;
@@ -306,7 +307,8 @@ export const RESOLVERS: Record<ActionName, Resolver> = {
   },
   openclawUndo: () => undefined,
   notify: (ctx, a: z.infer<typeof playbookArgs.notify>, at) => {
-    const text = fillPlaceholders(a.text, ctx.params);
+    const shown = Object.fromEntries(Object.entries(ctx.params).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
+    const text = fillPlaceholders(a.text, shown);
     if (!a.channel) return { args: { text, level: a.level, channel: { kind: 'log' } }, effects: effects({}) };
     const channel = resolveRef(ctx, [...at, 'channel'], a.channel, 'channel');
     if (!channel) return undefined;

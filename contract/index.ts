@@ -6,3 +6,4 @@ export * from './progress';
 export * from './definitions';
 export * from './results';
 export * from './identity';
+export * from './parallel';

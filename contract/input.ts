@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { actionArgs } from './actions';
 import { PHASES, type ActionName } from './catalogue';
 import { identityLevel } from './identity';
-import { NAME_PATTERN, NAME_RULE, SEVERITIES, type Severity } from './grammar';
+import { SEVERITIES, type Severity } from './grammar';
+import { fanOutSpec, groupSpec, STEP_ID_PATTERN } from './parallel';
 
 /** The seven incident classes of the agent incident runbook. */
 export const INCIDENT_CLASSES = [
@@ -106,7 +107,7 @@ export const stepEffects = z.object({
 });
 export type StepEffects = z.infer<typeof stepEffects>;
 
-const stepId = z.string().regex(NAME_PATTERN, `must be ${NAME_RULE}`);
+const stepId = z.string().regex(STEP_ID_PATTERN, 'must be lower-case letters, digits and dashes, e.g. "stop-gateway", or an item "rotate-key[openai-key]"');
 
 const stepBase = {
   id: stepId,
@@ -119,6 +120,10 @@ const stepBase = {
   /** What a failed step does to the incident: abort it, go on, or wait for an operator's answer. */
   onFailure: z.enum(['abort', 'continue', 'ask']).default('abort'),
   effects: stepEffects.optional(),
+  /** Set on the members of a parallel group: neighbours with one group id run concurrently. */
+  group: groupSpec.optional(),
+  /** Set on each item of a fan-out step (`forEach`): its id is `step[item]`. */
+  fanOut: fanOutSpec.optional(),
 };
 
 function stepFor<A extends ActionName>(action: A) {

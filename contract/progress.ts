@@ -28,6 +28,11 @@ export interface StepProgress {
   /** Attempts the last run of the activity took (1 when it succeeded first time). */
   attempts: number;
   needsApproval: boolean;
+  /** The parallel group this step runs in, beside the other members. */
+  group?: string;
+  /** For one item of a fan-out: the step it came from (its id is `fanOut[item]`) and the item. */
+  fanOut?: string;
+  item?: string;
   /** Distinct approvals still needed (quorum minus approvals so far); 0 when not gated. */
   approvalsNeeded?: number;
   /** Who approved so far. */
@@ -153,3 +158,9 @@ export interface IncidentProgress {
 }
 
 export const FINAL_STATES: ReadonlySet<IncidentState> = new Set(['resolved', 'aborted', 'failed', 'cancelled']);
+
+/** Where a step ran beside others: `group g`, `fan-out of rotate`, both, or undefined for a step that ran alone. */
+export function besideWhat(s: Pick<StepProgress, 'group' | 'fanOut'>): string | undefined {
+  const where = [s.group !== undefined ? `group ${s.group}` : '', s.fanOut !== undefined ? `fan-out of ${s.fanOut}` : ''].filter(Boolean);
+  return where.length ? where.join(', ') : undefined;
+}

@@ -3,7 +3,7 @@
  * a playbook is loaded (`checkOrder`) and guarded again before each step runs
  * (`ruleViolation`). Pure: the workflow imports this module.
  */
-import { ACTIONS, MUTATING_ACTIONS, phaseOf, PHASES, type IncidentClass, type IncidentProgress, type Step } from './index';
+import { ACTIONS, batches, MUTATING_ACTIONS, phaseOf, PHASES, type IncidentClass, type IncidentProgress, type Step } from './index';
 
 export const RULES = {
   1: 'freeze first',
@@ -28,81 +28,100 @@ function violation(rule: RuleNumber, step: string, what: string): RuleViolation 
   return { rule, step, message: `rule ${rule} (${RULES[rule]}): step "${step}" ${what}` };
 }
 
-/** Every violation of rules 1 to 7 in an ordered step list (rule 8 needs paths: see the compiler). */
+/**
+ * Every violation of rules 1 to 7 in an ordered step list (rule 8 needs paths: see the
+ * compiler). Steps that run together (a parallel group, a fan-out's items) are checked as one
+ * batch: each may rely only on what finished before the batch, never on a neighbour.
+ */
 export function checkOrder(input: { class: IncidentClass; steps: Step[] }): RuleViolation[] {
   const out: RuleViolation[] = [];
   const captured = new Set<string>();
   const snapshotted = new Set<string>();
   let seenNonFreeze: string | undefined;
-  let firstRotation: number | undefined;
+  let rotated = false;
   let lastPhase = 0;
 
-  input.steps.forEach((step, index) => {
-    const fx = step.effects;
-    const phase = phaseOf(step);
-    const phaseIndex = PHASES.indexOf(phase as (typeof PHASES)[number]);
+  for (const batch of batches(input.steps)) {
+    out.push(...batchViolations(batch));
+    let rotatesHere = false;
+    for (const step of batch) {
+      const fx = step.effects;
+      const phase = phaseOf(step);
+      const phaseIndex = PHASES.indexOf(phase as (typeof PHASES)[number]);
 
-    // Rule 1: freeze steps stop damage, and they all come first.
-    if (phase === 'freeze') {
-      if (seenNonFreeze) out.push(violation(1, step.id, `freezes after "${seenNonFreeze}" already ran; move it to the start of the playbook`));
-      const stops = fx && (fx.freezes.length > 0 || fx.rotates.length > 0);
-      if (!stops && !ACTIONS[step.action].announces) {
+      // Rule 1: freeze steps stop damage, and they all come first.
+      if (phase === 'freeze') {
+        if (seenNonFreeze) out.push(violation(1, step.id, `freezes after "${seenNonFreeze}" already ran; move it to the start of the playbook`));
+        const stops = fx && (fx.freezes.length > 0 || fx.rotates.length > 0);
+        if (!stops && !ACTIONS[step.action].announces) {
+          out.push(
+            violation(
+              1,
+              step.id,
+              `is in the freeze phase but stops nothing (${step.action}); freeze holds only steps that stop damage (stopService, rotateKey, lockNetwork, quarantine): move it to a later phase`,
+            ),
+          );
+        }
+      } else seenNonFreeze ??= step.id;
+      if (phaseIndex < lastPhase) {
+        out.push(
+          violation(1, step.id, `is in phase ${phase} after a step in phase ${PHASES[lastPhase]}; phases run in the runbook's order: ${PHASES.join(', ')}`),
+        );
+      }
+      lastPhase = Math.max(lastPhase, phaseIndex);
+
+      // Rule 3: for a leaked secret, nothing investigates or scrubs before the secret is dead.
+      // Any step that rotates a credential counts (rotateKey, openclawRotateToken); a rotation
+      // running beside the investigation has not finished before it.
+      if (step.action === 'rotateKey' || (fx?.rotates.length ?? 0) > 0) rotatesHere = true;
+      if (
+        input.class === 'secret-exposure' &&
+        !rotated &&
+        !(batch.length === 1 && rotatesHere) &&
+        (ACTIONS[step.action].investigates || ACTIONS[step.action].scrubs)
+      ) {
         out.push(
           violation(
-            1,
+            3,
             step.id,
-            `is in the freeze phase but stops nothing (${step.action}); freeze holds only steps that stop damage (stopService, rotateKey, lockNetwork, quarantine): move it to a later phase`,
+            `(${step.action}) runs before the credential is rotated; put a rotateKey step first (in the freeze phase): investigate after the token is dead`,
           ),
         );
       }
-    } else seenNonFreeze ??= step.id;
-    if (phaseIndex < lastPhase) {
-      out.push(
-        violation(1, step.id, `is in phase ${phase} after a step in phase ${PHASES[lastPhase]}; phases run in the runbook's order: ${PHASES.join(', ')}`),
-      );
-    }
-    lastPhase = Math.max(lastPhase, phaseIndex);
 
-    // Rule 3: for a leaked secret, nothing investigates or scrubs before the secret is dead.
-    // Any step that rotates a credential counts (rotateKey, openclawRotateToken).
-    if (step.action === 'rotateKey' || (fx?.rotates.length ?? 0) > 0) firstRotation ??= index;
-    if (input.class === 'secret-exposure' && firstRotation === undefined && (ACTIONS[step.action].investigates || ACTIONS[step.action].scrubs)) {
-      out.push(
-        violation(
-          3,
-          step.id,
-          `(${step.action}) runs before the credential is rotated; put a rotateKey step first (in the freeze phase): investigate after the token is dead`,
-        ),
-      );
-    }
+      if (fx) {
+        // Rules 4, 5, 2: nothing restarts, restores or changes a target without earlier evidence of it.
+        for (const t of fx.restarts) {
+          if (!captured.has(t))
+            out.push(
+              violation(4, step.id, `restarts "${t}" before its status and logs are captured; add a captureEvidence step with services: [${t}] before it`),
+            );
+        }
+        for (const t of fx.restores) {
+          if (!snapshotted.has(t))
+            out.push(violation(5, step.id, `restores "${t}" before the broken state is snapshotted; add a snapshotDisk step for "${t}" before it`));
+        }
+        for (const t of fx.changes) {
+          if (!captured.has(t))
+            out.push(violation(2, step.id, `changes "${t}" before any evidence capture or snapshot of it; capture or snapshot "${t}" in an earlier step`));
+        }
+      }
 
-    if (fx) {
-      // Rules 4, 5, 2: nothing restarts, restores or changes a target without earlier evidence of it.
-      for (const t of fx.restarts) {
-        if (!captured.has(t))
-          out.push(
-            violation(4, step.id, `restarts "${t}" before its status and logs are captured; add a captureEvidence step with services: [${t}] before it`),
-          );
+      // Rule 6: a verify step only looks.
+      if (phase === 'verify' && MUTATING_ACTIONS.has(step.action)) {
+        out.push(violation(6, step.id, `is a verify step but ${step.action} changes the system; verify with a read-only check (smokeTest, scanLeaks) instead`));
       }
-      for (const t of fx.restores) {
-        if (!snapshotted.has(t))
-          out.push(violation(5, step.id, `restores "${t}" before the broken state is snapshotted; add a snapshotDisk step for "${t}" before it`));
-      }
-      for (const t of fx.changes) {
-        if (!captured.has(t))
-          out.push(violation(2, step.id, `changes "${t}" before any evidence capture or snapshot of it; capture or snapshot "${t}" in an earlier step`));
-      }
+    }
+    // What the batch captured counts only for the steps after it.
+    for (const fx of batch.map((s) => s.effects)) {
+      if (!fx) continue;
       for (const t of [...fx.captures, ...fx.snapshots]) captured.add(t);
       for (const t of fx.snapshots) snapshotted.add(t);
     }
+    rotated ||= rotatesHere;
+  }
 
-    // Rule 6: a verify step only looks.
-    if (phase === 'verify' && MUTATING_ACTIONS.has(step.action)) {
-      out.push(violation(6, step.id, `is a verify step but ${step.action} changes the system; verify with a read-only check (smokeTest, scanLeaks) instead`));
-    }
-  });
-
-  if (input.class === 'secret-exposure' && firstRotation === undefined) {
+  if (input.class === 'secret-exposure' && !rotated) {
     out.push({
       rule: 3,
       step: '(playbook)',
@@ -117,6 +136,46 @@ export function checkOrder(input: { class: IncidentClass; steps: Step[] }): Rule
       step: last?.id ?? '(playbook)',
       message: 'rule 7 (no close without a durable control): the last step must be a writeNote step in the learn phase',
     });
+  } else if (last.group || last.fanOut) {
+    out.push(violation(7, last.id, 'writes the note beside other steps; the note comes last and alone, after everything it reports has ended'));
+  }
+  return out;
+}
+
+/**
+ * What may never run side by side: a freeze beside a step that destroys (the damage must be
+ * stopped first, rule 1), and a capture or snapshot beside the change, restart or restore of
+ * the same target (the evidence must be complete first, rules 2, 4 and 5).
+ */
+function batchViolations(batch: Step[]): RuleViolation[] {
+  if (batch.length < 2) return [];
+  const out: RuleViolation[] = [];
+  const freeze = batch.find((s) => (s.effects?.freezes.length ?? 0) > 0 || (s.effects?.rotates.length ?? 0) > 0);
+  for (const step of batch) {
+    const fx = step.effects;
+    if (!fx) continue;
+    const destroys = step.action === 'restoreBackup' || fx.restores.length + fx.changes.length + fx.restarts.length > 0;
+    if (freeze && destroys && freeze !== step)
+      out.push(
+        violation(
+          1,
+          step.id,
+          `runs beside the freeze step "${freeze.id}"; a step that changes, restores or restarts waits until the freeze has finished: move it after the group`,
+        ),
+      );
+    for (const other of batch) {
+      if (other === step || !other.effects) continue;
+      const evidence = new Set([...other.effects.captures, ...other.effects.snapshots]);
+      const rule = (targets: string[], n: RuleNumber, verb: string) => {
+        for (const t of targets.filter((x) => evidence.has(x)))
+          out.push(
+            violation(n, step.id, `${verb} "${t}" beside "${other.id}", which captures it; the evidence must be complete first: move it after the group`),
+          );
+      };
+      rule(fx.restarts, 4, 'restarts');
+      rule(fx.restores, 5, 'restores');
+      rule(fx.changes, 2, 'changes');
+    }
   }
   return out;
 }

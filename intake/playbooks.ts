@@ -6,7 +6,7 @@
  */
 import { checkPlaybook, compileNamedPlaybook, findPlaybook, formatProblems, loadInventory, YamlSource } from '../compiler';
 import { Problem } from '../common/errors';
-import type { ResolveIncident } from './resolve';
+import type { IncidentRequest, ResolveIncident } from './resolve';
 import type { Route } from './routes';
 
 export interface PlaybookResolverOptions {
@@ -29,7 +29,7 @@ export function playbookResolver(o: PlaybookResolverOptions, routes: Route[]): R
       problems.push(`route "${route.name}": ${(err as Error).message}`);
       continue;
     }
-    const literal = Object.fromEntries(Object.entries(route.params).filter(([, v]) => typeof v !== 'object')) as Record<string, string | number | boolean>;
+    const literal = Object.fromEntries(Object.entries(route.params).filter(([, v]) => typeof v !== 'object' || Array.isArray(v))) as IncidentRequest['params'];
     const result = checkPlaybook(YamlSource.read(file), { inventory, params: literal, symbolic: true, home: o.home });
     if (result.problems.length) problems.push(`route "${route.name}" → playbook ${route.playbook}:\n${formatProblems(file, result.problems)}`);
     const declared = result.playbook?.parameters ?? {};

@@ -12,8 +12,11 @@ export interface IncidentRequest {
   severity: 'S1' | 'S2' | 'S3';
   /** Inventory / target names: literals from the routes file, or alert values from an allowlist. */
   targets: string[];
-  /** Typed parameters: literals from the routes file, or alert values that passed their type and pattern. */
-  params: Record<string, string | number | boolean>;
+  /**
+   * Typed parameters: literals from the routes file, or alert values that passed their type and
+   * pattern. A list parameter takes a list, or one value with items separated by commas.
+   */
+  params: Record<string, string | number | boolean | string[]>;
   /** One line for the incident's title, from the alert. */
   title: string;
 }

@@ -71,7 +71,8 @@ const paramFromAlert = z.discriminatedUnion(
 );
 type ParamFromAlert = z.infer<typeof paramFromAlert>;
 
-const literal = z.union([z.string(), z.number(), z.boolean()]);
+/** A literal value; a list (`[a, b]`) fills a list parameter such as `credential[]`. */
+const literal = z.union([z.string(), z.number(), z.boolean(), z.array(z.string().min(1)).min(1)]);
 
 const severitySpec = z.union([severityEnum, z.object({ from: fieldPath, map: z.record(z.string(), severityEnum), default: severityEnum.optional() }).strict()]);
 
@@ -183,7 +184,7 @@ export function buildRequest(match: RouteMatch, delivery: Delivery): IncidentReq
   const { route, alert } = match;
   const params: IncidentRequest['params'] = {};
   for (const [name, spec] of Object.entries(route.params)) {
-    params[name] = typeof spec === 'object' ? typed(route, name, spec, fieldOf(alert, spec.from)) : spec;
+    params[name] = typeof spec === 'object' && !Array.isArray(spec) ? typed(route, name, spec, fieldOf(alert, spec.from)) : spec;
   }
   const targets = route.targets.map((t) => {
     if (typeof t === 'string') return t;

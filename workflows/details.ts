@@ -2,7 +2,7 @@
  * The Temporal UI's "current details" of an incident (markdown): the step list with statuses,
  * and what each wait waits on, with the exact signal to send. Pure.
  */
-import type { IncidentProgress, StepProgress } from '../contract';
+import { besideWhat, type IncidentProgress, type StepProgress } from '../contract';
 
 export const STATUS_MARK: Record<StepProgress['status'], string> = {
   pending: '·',
@@ -13,12 +13,18 @@ export const STATUS_MARK: Record<StepProgress['status'], string> = {
   skipped: '↷',
 };
 
+/** `‖` for a step that runs beside others (a group member, a fan-out item), a space otherwise: one column in every listing. */
+export function lane(s: StepProgress): string {
+  return s.group !== undefined || s.fanOut !== undefined ? '‖' : ' ';
+}
+
 export function renderDetails(p: IncidentProgress): string {
   const head = `**${p.mode === 'drill' ? 'DRILL ' : ''}${p.severity} ${p.class}**: ${p.title}`;
   const lines = [head, `state: ${p.state}, phase: ${p.phase}${p.requestedBy ? `, started by ${p.requestedBy}` : ''}`, ''];
   for (const s of p.steps) {
     const approved = s.approvedBy?.length ? `, approved by ${s.approvedBy.join(', ')}` : '';
-    lines.push(`- ${STATUS_MARK[s.status]} \`${s.id}\` ${s.action} (${s.status}${approved})`);
+    const beside = besideWhat(s);
+    lines.push(`- ${STATUS_MARK[s.status]} \`${s.id}\` ${s.action} (${s.status}${approved}${beside ? `, ${beside}` : ''})`);
   }
   if (p.paused)
     lines.push(
@@ -63,9 +69,9 @@ export function lastIgnored(p: IncidentProgress): { at: string; message: string 
 /** The one line a status update says, even when nothing changed. */
 export function renderStatus(p: IncidentProgress): string {
   const done = p.steps.filter((s) => s.status === 'succeeded' || s.status === 'skipped').length;
-  const running = p.steps.find((s) => s.status === 'running');
+  const running = p.steps.filter((s) => s.status === 'running').map((s) => s.id);
   const waits = p.pendingApprovals.map((a) => `approval of ${a.step} (${a.needed} more${a.approvers.length ? ` from ${a.approvers.join(', ')}` : ''})`);
   if (p.pendingOperator) waits.push(`an operator for ${p.pendingOperator.step}`);
   if (p.state === 'awaiting-control') waits.push('a durable control');
-  return `status: ${p.severity} ${p.class} is ${p.state} in phase ${p.phase}; ${done}/${p.steps.length} steps done${running ? `, running ${running.id}` : ''}${waits.length ? `; waiting for ${waits.join(', ')}` : ''}${p.paused ? `; paused by ${p.paused.by}` : ''}`;
+  return `status: ${p.severity} ${p.class} is ${p.state} in phase ${p.phase}; ${done}/${p.steps.length} steps done${running.length ? `, running ${running.join(', ')}` : ''}${waits.length ? `; waiting for ${waits.join(', ')}` : ''}${p.paused ? `; paused by ${p.paused.by}` : ''}`;
 }

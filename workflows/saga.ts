@@ -10,19 +10,22 @@ import type { RunContext } from './run-context';
 import { undoFor } from './undo';
 
 /**
- * `interrupted`: the step that was running when the cancellation arrived. It may have acted,
- * so it is undone too (each undo is safe to run when the step did nothing).
+ * `interrupted`: the steps that were running when the cancellation arrived. They may have
+ * acted, so they are undone too (each undo is safe to run when the step did nothing), before
+ * the steps that finished: they are the newest changes.
  */
-export function compensate(ctx: RunContext, interrupted: Step | undefined): Promise<void> {
+export function compensate(ctx: RunContext, interrupted: Step[]): Promise<void> {
   return CancellationScope.nonCancellable(async () => {
     const { tracker, input } = ctx;
     tracker.cancelRequested();
     ctx.publish();
     if (ctx.drill) return; // a drill changed nothing
-    const done = input.steps.filter((s) => tracker.step(s.id).status === 'succeeded' || s === interrupted);
-    for (const step of done.reverse()) {
+    // Newest change first: by when each step finished, not by its place in the playbook.
+    const byId = new Map(input.steps.map((s) => [s.id, s]));
+    const succeeded = tracker.succeededInOrder().map((id) => byId.get(id)!);
+    for (const step of [...succeeded, ...interrupted].reverse()) {
       const progress = tracker.step(step.id);
-      const plan = undoFor(step, step === interrupted ? undefined : progress.result, tracker.progress);
+      const plan = undoFor(step, interrupted.includes(step) ? undefined : progress.result, tracker.progress);
       if (plan.kind === 'none') continue;
       if (plan.kind === 'impossible') {
         tracker.undone(step.id, undefined, 'impossible', plan.why);

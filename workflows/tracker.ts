@@ -32,12 +32,20 @@ import { ruleViolation } from '../contract/rules';
 
 export type { Decision } from './approvals';
 
+/** Targets with evidence captured or snapshotted: what the run-time guard checks a step against. */
+export interface Evidence {
+  captured: ReadonlySet<string>;
+  snapshotted: ReadonlySet<string>;
+}
+
 export class IncidentTracker {
   readonly progress: IncidentProgress;
   private readonly approvals: ApprovalDesk;
   private operatorAnswer: OperatorDecision | undefined;
   /** Inventory targets with evidence captured / snapshotted by steps that succeeded. */
   private readonly done = { captured: new Set<string>(), snapshotted: new Set<string>() };
+  /** Ids of the steps that succeeded, in the order they finished (concurrent steps finish in any order). */
+  private readonly finished: string[] = [];
 
   constructor(
     incidentId: string,
@@ -64,6 +72,8 @@ export class IncidentTracker {
         status: 'pending',
         attempts: 0,
         needsApproval: step.approval?.required ?? false,
+        ...(step.group ? { group: step.group.id } : {}),
+        ...(step.fanOut ? { fanOut: step.fanOut.step, item: step.fanOut.item } : {}),
       })),
       pendingApprovals: [],
       controls: [],
@@ -272,9 +282,19 @@ export class IncidentTracker {
    * Run-time guard of the ordering rules for incidents compiled from a playbook: the load-time
    * check proved the order; this proves the earlier steps actually succeeded.
    */
-  violation(step: Step): string | undefined {
+  violation(step: Step, done: Evidence = this.done): string | undefined {
     if (!this.input.playbook || !step.effects) return undefined;
-    return ruleViolation(step, this.done);
+    return ruleViolation(step, done);
+  }
+
+  /** The evidence that has succeeded so far, frozen: a group's members are guarded against what finished before it. */
+  evidenceSoFar(): Evidence {
+    return { captured: new Set(this.done.captured), snapshotted: new Set(this.done.snapshotted) };
+  }
+
+  /** The steps that succeeded, oldest first by when they finished: the saga undoes them newest first. */
+  succeededInOrder(): string[] {
+    return [...this.finished];
   }
 
   /**
@@ -329,6 +349,7 @@ export class IncidentTracker {
       for (const t of [...step.effects.captures, ...step.effects.snapshots]) this.done.captured.add(t);
       for (const t of step.effects.snapshots) this.done.snapshotted.add(t);
     }
+    this.finished.push(step.id);
     this.log({ kind: 'step-succeeded', step: step.id, message: result.summary });
   }
 

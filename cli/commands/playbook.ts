@@ -62,7 +62,7 @@ export function registerPlaybookCommands(program: Command): void {
     .description('Check playbook files: schema, actions, inventory names, parameter types, ordering rules. Exits non-zero on any error.')
     .argument('<files...>', 'playbook files')
     .option('-i, --inventory <file>', 'also resolve against this inventory (default: tourniquet.yaml when present)')
-    .option('--param <key=value...>', 'parameter values to resolve with')
+    .option('--param <key=value...>', 'parameter values to resolve with (a list parameter: key=a,b)')
     .option('--json', 'print JSON: [{file, ok, problems}]')
     .action(
       action(z.object({ inventory: z.string().optional(), param: z.array(z.string()).optional() }), async (ctx, o, files: string[]) => {
@@ -92,7 +92,7 @@ export function registerPlaybookCommands(program: Command): void {
     .description('Tabletop drill: run a playbook with every step in plan mode; nothing changes; prints what each step would do')
     .argument('<playbook>', 'playbook name or file')
     .option('-i, --inventory <file>', 'inventory (default: $TOURNIQUET_INVENTORY or ./tourniquet.yaml)')
-    .option('--param <key=value...>', 'parameter values')
+    .option('--param <key=value...>', 'parameter values (a list parameter: key=a,b)')
     .option('--severity <s>', 'S1, S2, S3 (or Critical, High, Medium, Low)')
     .option('--by <name>', 'who runs the drill (default: the OS user)')
     .option('--json', 'print the progress as JSON')

@@ -17,7 +17,7 @@ export function registerStartCommand(program: Command): void {
     .description('Start an incident from a playbook (with the inventory and --param values), or from a raw incident file (-f); prints its id')
     .argument('[playbook]', 'playbook name (see `tourniquet playbook list`) or playbook file')
     .option('-i, --inventory <file>', 'inventory (default: $TOURNIQUET_INVENTORY or ./tourniquet.yaml)')
-    .option('--param <key=value...>', 'playbook parameter values')
+    .option('--param <key=value...>', 'playbook parameter values (a list parameter: key=a,b)')
     .option('--severity <severity>', 'S1, S2, S3 (or Critical, High, Medium, Low)')
     .option('--title <title>', 'one line saying what happened')
     .option('--dry-run', 'run as a drill: every step in plan mode, nothing changes')

@@ -12,13 +12,18 @@ import { execa } from 'execa';
 import { alertSignal } from '../../contract';
 import { ensureTemporalCli } from '../../server/temporal-cli';
 import { approve, cancelIncident, deny, getProgress, pauseIncident, resumeIncident } from '../../client/incidents';
-import { createSandbox, secretExposureIncident, stopGateway } from '../../demo/sandbox';
+import { compilePlaybook, findPlaybook, loadInventory, YamlSource } from '../../compiler';
+import { createSandbox, SANDBOX_PARAMS, secretExposureIncident, stopGateway } from '../../demo/sandbox';
 import { createWorker } from '../../worker/create';
 import { tempDir } from '../helpers/activity';
 import { quietLogger, startTestServer, waitFor } from '../helpers/temporal';
 import { startDraft } from '../helpers/start';
 
 const here = new URL('.', import.meta.url).pathname;
+
+/** `npm run record-histories [-- name...]`: record only the named shapes (all when none is named). */
+const only = process.argv.slice(2);
+const want = (name: string) => !only.length || only.includes(name);
 
 async function main(): Promise<void> {
   const env = await startTestServer();
@@ -36,51 +41,101 @@ async function main(): Promise<void> {
         console.log(`recorded ${name}.json (${(JSON.parse(shown.stdout) as { events: unknown[] }).events.length} events)`);
       };
 
-      const resolved = await startDraft(env.client, secretExposureIncident(sandbox), { taskQueue });
-      await waitGate(resolved.id);
-      await approve(env.client, resolved.id, { step: 'restart-gateway', by: 'recorder', comment: 'recorded' });
-      await resolved.handle.result();
-      await save('secret-exposure-resolved', resolved.id);
+      if (want('secret-exposure-resolved')) {
+        const resolved = await startDraft(env.client, secretExposureIncident(sandbox), { taskQueue });
+        await waitGate(resolved.id);
+        await approve(env.client, resolved.id, { step: 'restart-gateway', by: 'recorder', comment: 'recorded' });
+        await resolved.handle.result();
+        await save('secret-exposure-resolved', resolved.id);
+      }
 
-      const gated = {
-        class: 'runaway-automation',
-        severity: 'S2',
-        title: 'recorded deny',
-        steps: [
-          { id: 'first', action: 'runCommand', args: { argv: ['true'] } },
-          { id: 'gated', action: 'runCommand', approval: { required: true, onDeny: 'abort' }, args: { argv: ['true'] } },
-        ],
-      };
-      const denied = await startDraft(env.client, gated, { taskQueue });
-      await waitGate(denied.id);
-      await denied.handle.signal('approve', { step: 'nope', by: 'recorder' });
-      await pauseIncident(env.client, denied.id, { by: 'recorder', reason: 'recorded' });
-      await resumeIncident(env.client, denied.id, { by: 'recorder' });
-      await deny(env.client, denied.id, { step: 'gated', by: 'recorder', reason: 'recorded' });
-      await denied.handle.result().catch(() => undefined);
-      await save('runaway-automation-denied', denied.id);
+      if (want('runaway-automation-denied')) {
+        const gated = {
+          class: 'runaway-automation',
+          severity: 'S2',
+          title: 'recorded deny',
+          steps: [
+            { id: 'first', action: 'runCommand', args: { argv: ['true'] } },
+            { id: 'gated', action: 'runCommand', approval: { required: true, onDeny: 'abort' }, args: { argv: ['true'] } },
+          ],
+        };
+        const denied = await startDraft(env.client, gated, { taskQueue });
+        await waitGate(denied.id);
+        await denied.handle.signal('approve', { step: 'nope', by: 'recorder' });
+        await pauseIncident(env.client, denied.id, { by: 'recorder', reason: 'recorded' });
+        await resumeIncident(env.client, denied.id, { by: 'recorder' });
+        await deny(env.client, denied.id, { step: 'gated', by: 'recorder', reason: 'recorded' });
+        await denied.handle.result().catch(() => undefined);
+        await save('runaway-automation-denied', denied.id);
+      }
 
-      await recordFlapping(env.client, taskQueue, waitGate, save);
+      if (want('runaway-automation-flapping')) await recordFlapping(env.client, taskQueue, waitGate, save);
 
-      const failing = await startDraft(
-        env.client,
-        {
-          class: 'service-outage',
-          severity: 'S3',
-          title: 'recorded failure',
-          steps: [{ id: 'fails', action: 'runCommand', retry: { maximumAttempts: 2, initialInterval: '100ms' }, args: { argv: ['false'] } }],
-        },
-        { taskQueue },
-      );
-      await failing.handle.result().catch(() => undefined);
-      await save('service-outage-failed', failing.id);
+      if (want('service-outage-failed')) {
+        const failing = await startDraft(
+          env.client,
+          {
+            class: 'service-outage',
+            severity: 'S3',
+            title: 'recorded failure',
+            steps: [{ id: 'fails', action: 'runCommand', retry: { maximumAttempts: 2, initialInterval: '100ms' }, args: { argv: ['false'] } }],
+          },
+          { taskQueue },
+        );
+        await failing.handle.result().catch(() => undefined);
+        await save('service-outage-failed', failing.id);
+      }
 
       // Cancelled at the gate: the saga undoes the stop (the rotation cannot be undone).
-      const cancelled = await startDraft(env.client, { ...secretExposureIncident(sandbox), title: 'recorded cancel' }, { taskQueue });
-      await waitGate(cancelled.id);
-      await cancelIncident(env.client, cancelled.id);
-      await cancelled.handle.result().catch(() => undefined);
-      await save('secret-exposure-cancelled', cancelled.id);
+      if (want('secret-exposure-cancelled')) {
+        const cancelled = await startDraft(env.client, { ...secretExposureIncident(sandbox), title: 'recorded cancel' }, { taskQueue });
+        await waitGate(cancelled.id);
+        await cancelIncident(env.client, cancelled.id);
+        await cancelled.handle.result().catch(() => undefined);
+        await save('secret-exposure-cancelled', cancelled.id);
+      }
+
+      // The built-in secret-exposure: the announcement beside the freeze, the rotation a fan-out; cancelled at the gate.
+      if (want('parallel-secret-exposure-cancelled')) {
+        const input = compilePlaybook(YamlSource.read(findPlaybook('secret-exposure')), {
+          inventory: loadInventory(sandbox.inventoryFile),
+          params: SANDBOX_PARAMS['secret-exposure']!,
+        });
+        const parallel = await startDraft(env.client, { ...input, title: 'recorded parallel cancel' }, { taskQueue });
+        await waitGate(parallel.id);
+        await cancelIncident(env.client, parallel.id);
+        await parallel.handle.result().catch(() => undefined);
+        await save('parallel-secret-exposure-cancelled', parallel.id);
+      }
+
+      // A fan-out under its limit, then a group joined by any whose first member fails.
+      if (want('parallel-fan-out-any')) {
+        const item = (n: number) => ({
+          id: `run[i${n}]`,
+          action: 'runCommand',
+          fanOut: { step: 'run', item: `i${n}`, maxConcurrency: 2 },
+          args: { argv: ['true'] },
+        });
+        const group = { id: 'either', join: 'any' };
+        const fan = await startDraft(
+          env.client,
+          {
+            class: 'service-outage',
+            severity: 'S3',
+            title: 'recorded fan-out and join any',
+            steps: [
+              item(1),
+              item(2),
+              item(3),
+              { id: 'broken', action: 'runCommand', group, retry: { maximumAttempts: 1 }, args: { argv: ['false'] } },
+              { id: 'working', action: 'runCommand', group, args: { argv: ['sh', '-c', 'sleep 0.5'] } },
+            ],
+          },
+          { taskQueue },
+        );
+        await fan.handle.result();
+        await save('parallel-fan-out-any', fan.id);
+      }
     });
   } finally {
     await stopGateway(sandbox);

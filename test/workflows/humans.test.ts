@@ -273,7 +273,7 @@ describe('the incident note and closure', () => {
     assert.match(markdown, /- stopped: \d{4}-/);
     assert.match(markdown, /- started by: ann/);
     assert.match(markdown, /- people who acted: .*bob.*carol/);
-    assert.match(markdown, /rotate-credential: rotated AGENT_API_KEY in .* \(sha256:[0-9a-f]{16} → sha256:[0-9a-f]{16}\)/);
+    assert.match(markdown, /rotate-credential\[agent-api-key\]: rotated AGENT_API_KEY in .* \(sha256:[0-9a-f]{16} → sha256:[0-9a-f]{16}\)/);
     assert.match(markdown, /restart-service: approved by bob at /);
     assert.match(markdown, /scrub-rule \(added a scrub rule or publish check\): secret scanner in pre-commit \(by carol/);
     assert.match(markdown, /verify-service: GET .* → 200/);
