@@ -302,7 +302,7 @@ export const RESOLVERS: Record<ActionName, Resolver> = {
   openclawDisable: (ctx, a: z.infer<typeof playbookArgs.openclawDisable>, at) => {
     const gateway = resolveRef(ctx, [...at, 'gateway'], a.gateway, 'openclaw');
     if (!gateway) return undefined;
-    return { args: { ...openclawRef(ctx, gateway), kind: a.kind, name: a.name }, effects: effects({ freezes: [gateway] }) };
+    return { args: { ...openclawRef(ctx, gateway), kind: a.kind, name: fillPlaceholders(a.name, ctx.params) }, effects: effects({ freezes: [gateway] }) };
   },
   openclawUndo: () => undefined,
   notify: (ctx, a: z.infer<typeof playbookArgs.notify>, at) => {

@@ -34,8 +34,10 @@ import {
   suspendGateway,
   runAgentTurn,
   securityAudit,
+  setCronJobEnabled,
   status,
   type ConfigPatch,
+  type CronJob,
 } from './levers';
 import { execDeniedByProbe, fileAbsent, portClosed, processGone, readGatewayLock, tokenAccepted, tokenRefused, toolsInvokeStatus, type Proof } from './oracles';
 import { fingerprint } from '../../common/hash';
@@ -227,6 +229,11 @@ function secretValues(node: unknown, key = ''): string[] {
   return [];
 }
 
+/** A cron job whose payload runs a shell command on the gateway host (rather than an agent turn). */
+function isShellJob(job: CronJob): boolean {
+  return job.payload.kind === 'command';
+}
+
 /** The config path that enables each kind of component. */
 const DISABLE_PATH: Record<ActionArgs<'openclawDisable'>['kind'], (name: string) => string> = {
   skill: (n) => `skills.entries.${n}.enabled`,
@@ -287,7 +294,16 @@ export function openclawActivities(deps: ActivityDeps) {
   });
 
   const openclawFreezeAutomations = defineStep(deps, 'openclawFreezeAutomations', {
-    plan: plan((g) => `set cron.enabled=false, cron.skipMissedJobs=true, agents.defaults.heartbeat.every=0m on ${g.gateway}, then read cron.status and status`),
+    plan: async (args) => {
+      const shell = await withConnection(args, async (gw) => (await listCronJobs(gw)).filter(isShellJob));
+      return [
+        await identify(args),
+        {
+          kind: 'command',
+          detail: `set cron.enabled=false, cron.skipMissedJobs=true, agents.defaults.heartbeat.every=0m on ${args.gateway}${shell.length ? `, disable the shell-payload cron job(s) ${shell.map((j) => `${j.name} (${j.id})`).join(', ')}` : ''}, then read cron.status, status and cron.list`,
+        },
+      ];
+    },
     run: (io, args) =>
       withConnection(args, async (gw) => {
         const { changedPaths, undo } = await setConfig(io, gw, { 'cron.skipMissedJobs': true, 'cron.enabled': false, 'agents.defaults.heartbeat.every': '0m' });
@@ -316,16 +332,31 @@ export function openclawActivities(deps: ActivityDeps) {
           io.heartbeat();
           await new Promise((r) => setTimeout(r, 500));
         }
-        requireProof(`the automation freeze of ${args.gateway}`, proofs);
+        // Shell-payload jobs (a persistence vector: `sh -c` on the gateway host) are also
+        // disabled one by one, so they stay off when someone turns the scheduler back on.
+        // Their ids are journalled first: a retry re-enables, on undo, what the incident found enabled.
+        const recorded = io.pending?.record?.disabledJobs as string[] | undefined;
+        const disabledJobs = recorded ?? (await listCronJobs(gw)).filter((j) => isShellJob(j) && j.enabled).map((j) => j.id);
+        if (!recorded) io.markPending({ undo, disabledJobs });
+        for (const id of disabledJobs) await setCronJobEnabled(gw, id, false);
         const jobs = await listCronJobs(gw);
+        const stillOn = jobs.filter((j) => disabledJobs.includes(j.id) && j.enabled);
+        if (disabledJobs.length)
+          proofs.push({
+            holds: stillOn.length === 0,
+            check: `cron.list (disabled included) shows job(s) ${disabledJobs.join(', ')} disabled`,
+            observed: stillOn.length ? `still enabled: ${stillOn.map((j) => j.id).join(', ')}` : `${disabledJobs.length} shell job(s) disabled`,
+          });
+        requireProof(`the automation freeze of ${args.gateway}`, proofs);
         return {
           summary: `automations frozen on ${args.gateway}: ${proofs.map((p) => p.observed).join('; ')}`,
           data: {
             gateway: args.gateway,
             changedPaths,
             cronJobs: jobs.length,
+            disabledJobs,
             proof: proofs,
-            undo: { action: 'openclawUndo', args: { ...gatewayArgs(args), patch: undo } },
+            undo: { action: 'openclawUndo', args: { ...gatewayArgs(args), patch: undo, enableCronJobs: disabledJobs } },
           },
         };
       }),
@@ -615,6 +646,7 @@ export function openclawActivities(deps: ActivityDeps) {
       await identify(args),
       ...(args.patch ? [{ kind: 'command' as const, detail: `config.patch ${JSON.stringify(args.patch)} on ${args.gateway}` }] : []),
       ...args.moves.map((m) => ({ kind: 'move' as const, detail: `move ${m.from} back to ${m.to}` })),
+      ...args.enableCronJobs.map((id) => ({ kind: 'command' as const, detail: `cron.update ${id} enabled=true on ${args.gateway}` })),
     ],
     run: async (_io, args) => {
       const done: string[] = [];
@@ -627,6 +659,12 @@ export function openclawActivities(deps: ActivityDeps) {
         const patch = args.patch;
         const { changedPaths } = await withConnection(args, (gw) => patchConfig(gw, patch));
         done.push(`config restored (${changedPaths.join(', ') || 'already as it was'})`);
+      }
+      if (args.enableCronJobs.length) {
+        await withConnection(args, async (gw) => {
+          for (const id of args.enableCronJobs) await setCronJobEnabled(gw, id, true);
+        });
+        done.push(`cron job(s) ${args.enableCronJobs.join(', ')} enabled again`);
       }
       for (const m of args.moves) {
         if (existsSync(m.to)) throw new StepError('UnsafeActionRefused', `${m.to} exists again: compare it with ${m.from} and put one back by hand`);
