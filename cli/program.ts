@@ -7,6 +7,7 @@ import { PROBLEM_KINDS } from '../common/errors';
 import { registerApproverCommands } from './commands/approvers';
 import { registerClusterCommands } from './commands/cluster';
 import { registerDecisionCommands } from './commands/decide';
+import { registerDiscoverCommands } from './commands/discover';
 import { registerEvidenceCommands } from './commands/evidence';
 import { registerFollowCommands, registerIncidentCommands } from './commands/incident';
 import { registerPlaybookCommands } from './commands/playbook';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerSteerCommands(program);
   registerPlaybookCommands(program);
   registerEvidenceCommands(program);
+  registerDiscoverCommands(program);
   registerIntakeCommand(program);
   registerClusterCommands(program);
   registerApproverCommands(program);
