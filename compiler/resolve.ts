@@ -137,7 +137,7 @@ export const RESOLVERS: Record<ActionName, Resolver> = {
   startService: (ctx, a: z.infer<typeof playbookArgs.startService>, at) => {
     const service = resolveRef(ctx, [...at, 'service'], a.service, 'service');
     if (!service) return undefined;
-    return { args: serviceRef(ctx, service), effects: effects({ restarts: [service] }) };
+    return { args: { ...serviceRef(ctx, service), ...(a.settleMs !== undefined ? { settleMs: a.settleMs } : {}) }, effects: effects({ restarts: [service] }) };
   },
   captureEvidence: (ctx, a: z.infer<typeof playbookArgs.captureEvidence>, at) => {
     const services = all(ctx, at, 'services', a.services, 'service');
