@@ -135,7 +135,9 @@ export function driveIncident(
   return waitFor(
     what,
     async () => {
-      const p = await getProgress(world.env.client, id);
+      // A query needs a worker: while a killed one is being replaced, there is no answer yet.
+      const p = await getProgress(world.env.client, id).catch(() => undefined);
+      if (!p) return undefined;
       if (p.state === 'failed' || p.state === 'aborted') throw new Error(`incident ${p.state}: ${JSON.stringify(p.steps.filter((s) => s.error))}`);
       if (approve)
         for (const gate of p.pendingApprovals.filter((g) => !approved.has(g.step))) {
