@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { connectGateway, cronStatus, fileStopsGrowing } from '../../activities/openclaw';
+import { componentDisabled, connectGateway, cronStatus, fileStopsGrowing } from '../../activities/openclaw';
 import { approve, recordControl } from '../../client/incidents';
 import { fingerprint } from '../../common/hash';
 import { PROJECT_ROOT } from '../../common/paths';
@@ -129,9 +129,61 @@ describe(
       assert.ok(!text.includes(currentToken(world.gateway)), 'never the token itself');
       const again = cli(['--write', file]);
       assert.deepEqual(
-        { status: again.status, stderr: again.stderr.trim() },
+        { status: again.status, stderr: again.stderr.trim().split('\n').at(-1) },
         { status: 2, stderr: `tourniquet: ${file} exists: write to a new file and merge it into your inventory by hand` },
       );
+    });
+
+    it('openclawDisable is proven by what the running gateway reports: a plugin, a hook and a skill', async () => {
+      const target = world.compile('openclaw-runaway-automation', 'drill').steps.find((st) => st.action === 'openclawSmoke')!.args as Record<string, unknown>;
+      const { turn: _turn, audit: _audit, ...gateway } = target;
+      const gw = await connectGateway({ url: `ws://127.0.0.1:${world.gateway.port}`, token: currentToken(world.gateway) });
+      try {
+        const before = await Promise.all([
+          componentDisabled(gw, 'plugin', 'canvas'),
+          componentDisabled(gw, 'hook', 'boot-md'),
+          componentDisabled(gw, 'skill', '1password'),
+        ]);
+        assert.deepEqual(
+          before.map((p) => p?.holds),
+          [false, false, false],
+          `enabled before: ${before.map((p) => p?.observed).join('; ')}`,
+        );
+        const { handle } = await startDraft(
+          world.env.client,
+          {
+            class: 'runaway-automation',
+            severity: 'S2',
+            title: 'disable components',
+            steps: [
+              { id: 'plugin', action: 'openclawDisable', args: { ...gateway, kind: 'plugin', name: 'canvas' } },
+              { id: 'hook', action: 'openclawDisable', args: { ...gateway, kind: 'hook', name: 'boot-md' } },
+              { id: 'skill', action: 'openclawDisable', args: { ...gateway, kind: 'skill', name: '1password' } },
+            ],
+          },
+          { taskQueue: world.taskQueue },
+        );
+        const result = await handle.result();
+        assert.equal(result.state, 'resolved', JSON.stringify(result.steps.filter((st) => st.error)));
+        for (const step of result.steps) {
+          const proofs = step.result?.proof as { check: string; holds: boolean }[];
+          assert.equal(proofs.length, 2, `${step.id}: the config and the live report`);
+          assert.ok(proofs.every((p) => p.holds));
+        }
+        // The world, asked again after the incident.
+        const after = await Promise.all([
+          componentDisabled(gw, 'plugin', 'canvas'),
+          componentDisabled(gw, 'hook', 'boot-md'),
+          componentDisabled(gw, 'skill', '1password'),
+        ]);
+        assert.deepEqual(
+          after.map((p) => p?.holds),
+          [true, true, true],
+          after.map((p) => p?.observed).join('; '),
+        );
+      } finally {
+        await gw.close();
+      }
     });
 
     async function cronStatusNow() {
