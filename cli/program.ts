@@ -7,6 +7,7 @@ import { PROBLEM_KINDS } from '../common/errors';
 import { registerApproverCommands } from './commands/approvers';
 import { registerClusterCommands } from './commands/cluster';
 import { registerDecisionCommands } from './commands/decide';
+import { registerDiscoverCommands } from './commands/discover';
 import { registerEvidenceCommands } from './commands/evidence';
 import { registerFollowCommands, registerIncidentCommands } from './commands/incident';
 import { registerPlaybookCommands } from './commands/playbook';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerRetryCommand(program);
   registerPlaybookCommands(program);
   registerEvidenceCommands(program);
+  registerDiscoverCommands(program);
   registerIntakeCommand(program);
   registerSilenceCommands(program);
   registerStatsCommand(program);

@@ -84,7 +84,8 @@ const refs = z.array(ref).default([]);
  */
 export const playbookArgs = {
   stopService: z.strictObject({ service: ref, graceMs: z.number().int().min(0).max(600_000).optional() }),
-  startService: z.strictObject({ service: ref }),
+  /** `settleMs`: how long the service must stay up before its probe is asked (a slow starter needs more). */
+  startService: z.strictObject({ service: ref, settleMs: z.number().int().min(0).max(60_000).optional() }),
   captureEvidence: z.strictObject({ services: refs, paths: refs, repos: refs, commands: refs }),
   snapshotDisk: z.union([z.strictObject({ path: ref }), z.strictObject({ backup: ref })], {
     error: 'snapshotDisk takes either path: <path name> or backup: <backup name>',

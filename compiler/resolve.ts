@@ -138,7 +138,7 @@ export const RESOLVERS: Record<ActionName, Resolver> = {
   startService: (ctx, a: z.infer<typeof playbookArgs.startService>, at) => {
     const service = resolveRef(ctx, [...at, 'service'], a.service, 'service');
     if (!service) return undefined;
-    return { args: serviceRef(ctx, service), effects: effects({ restarts: [service] }) };
+    return { args: { ...serviceRef(ctx, service), ...(a.settleMs !== undefined ? { settleMs: a.settleMs } : {}) }, effects: effects({ restarts: [service] }) };
   },
   captureEvidence: (ctx, a: z.infer<typeof playbookArgs.captureEvidence>, at) => {
     const services = all(ctx, at, 'services', a.services, 'service');
@@ -303,7 +303,7 @@ export const RESOLVERS: Record<ActionName, Resolver> = {
   openclawDisable: (ctx, a: z.infer<typeof playbookArgs.openclawDisable>, at) => {
     const gateway = resolveRef(ctx, [...at, 'gateway'], a.gateway, 'openclaw');
     if (!gateway) return undefined;
-    return { args: { ...openclawRef(ctx, gateway), kind: a.kind, name: a.name }, effects: effects({ freezes: [gateway] }) };
+    return { args: { ...openclawRef(ctx, gateway), kind: a.kind, name: fillPlaceholders(a.name, ctx.params) }, effects: effects({ freezes: [gateway] }) };
   },
   openclawUndo: () => undefined,
   notify: (ctx, a: z.infer<typeof playbookArgs.notify>, at) => {

@@ -490,6 +490,8 @@ export const actionArgs = {
     resume: z.string().min(1).optional(),
     patch: z.record(z.string(), z.unknown()).optional(),
     moves: z.array(z.object({ from: path, to: path })).default([]),
+    /** Cron jobs a freeze disabled one by one, to enable again. */
+    enableCronJobs: z.array(z.string().min(1)).default([]),
   }),
 } as const satisfies Record<ActionName, z.ZodType>;
 

@@ -5,7 +5,7 @@ export function rotatedFingerprints(journal: Journal, workflowId: string): { old
   const old: string[] = [];
   const all = new Set<string>();
   for (const entry of journal.all(workflowId)) {
-    if (entry.action !== 'rotateKey') continue;
+    if (entry.action !== 'rotateKey' && entry.action !== 'openclawRotateToken') continue;
     // Both the pending record and the result hold fingerprints; a crashed rotation has only the record.
     for (const source of [entry.record, entry.result?.data]) {
       const s = source as { oldFingerprint?: unknown; newFingerprint?: unknown } | undefined;

@@ -227,6 +227,47 @@ export async function fileStopsGrowing(path: string, windowMs: number): Promise<
 }
 
 // ---------------------------------------------------------------------------------------------
+// Components
+
+/**
+ * What the running gateway itself reports about a component, not the config file: for a
+ * skill `skills.status` (disabled and no longer visible to the model), for a hook
+ * `hooks.status` (not enabled by its config), for a plugin `plugins.list` (its live state
+ * disabled; the runtime state is reported as seen). Undefined for kinds the gateway has no
+ * status surface for (MCP servers, channels).
+ */
+export async function componentDisabled(gw: GatewayConnection, kind: string, name: string): Promise<Proof | undefined> {
+  if (kind === 'skill') {
+    const { skills } = await gw.call<{ skills: { skillKey?: string; name?: string; disabled?: boolean; modelVisible?: boolean }[] }>('skills.status', {});
+    const skill = skills.find((s) => s.skillKey === name || s.name === name);
+    return proof(
+      skill?.disabled === true && skill.modelVisible === false,
+      `skills.status reports skill ${name} disabled and not visible to the model`,
+      skill ? `disabled ${skill.disabled}, modelVisible ${skill.modelVisible}` : 'not listed',
+    );
+  }
+  if (kind === 'hook') {
+    const { hooks } = await gw.call<{ hooks: { hookKey?: string; name?: string; enabledByConfig?: boolean }[] }>('hooks.status', {});
+    const hook = hooks.find((h) => h.hookKey === name || h.name === name);
+    return proof(
+      hook?.enabledByConfig === false,
+      `hooks.status reports hook ${name} not enabled`,
+      hook ? `enabledByConfig ${hook.enabledByConfig}` : 'not listed',
+    );
+  }
+  if (kind === 'plugin') {
+    const { plugins } = await gw.call<{ plugins: { id: string; enabled?: boolean; state?: string; runtime?: { state?: string } }[] }>('plugins.list', {});
+    const plugin = plugins.find((p) => p.id === name);
+    return proof(
+      plugin?.enabled === false && plugin.state === 'disabled',
+      `plugins.list reports plugin ${name} disabled`,
+      plugin ? `enabled ${plugin.enabled}, state ${plugin.state}, runtime ${plugin.runtime?.state ?? '?'}` : 'not listed',
+    );
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
 // What the model is told
 
 /**

@@ -13,6 +13,8 @@ import { dirname, join } from 'node:path';
 import JSON5 from 'json5';
 import type { ActionArgs, OpenClawGateway, PlannedEffect } from '../../contract';
 import { sha256File } from '../../common/hash';
+import { findSecrets, redactText } from '../../common/secrets/detect';
+import { rotatedFingerprints } from '../leaks/known';
 import type { ActivityDeps } from '../deps';
 import { StepError } from '../errors';
 import { publishEvidence, verifyEvidence, writeCaptured, type SourceRecord } from '../evidence/folder';
@@ -34,10 +36,23 @@ import {
   suspendGateway,
   runAgentTurn,
   securityAudit,
+  setCronJobEnabled,
   status,
   type ConfigPatch,
+  type CronJob,
 } from './levers';
-import { execDeniedByProbe, fileAbsent, portClosed, processGone, readGatewayLock, tokenAccepted, tokenRefused, toolsInvokeStatus, type Proof } from './oracles';
+import {
+  componentDisabled,
+  execDeniedByProbe,
+  fileAbsent,
+  portClosed,
+  processGone,
+  readGatewayLock,
+  tokenAccepted,
+  tokenRefused,
+  toolsInvokeStatus,
+  type Proof,
+} from './oracles';
 import { fingerprint } from '../../common/hash';
 
 const httpUrl = (g: OpenClawGateway) => `http://127.0.0.1:${g.port}`;
@@ -208,15 +223,49 @@ async function dumpTranscripts(
   return result.exitCode === 0 ? { text: result.stdout, ok: true } : { text: '', ok: false, error: result.stderr.trim().split('\n').at(-1) ?? '' };
 }
 
-/** Replace every occurrence of the secrets in `text`. */
-function redact(text: string, secrets: string[]): { text: string; count: number } {
-  let count = 0;
-  for (const secret of secrets.filter((s) => s.length >= 8)) {
-    const parts = text.split(secret);
-    count += parts.length - 1;
-    text = parts.join(`[redacted ${fingerprint(secret)}]`);
-  }
-  return { text, count };
+/**
+ * Scrub secrets out of an online copy of an agent database: every text value that holds one
+ * has it replaced by its marker, compressed transcript events are rewritten the same way,
+ * the full-text indexes (derived, and holding every word of every message) are dropped with
+ * the triggers that fed them, and the file is vacuumed so no freed page keeps the old text. The secrets arrive on stdin,
+ * never in a command line.
+ */
+async function scrubDatabase(deps: ActivityDeps, io: StepIO, g: OpenClawGateway, copy: string, secrets: { value: string; marker: string }[]) {
+  const script = `
+    const { DatabaseSync } = require('node:sqlite');
+    const zlib = require('node:zlib');
+    const secrets = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
+    const db = new DatabaseSync(process.argv[1]);
+    const q = (name) => '"' + name.replaceAll('"', '""') + '"';
+    for (const { name } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").all()) db.exec('DROP TRIGGER ' + q(name));
+    for (const { name, sql } of db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all())
+      if (/CREATE VIRTUAL TABLE/i.test(sql ?? '')) {
+        // A module this Node lacks (sqlite-vec's vectors) cannot be dropped; it holds numbers, not text.
+        try { db.exec('DROP TABLE IF EXISTS ' + q(name)); } catch {}
+      }
+    for (const { name } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all()) {
+      for (const { name: col } of db.prepare('SELECT name FROM pragma_table_info(?)').all(name)) {
+        for (const s of secrets)
+          db.prepare('UPDATE ' + q(name) + ' SET ' + q(col) + ' = replace(' + q(col) + ', ?, ?) WHERE typeof(' + q(col) + ") = 'text' AND instr(" + q(col) + ', ?) > 0').run(s.value, s.marker, s.value);
+      }
+    }
+    const cols = db.prepare("SELECT name FROM pragma_table_info('transcript_events')").all().map((c) => c.name);
+    if (cols.includes('event_zstd') && zlib.zstdDecompressSync) {
+      for (const r of db.prepare('SELECT rowid, event_zstd FROM transcript_events WHERE event_zstd IS NOT NULL').all()) {
+        let text = zlib.zstdDecompressSync(Buffer.from(r.event_zstd)).toString('utf8');
+        if (!secrets.some((s) => text.includes(s.value))) continue;
+        for (const s of secrets) text = text.split(s.value).join(s.marker);
+        db.prepare('UPDATE transcript_events SET event_zstd = ? WHERE rowid = ?').run(zlib.zstdCompressSync(Buffer.from(text)), r.rowid);
+      }
+    }
+    db.exec('VACUUM');
+    db.close();`;
+  const result = await deps.run([g.node, '-e', script, copy], { signal: io.signal, timeoutMs: 120_000, env: cliEnv(g), input: JSON.stringify(secrets) });
+  if (result.exitCode !== 0)
+    throw new StepError(
+      'CommandFailed',
+      `could not scrub the secrets out of ${copy}: ${result.stderr.split('\n').find((l) => /Error/.test(l)) ?? result.stderr.trim().split('\n').at(-1) ?? ''}`,
+    );
 }
 
 /** Every string value under a key that names a secret (token, apiKey, password, secret), for redaction. */
@@ -225,6 +274,11 @@ function secretValues(node: unknown, key = ''): string[] {
   if (Array.isArray(node)) return node.flatMap((v) => secretValues(v, key));
   if (node && typeof node === 'object') return Object.entries(node).flatMap(([k, v]) => secretValues(v, k));
   return [];
+}
+
+/** A cron job whose payload runs a shell command on the gateway host (rather than an agent turn). */
+function isShellJob(job: CronJob): boolean {
+  return job.payload.kind === 'command';
 }
 
 /** The config path that enables each kind of component. */
@@ -287,7 +341,16 @@ export function openclawActivities(deps: ActivityDeps) {
   });
 
   const openclawFreezeAutomations = defineStep(deps, 'openclawFreezeAutomations', {
-    plan: plan((g) => `set cron.enabled=false, cron.skipMissedJobs=true, agents.defaults.heartbeat.every=0m on ${g.gateway}, then read cron.status and status`),
+    plan: async (args) => {
+      const shell = await withConnection(args, async (gw) => (await listCronJobs(gw)).filter(isShellJob));
+      return [
+        await identify(args),
+        {
+          kind: 'command',
+          detail: `set cron.enabled=false, cron.skipMissedJobs=true, agents.defaults.heartbeat.every=0m on ${args.gateway}${shell.length ? `, disable the shell-payload cron job(s) ${shell.map((j) => `${j.name} (${j.id})`).join(', ')}` : ''}, then read cron.status, status and cron.list`,
+        },
+      ];
+    },
     run: (io, args) =>
       withConnection(args, async (gw) => {
         const { changedPaths, undo } = await setConfig(io, gw, { 'cron.skipMissedJobs': true, 'cron.enabled': false, 'agents.defaults.heartbeat.every': '0m' });
@@ -316,16 +379,31 @@ export function openclawActivities(deps: ActivityDeps) {
           io.heartbeat();
           await new Promise((r) => setTimeout(r, 500));
         }
-        requireProof(`the automation freeze of ${args.gateway}`, proofs);
+        // Shell-payload jobs (a persistence vector: `sh -c` on the gateway host) are also
+        // disabled one by one, so they stay off when someone turns the scheduler back on.
+        // Their ids are journalled first: a retry re-enables, on undo, what the incident found enabled.
+        const recorded = io.pending?.record?.disabledJobs as string[] | undefined;
+        const disabledJobs = recorded ?? (await listCronJobs(gw)).filter((j) => isShellJob(j) && j.enabled).map((j) => j.id);
+        if (!recorded) io.markPending({ undo, disabledJobs });
+        for (const id of disabledJobs) await setCronJobEnabled(gw, id, false);
         const jobs = await listCronJobs(gw);
+        const stillOn = jobs.filter((j) => disabledJobs.includes(j.id) && j.enabled);
+        if (disabledJobs.length)
+          proofs.push({
+            holds: stillOn.length === 0,
+            check: `cron.list (disabled included) shows job(s) ${disabledJobs.join(', ')} disabled`,
+            observed: stillOn.length ? `still enabled: ${stillOn.map((j) => j.id).join(', ')}` : `${disabledJobs.length} shell job(s) disabled`,
+          });
+        requireProof(`the automation freeze of ${args.gateway}`, proofs);
         return {
           summary: `automations frozen on ${args.gateway}: ${proofs.map((p) => p.observed).join('; ')}`,
           data: {
             gateway: args.gateway,
             changedPaths,
             cronJobs: jobs.length,
+            disabledJobs,
             proof: proofs,
-            undo: { action: 'openclawUndo', args: { ...gatewayArgs(args), patch: undo } },
+            undo: { action: 'openclawUndo', args: { ...gatewayArgs(args), patch: undo, enableCronJobs: disabledJobs } },
           },
         };
       }),
@@ -341,8 +419,31 @@ export function openclawActivities(deps: ActivityDeps) {
           'UnsafeActionRefused',
           `${args.gateway}: the token comes from ${args.tokenFrom.envFile}; rotate it there (rotateKey) and restart the gateway: this action rotates gateway.auth.token in the config`,
         );
-      const old = readToken(args);
-      const rotated = await withConnection(args, (gw) => rotateGatewayToken(gw, deps.randomBytes(24).toString('hex')), old);
+      const current = readToken(args);
+      // A retry after a worker died mid-step: when the config already holds the token this
+      // step wrote (by its fingerprint, journalled before the write), the rotation happened:
+      // rotating again would be a second effect. The old value is gone by then, so its
+      // refusal cannot be re-tested; the proof is the new token's acceptance and the config.
+      const earlier = io.pending?.record as { oldFingerprint: string; newFingerprint: string } | undefined;
+      if (earlier && fingerprint(current) === earlier.newFingerprint) {
+        const proofs = [
+          await tokenAccepted(httpUrl(args), current),
+          {
+            holds: fingerprint(current) !== earlier.oldFingerprint,
+            check: `gateway.auth.token in ${args.configPath} is no longer ${earlier.oldFingerprint}`,
+            observed: `it is ${earlier.newFingerprint}, written by an earlier attempt of this step`,
+          },
+        ];
+        requireProof(`the token rotation of ${args.gateway}`, proofs);
+        return {
+          summary: `gateway token of ${args.gateway} rotated (${earlier.oldFingerprint} → ${earlier.newFingerprint}) by an earlier attempt: new accepted`,
+          data: { gateway: args.gateway, ...earlier, proof: proofs, undo: null },
+        };
+      }
+      const old = current;
+      const next = deps.randomBytes(24).toString('hex');
+      io.markPending({ oldFingerprint: fingerprint(old), newFingerprint: fingerprint(next) });
+      const rotated = await withConnection(args, (gw) => rotateGatewayToken(gw, next), old);
       const proofs = [await tokenRefused(httpUrl(args), old), await tokenAccepted(httpUrl(args), rotated.token)];
       requireProof(`the token rotation of ${args.gateway}`, proofs);
       return {
@@ -360,15 +461,18 @@ export function openclawActivities(deps: ActivityDeps) {
     run: async (io, args) => {
       const token = readToken(args);
       const config = readConfigFile(args);
-      const secrets = [token, ...secretValues(config)];
+      // The config's secrets, and every value this incident rotated away (found by fingerprint):
+      // a leaked gateway token is no longer in the config, yet still in transcripts, logs and
+      // the config's rolling backups.
+      const known = { values: [token, ...secretValues(config)], fingerprints: rotatedFingerprints(io.journal, io.key.workflowId).all };
       let transcripts = 0;
       const result = await publishEvidence(deps, io, async (staging) => {
         const sources: SourceRecord[] = [];
         const missing: string[] = [];
         const put = (file: string, name: string, kind: string, text: string) => {
-          const clean = redact(text, secrets);
+          const clean = redactText(text, known);
           writeCaptured(staging, file, clean.text);
-          sources.push({ kind, name, file, ...(clean.count ? { redactions: clean.count } : {}) });
+          sources.push({ kind, name, file, ...(clean.redactions ? { redactions: clean.redactions } : {}) });
         };
         put('config/openclaw.json', args.configPath, 'config', readFileSync(args.configPath, 'utf8'));
         for (const bak of readdirSync(dirname(args.configPath)).filter((n) => /^openclaw\.json\.(bak|last-good)/.test(n)))
@@ -388,12 +492,25 @@ export function openclawActivities(deps: ActivityDeps) {
           io.heartbeat({ transcripts: agent });
           mkdirSync(join(staging, 'databases'), { recursive: true, mode: 0o700 });
           // The SQLite copy holds what the config holds (auth profiles): it stays raw and private, like `files/` of captureEvidence.
-          const dump = await dumpTranscripts(deps, io, args, db, join(staging, 'databases', `${safeName(agent)}-openclaw-agent.sqlite`));
+          const copy = join(staging, 'databases', `${safeName(agent)}-openclaw-agent.sqlite`);
+          const dump = await dumpTranscripts(deps, io, args, db, copy);
           if (!dump.ok) {
             missing.push(`${db} (${dump.error})`);
             continue;
           }
           transcripts += dump.text.split('\n').filter(Boolean).length;
+          // The copy holds what the transcripts hold, word for word: a secret found in them
+          // (a leaked token, pasted into a chat) is scrubbed out of the copy too.
+          const found = findSecrets(dump.text, known);
+          const leaked = [...new Map(found.map((f) => [dump.text.slice(f.start, f.end), `[redacted ${f.rule} ${f.fingerprint}]`])).entries()];
+          if (leaked.length)
+            await scrubDatabase(
+              deps,
+              io,
+              args,
+              copy,
+              leaked.map(([value, marker]) => ({ value, marker })),
+            );
           put(`transcripts/${safeName(agent)}.jsonl`, db, 'transcript', dump.text);
         }
         await withConnection(
@@ -600,8 +717,17 @@ export function openclawActivities(deps: ActivityDeps) {
         // What the gateway persisted, read from its file.
         const persisted = configValue(readConfigFile(args), path);
         const proofs: Proof[] = [{ holds: persisted === false, check: `${path} is false in ${args.configPath}`, observed: String(persisted) }];
-        // Not `health`'s plugins.loaded: it is a cached snapshot that still listed a disabled
-        // plugin 20 s later (2026.9.6); a live per-kind oracle is still to be written.
+        // And what the running gateway reports (not `health`'s plugins.loaded: a cached
+        // snapshot that still listed a disabled plugin 20 s later in 2026.9.6). The change
+        // hot-applies within a few seconds: ask again until it shows.
+        const deadline = Date.now() + 30_000;
+        let live = await componentDisabled(gw, args.kind, args.name);
+        while (live && !live.holds && Date.now() < deadline) {
+          io.heartbeat();
+          await new Promise((r) => setTimeout(r, 1_000));
+          live = await componentDisabled(gw, args.kind, args.name);
+        }
+        if (live) proofs.push(live);
         requireProof(`disabling ${args.kind} ${args.name} on ${args.gateway}`, proofs);
         return {
           summary: `${args.kind} ${args.name} of ${args.gateway} disabled`,
@@ -615,6 +741,7 @@ export function openclawActivities(deps: ActivityDeps) {
       await identify(args),
       ...(args.patch ? [{ kind: 'command' as const, detail: `config.patch ${JSON.stringify(args.patch)} on ${args.gateway}` }] : []),
       ...args.moves.map((m) => ({ kind: 'move' as const, detail: `move ${m.from} back to ${m.to}` })),
+      ...args.enableCronJobs.map((id) => ({ kind: 'command' as const, detail: `cron.update ${id} enabled=true on ${args.gateway}` })),
     ],
     run: async (_io, args) => {
       const done: string[] = [];
@@ -627,6 +754,12 @@ export function openclawActivities(deps: ActivityDeps) {
         const patch = args.patch;
         const { changedPaths } = await withConnection(args, (gw) => patchConfig(gw, patch));
         done.push(`config restored (${changedPaths.join(', ') || 'already as it was'})`);
+      }
+      if (args.enableCronJobs.length) {
+        await withConnection(args, async (gw) => {
+          for (const id of args.enableCronJobs) await setCronJobEnabled(gw, id, true);
+        });
+        done.push(`cron job(s) ${args.enableCronJobs.join(', ')} enabled again`);
       }
       for (const m of args.moves) {
         if (existsSync(m.to)) throw new StepError('UnsafeActionRefused', `${m.to} exists again: compare it with ${m.from} and put one back by hand`);

@@ -9,6 +9,12 @@ import { SANDBOX_PARAMS } from '../../demo/sandbox';
 export const PLAYBOOK_PARAMS: Record<string, Record<string, string>> = {
   ...SANDBOX_PARAMS,
   'openclaw-prompt-injection': { gateway: 'claw' },
+  'openclaw-runaway-automation': { gateway: 'claw' },
+  'openclaw-secret-exposure': { gateway: 'claw' },
+  'openclaw-memory-corruption': { gateway: 'claw' },
+  'openclaw-public-leak': { gateway: 'claw', channel: 'telegram' },
+  'openclaw-destructive-action': { gateway: 'claw' },
+  'openclaw-service-outage': { gateway: 'claw', service: 'gateway' },
 };
 
 /** The OpenClaw inventory entry of the test inventories: a gateway that is not running. */
