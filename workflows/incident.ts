@@ -18,9 +18,11 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { RetryState } from '@temporalio/common';
-import { formatIssues, incidentInputSchema, phaseOf, type IncidentInputDraft, type IncidentProgress, type Step } from '../contract';
+import type { IncidentInputDraft, IncidentProgress, Step } from '../contract';
+import { phaseOf } from '../contract/catalogue';
 import { approvalGate, controlGate, skip, unpaused } from './gates';
 import { registerHandlers } from './handlers';
+import { checkedInput } from './input';
 import { INCIDENT_CLASS_KEY, INCIDENT_PHASE_KEY } from '../contract/search-attributes';
 import { activityOptionsFor } from './presets';
 import { runStep } from './run-step';
@@ -30,12 +32,7 @@ import { startStatusUpdates } from './status';
 import { IncidentTracker } from './tracker';
 
 export async function incident(draft: IncidentInputDraft): Promise<IncidentProgress> {
-  // The client validates too; this is the guard for starts that bypass it (UI, other SDKs).
-  const parsed = incidentInputSchema.safeParse(draft);
-  if (!parsed.success) {
-    throw ApplicationFailure.nonRetryable(`invalid incident input: ${formatIssues(parsed.error).join('; ')}`, 'InvalidIncidentInput');
-  }
-  const input = parsed.data;
+  const input = await checkedInput(draft);
   const drill = input.mode === 'drill';
   // Incidents started before approver identity existed keep believing typed names on replay.
   const proofs = patched('approver-identity');
