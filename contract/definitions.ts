@@ -18,6 +18,13 @@ import type { IncidentProgress } from './progress';
 
 export const WORKFLOW_TYPE = 'incident';
 
+/**
+ * The memo field a start carries when its client parsed the input with the schema (the client
+ * library's `startIncident` does, for the CLI, the intake and playbooks). The workflow checks
+ * the input of a start without it (the Temporal UI, another SDK) itself.
+ */
+export const INPUT_CHECKED_MEMO = 'tourniquetInputChecked';
+
 /** What `decide` answers when it applied the decision. */
 export interface DecideResult {
   step: string;

@@ -22,7 +22,7 @@ import type { IncidentInputDraft, IncidentProgress, Step } from '../contract';
 import { phaseOf } from '../contract/catalogue';
 import { approvalGate, controlGate, skip, unpaused } from './gates';
 import { registerHandlers } from './handlers';
-import { checkedInput } from './input';
+import { INVALID_INPUT, inputProblems, presumedInput } from './input';
 import { INCIDENT_CLASS_KEY, INCIDENT_PHASE_KEY } from '../contract/search-attributes';
 import { activityOptionsFor } from './presets';
 import { runStep } from './run-step';
@@ -32,7 +32,7 @@ import { startStatusUpdates } from './status';
 import { IncidentTracker } from './tracker';
 
 export async function incident(draft: IncidentInputDraft): Promise<IncidentProgress> {
-  const input = await checkedInput(draft);
+  const input = await presumedInput(draft);
   const drill = input.mode === 'drill';
   // Incidents started before approver identity existed keep believing typed names on replay.
   const proofs = patched('approver-identity');
@@ -68,6 +68,8 @@ export async function incident(draft: IncidentInputDraft): Promise<IncidentProgr
 
   let current: Step | undefined;
   try {
+    const invalid = await inputProblems(draft);
+    if (invalid) throw new IncidentEnd('failed', INVALID_INPUT, invalid);
     for (const step of input.steps) {
       current = undefined;
       tracker.enter(step);
