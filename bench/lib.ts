@@ -31,6 +31,13 @@ export function parseOptions<S extends z.ZodType>(argv: string[], options: Parse
   return parsed.data;
 }
 
+/** The command line that produced a report, as the reader would type it again. */
+export function invocation(script: string, file: string, argv: string[]): string {
+  const args = argv.join(' ');
+  if (process.env.npm_lifecycle_event === script) return `npm run ${script}${args ? ` -- ${args}` : ''}`;
+  return `tsx ${file}${args ? ` ${args}` : ''}`;
+}
+
 /** Nearest-rank percentile (`p` from 0 to 1). */
 export function pct(samples: number[], p: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
