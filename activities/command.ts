@@ -2,8 +2,9 @@
  * runCommand: one program from an argument array, with the exit code the step expects.
  *
  * Idempotency: a command's effect is unknown to us, so the journal marks it running before it
- * starts. A retry after an attempt that died mid-command (worker killed) refuses, unless the
- * step says the command is safe to repeat; a retry after a clean non-zero exit runs it again.
+ * starts. A retry after an attempt that died mid-command (worker killed) or before it recorded
+ * the command's success refuses, unless the step says the command is safe to repeat; a retry
+ * after a clean non-zero exit runs it again.
  */
 import type { ActivityDeps } from './deps';
 import { StepError } from './errors';
@@ -24,8 +25,10 @@ export function commandActivities(deps: ActivityDeps) {
       }
       io.markPending({ running: true });
       const result = await withHeartbeat(io, deps.run(args.argv, { ...(args.cwd ? { cwd: args.cwd } : {}), signal: io.signal }));
-      io.markPending({ running: false, exitCode: result.exitCode });
       if (result.exitCode !== args.expectExitCode) {
+        // Only a failure needs this record (its retry may run the command again); a success
+        // goes straight to `done`, one durable write fewer per step.
+        io.markPending({ running: false, exitCode: result.exitCode });
         throw new StepError(
           'CommandFailed',
           `${args.argv[0]} exited ${result.exitCode} (expected ${args.expectExitCode}): ${result.stderr.trim().slice(-300)}`,

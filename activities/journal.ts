@@ -1,5 +1,6 @@
 /**
  * The idempotency journal: one small JSON file per (workflow run, step), written atomically.
+ * Each write is durable (fsync'd), so a step writes only at the transitions a retry must see.
  *
  * Temporal retries an activity whose worker died; the activity may already have done its
  * work. Each mutating action writes `pending` (with what it needs to recognise its own work)
@@ -38,9 +39,10 @@ export function incidentDir(home: string, workflowId: string): string {
 /** Write a file so readers see the old content or the new, never half: temp, fsync, rename. */
 export function writeFileAtomic(path: string, data: string, mode = 0o600): void {
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  writeFileSync(tmp, data, { mode });
-  const fd = openSync(tmp, 'r');
+  // One descriptor writes and syncs (no second open of the file just to fsync it).
+  const fd = openSync(tmp, 'w', mode);
   try {
+    writeFileSync(fd, data);
     fsyncSync(fd);
   } finally {
     closeSync(fd);

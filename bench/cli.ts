@@ -14,7 +14,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { execa } from 'execa';
@@ -23,31 +22,19 @@ import { parseIncident, startIncident, getProgress } from '../client/incidents';
 import { Problem, PROBLEM_KINDS } from '../common/errors';
 import { createLogger, installRuntimeLogger } from '../common/logger';
 import { PROJECT_ROOT } from '../common/paths';
-import { formatIssues, type IncidentInputDraft } from '../contract';
+import type { IncidentInputDraft } from '../contract';
 import { freePort } from '../common/probe';
 import { startDevServer, type DevServer } from '../server/dev-server';
 import { ensureTemporalCli } from '../server/temporal-cli';
 import { createWorker } from '../worker/create';
+import { parseOptions, say } from './lib';
 
 const optionsSchema = z.object({
   runs: z.coerce.number().int().min(1).max(200).default(10),
   json: z.boolean().default(false),
 });
 
-const say = (line = '') => process.stdout.write(`${line}\n`);
 const BIN = join(PROJECT_ROOT, 'bin', 'tourniquet.js');
-
-function parseOptions(argv: string[]): z.infer<typeof optionsSchema> {
-  let values: Record<string, unknown>;
-  try {
-    ({ values } = parseArgs({ args: argv, options: { runs: { type: 'string' }, json: { type: 'boolean' } }, strict: true }));
-  } catch (err) {
-    throw new Problem('InvalidInput', `${(err as Error).message} (usage: npm run bench:cli -- --runs N --json)`);
-  }
-  const parsed = optionsSchema.safeParse(values);
-  if (!parsed.success) throw new Problem('InvalidInput', `invalid option: ${formatIssues(parsed.error).join('; ')}`);
-  return parsed.data;
-}
 
 const HELD: IncidentInputDraft = {
   class: 'runaway-automation',
@@ -97,7 +84,12 @@ async function cliMode(env: NodeJS.ProcessEnv): Promise<'compiled' | 'sources'> 
 }
 
 async function main(): Promise<void> {
-  const o = parseOptions(process.argv.slice(2));
+  const o = parseOptions(
+    process.argv.slice(2),
+    { runs: { type: 'string' }, json: { type: 'boolean' } },
+    optionsSchema,
+    'npm run bench:cli -- [--runs N] [--json]',
+  );
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', 'bench');
   installRuntimeLogger(logger);
   const temporal = await ensureTemporalCli(logger);

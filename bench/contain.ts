@@ -14,50 +14,24 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
 import { execa } from 'execa';
 import { z } from 'zod';
 import { isAlive } from '../activities/process';
 import { parseIncident, startIncident } from '../client/incidents';
-import { Problem } from '../common/errors';
-import { createLogger, installRuntimeLogger } from '../common/logger';
 import { WORKFLOWS_PATH } from '../common/paths';
-import { formatIssues, type IncidentInputDraft } from '../contract';
-import { freePort } from '../common/probe';
-import { startDevServer, type DevServer } from '../server/dev-server';
-import { ensureTemporalCli } from '../server/temporal-cli';
+import type { IncidentInputDraft } from '../contract';
 import { createWorker } from '../worker/create';
 import { createFloorWorker } from './floor/worker';
+import { load1m, parseOptions, pct, round, runBench, say, withBenchServer } from './lib';
 
 const optionsSchema = z.object({
   reps: z.coerce.number().int().min(3).max(1_000).default(30),
   json: z.boolean().default(false),
 });
-
-const say = (line = '') => process.stdout.write(`${line}\n`);
-
-function parseOptions(argv: string[]): z.infer<typeof optionsSchema> {
-  let values: Record<string, unknown>;
-  try {
-    ({ values } = parseArgs({ args: argv, options: { reps: { type: 'string' }, json: { type: 'boolean' } }, strict: true }));
-  } catch (err) {
-    throw new Problem('InvalidInput', `${(err as Error).message} (usage: npm run bench:contain -- [--reps N] [--json])`);
-  }
-  const parsed = optionsSchema.safeParse(values);
-  if (!parsed.success) throw new Problem('InvalidInput', `invalid option: ${formatIssues(parsed.error).join('; ')}`);
-  return parsed.data;
-}
-
-/** Nearest-rank percentile. */
-function pct(samples: number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)]!;
-}
 
 /** An agent to contain: `sleep` leading its own process group, its pid in a pidfile. */
 function startAgent(pidfile: string): number {
@@ -88,26 +62,17 @@ async function bashOnce(pid: number): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const { reps, json } = parseOptions(process.argv.slice(2));
-  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', 'bench');
-  installRuntimeLogger(logger);
-  const cli = await ensureTemporalCli(logger);
-  const dir = mkdtempSync(join(tmpdir(), 'tourniquet-bench-contain-'));
-  const home = join(dir, 'home');
-  const agents = join(dir, 'agents');
-  mkdirSync(agents, { recursive: true });
-  const loadBefore = loadavg()[0]!;
-  let server: DevServer | undefined;
-  let ok = false;
-  try {
-    server = await startDevServer({
-      cliPath: cli.path,
-      dbFile: join(dir, 'db.sqlite'),
-      port: await freePort(),
-      uiPort: false,
-      logFile: join(dir, 'temporal-server.log'),
-      logger,
-    });
+  const { reps, json } = parseOptions(
+    process.argv.slice(2),
+    { reps: { type: 'string' }, json: { type: 'boolean' } },
+    optionsSchema,
+    'npm run bench:contain -- [--reps N] [--json]',
+  );
+  const loadBefore = load1m();
+  await withBenchServer('contain', async ({ dir, server, logger, temporalCli }) => {
+    const home = join(dir, 'home');
+    const agents = join(dir, 'agents');
+    mkdirSync(agents, { recursive: true });
     const workflowBundle = await bundleWorkflowCode({
       workflowsPath: WORKFLOWS_PATH,
       logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
@@ -157,16 +122,16 @@ async function main(): Promise<void> {
     );
     await connection.close();
     await nativeConnection.close();
-    const loadAfter = loadavg()[0]!;
+    const loadAfter = load1m();
     const summary = {
       tourniquetP50Ms: pct(engine, 0.5),
       tourniquetP99Ms: pct(engine, 0.99),
       bashP50Ms: round(pct(bash, 0.5)),
       floorP50Ms: pct(floor, 0.5),
     };
-    const version = (await execa(cli.path, ['--version'], { reject: false })).stdout.trim();
+    const version = (await execa(temporalCli, ['--version'], { reject: false })).stdout.trim();
     say(`== tourniquet containment: ${reps} reps (+${warmup} warm-up), interleaved, one server ==`);
-    say(`  ${new Date().toISOString()}, node ${process.version}, load ${loadBefore.toFixed(2)} -> ${loadAfter.toFixed(2)}; ${version}`);
+    say(`  ${new Date().toISOString()}, node ${process.version}, load ${loadBefore} -> ${loadAfter}; ${version}`);
     const row = (label: string, xs: number[]) =>
       say(
         `  ${label.padEnd(52)} p50 ${pct(xs, 0.5).toFixed(1).padStart(7)}  p95 ${pct(xs, 0.95).toFixed(1).padStart(7)}  p99 ${pct(xs, 0.99).toFixed(1).padStart(7)} ms`,
@@ -178,15 +143,8 @@ async function main(): Promise<void> {
     row('floor: 1 no-op activity, start -> activity done', floorActivity);
     say(`  goal: tourniquet p50 <= floor + bash + 10 = ${(summary.floorP50Ms + summary.bashP50Ms + 10).toFixed(1)} ms; p99 <= 2 x p50`);
     if (json) say(JSON.stringify(summary));
-    ok = true;
-  } finally {
-    await server?.stop();
-    if (ok) rmSync(dir, { recursive: true, force: true });
-    else process.stderr.write(`bench: server log and state kept in ${dir}\n`);
-  }
+  });
 }
-
-const round = (v: number) => Math.round(v * 10) / 10;
 
 /** Server time of the first ActivityTaskCompleted in a workflow's history. */
 async function activityCompletedAt(handle: {
@@ -200,10 +158,4 @@ async function activityCompletedAt(handle: {
   return seconds * 1000 + Math.floor((t.nanos ?? 0) / 1e6);
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(err instanceof Problem ? err.exitCode : 1);
-  },
-);
+runBench(main);

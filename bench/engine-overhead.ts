@@ -13,7 +13,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
 import { execa } from 'execa';
@@ -26,9 +25,10 @@ import { WORKFLOWS_PATH } from '../common/paths';
 import { freePort } from '../common/probe';
 import { startDevServer, type DevServer } from '../server/dev-server';
 import { ensureTemporalCli } from '../server/temporal-cli';
-import { formatIssues, type IncidentInputDraft, type IncidentProgress } from '../contract';
+import type { IncidentInputDraft, IncidentProgress } from '../contract';
 import { createWorker } from '../worker/create';
 import { createFloorWorker } from './floor/worker';
+import { invocation, parseOptions, say } from './lib';
 
 const optionsSchema = z.object({
   /** Incident sizes, one incident each on the same server: per-step cost may depend on length. */
@@ -39,27 +39,6 @@ const optionsSchema = z.object({
     .pipe(z.array(z.number().int().min(2, 'needs at least 2 steps to measure gaps between them').max(2_000)).min(1)),
   json: z.boolean().default(false),
 });
-
-const say = (line = '') => process.stdout.write(`${line}\n`);
-
-function parseOptions(argv: string[]): z.infer<typeof optionsSchema> {
-  let values: Record<string, unknown>;
-  try {
-    ({ values } = parseArgs({ args: argv, options: { steps: { type: 'string' }, json: { type: 'boolean' } }, strict: true }));
-  } catch (err) {
-    throw new Problem('InvalidInput', `${(err as Error).message} (usage: npm run bench -- [--steps N[,M...]] [--json])`);
-  }
-  const parsed = optionsSchema.safeParse(values);
-  if (!parsed.success) throw new Problem('InvalidInput', `invalid option: ${formatIssues(parsed.error).join('; ')}`);
-  return parsed.data;
-}
-
-/** The command line that produced the report, as the reader would type it again. */
-function invocation(argv: string[]): string {
-  const args = argv.join(' ');
-  if (process.env.npm_lifecycle_event === 'bench') return `npm run bench${args ? ` -- ${args}` : ''}`;
-  return `tsx bench/engine-overhead.ts${args ? ` ${args}` : ''}`;
-}
 
 function benchIncident(n: number): IncidentInputDraft {
   return {
@@ -176,7 +155,12 @@ const row = (label: string, value: string) => say(`  ${label.padEnd(38)} ${value
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const { steps: sizes, json } = parseOptions(argv);
+  const { steps: sizes, json } = parseOptions(
+    argv,
+    { steps: { type: 'string' }, json: { type: 'boolean' } },
+    optionsSchema,
+    'npm run bench -- [--steps N[,M...]] [--json]',
+  );
   const loadBefore = loadavg()[0]!;
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', 'bench');
   installRuntimeLogger(logger);
@@ -243,7 +227,7 @@ function report(argv: string[], n: number, cli: string, engine: EngineRun, plain
   const e = stats(engine.stepGapsMs);
   const p = stats(plain.spawnMs);
   const cpu = cpus();
-  say(`== tourniquet engine overhead: ${invocation(argv)} ==`);
+  say(`== tourniquet engine overhead: ${invocation('bench', 'bench/engine-overhead.ts', argv)} ==`);
   say(`  ${new Date().toISOString()}, node ${process.version}, ${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown CPU'}`);
   say(`  1-minute load ${loadBefore.toFixed(2)} at start, ${loadavg()[0]!.toFixed(2)} at the end`);
   say(`  Temporal dev server (headless, SQLite): ${cli}`);

@@ -29,7 +29,6 @@ import { spawn } from 'node:child_process';
 import { accessSync, closeSync, constants, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../common/config';
 import { connectClient } from '../client/temporal';
@@ -42,7 +41,8 @@ import { freePort } from '../common/probe';
 import { loadIntakeConfig, startIntake, type Answer, type RunningIntake } from '../intake';
 import { startDevServer, type DevServer } from '../server/dev-server';
 import { ensureTemporalCli } from '../server/temporal-cli';
-import { formatIssues, WORKFLOW_TYPE, type IncidentProgress } from '../contract';
+import { WORKFLOW_TYPE, type IncidentProgress } from '../contract';
+import { invocation, parseOptions, pct, say } from './lib';
 
 const optionsSchema = z
   .object({
@@ -55,39 +55,6 @@ const optionsSchema = z
   })
   .refine((o) => o.fingerprints <= o.alerts, 'needs at least one alert per fingerprint');
 type Options = z.infer<typeof optionsSchema>;
-
-const say = (line = '') => process.stdout.write(`${line}\n`);
-
-function parseOptions(argv: string[]): Options {
-  let values: Record<string, unknown>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        alerts: { type: 'string' },
-        fingerprints: { type: 'string' },
-        concurrency: { type: 'string' },
-        'db-dir': { type: 'string' },
-        baseline: { type: 'string' },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    throw new Problem(
-      'InvalidInput',
-      `${(err as Error).message} (usage: npm run bench:intake -- --alerts N --fingerprints M --concurrency C --db-dir DIR --baseline B)`,
-    );
-  }
-  const parsed = optionsSchema.safeParse(values);
-  if (!parsed.success) throw new Problem('InvalidInput', `invalid option: ${formatIssues(parsed.error).join('; ')}`);
-  return parsed.data;
-}
-
-function invocation(argv: string[]): string {
-  const args = argv.join(' ');
-  if (process.env.npm_lifecycle_event === 'bench:intake') return `npm run bench:intake${args ? ` -- ${args}` : ''}`;
-  return `tsx bench/intake.ts${args ? ` ${args}` : ''}`;
-}
 
 /** tmpfs when the machine has one: the figures should be the engine's, not the disk's fsync. */
 function defaultDbDir(): string {
@@ -123,12 +90,6 @@ function shuffled<T>(items: T[], seed = 6): T[] {
     [out[i], out[j]] = [out[j]!, out[i]!];
   }
   return out;
-}
-
-/** Nearest-rank percentile. */
-function percentile(samples: number[], p: number): number {
-  const sorted = [...samples].sort((x, y) => x - y);
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 interface PostRun {
@@ -254,7 +215,18 @@ async function settle(client: Client, ids: string[], done: (p: IncidentProgress)
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const o = parseOptions(argv);
+  const o = parseOptions(
+    argv,
+    {
+      alerts: { type: 'string' },
+      fingerprints: { type: 'string' },
+      concurrency: { type: 'string' },
+      'db-dir': { type: 'string' },
+      baseline: { type: 'string' },
+    },
+    optionsSchema,
+    'npm run bench:intake -- --alerts N --fingerprints M --concurrency C --db-dir DIR --baseline B',
+  );
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', 'bench');
   installRuntimeLogger(logger);
 
@@ -410,7 +382,7 @@ function report(argv: string[], o: Options, target: string, run: PostRun, c: Cou
   const ms = (v: number) => `${v.toFixed(1)} ms`;
   const row = (label: string, value: string) => say(`  ${label.padEnd(40)} ${value}`);
   const verdict = (good: boolean) => (good ? 'ok' : 'FAILED');
-  say(`== tourniquet alert intake: ${invocation(argv)} ==`);
+  say(`== tourniquet alert intake: ${invocation('bench:intake', 'bench/intake.ts', argv)} ==`);
   say(`  ${new Date().toISOString()}, node ${process.version}, ${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown CPU'}`);
   say(`  ${target}`);
   say('  a `tourniquet worker` process; the intake and the poster in this process; loopback only');
@@ -421,7 +393,7 @@ function report(argv: string[], o: Options, target: string, run: PostRun, c: Cou
   say();
   row('posting wall time', ms(run.wallMs));
   row('deliveries/second', (o.alerts / (run.wallMs / 1000)).toFixed(0));
-  row('POST round trip p50 / p99', `${ms(percentile(run.rttMs, 50))} / ${ms(percentile(run.rttMs, 99))}`);
+  row('POST round trip p50 / p99', `${ms(pct(run.rttMs, 0.5))} / ${ms(pct(run.rttMs, 0.99))}`);
   row('answers by outcome', [...run.outcomes].map(([k, v]) => `${k} ${v}`).join(', ') || 'none');
   row('retries (503 or no connection)', String(run.retries));
   if (run.failures.size) row('deliveries failed after retries', [...run.failures].map(([k, v]) => `${k} ${v}`).join(', '));
@@ -432,15 +404,15 @@ function report(argv: string[], o: Options, target: string, run: PostRun, c: Cou
   row('alert events in timelines', `${c.recorded} (${c.twice} recorded twice: a 503 whose call landed, then the retry)`);
   say();
   if (c.containMs.length) {
-    row('POST to containment step done, p50', ms(percentile(c.containMs, 50)));
-    row('POST to containment step done, p99', ms(percentile(c.containMs, 99)));
+    row('POST to containment step done, p50', ms(pct(c.containMs, 0.5)));
+    row('POST to containment step done, p99', ms(pct(c.containMs, 0.99)));
     row('POST to containment step done, max', ms(Math.max(...c.containMs)));
   }
   say('  (first POST of a key to its incident\'s `contain` step endedAt; runCommand ["true"]; under the flood');
   say("   this includes the wait behind every other delivery's workflow task)");
   if (c.idle.length) {
     say();
-    row(`baseline: ${c.idle.length} alerts one at a time, p50`, ms(percentile(c.idle, 50)));
+    row(`baseline: ${c.idle.length} alerts one at a time, p50`, ms(pct(c.idle, 0.5)));
     row('baseline: max', ms(Math.max(...c.idle)));
     say('  (new keys after the flood was counted, each POST waited for until its containment step ended)');
   }

@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
 import {
+  INPUT_CHECKED_MEMO,
   alertSignal,
   controlSignal,
   decideUpdate,
@@ -118,6 +119,8 @@ export async function startIncident(client: Client, input: IncidentInput, o: Sta
     args: [input] as [IncidentInput],
     staticSummary: incidentSummary(input),
     staticDetails: incidentDetails(input),
+    // The input is an `IncidentInput`, parsed by the schema: the workflow need not check it again.
+    memo: { [INPUT_CHECKED_MEMO]: true },
     ...(searchable
       ? {
           typedSearchAttributes: new TypedSearchAttributes([

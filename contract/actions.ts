@@ -9,7 +9,7 @@
  * means the first behaviour, and the old fields still parse (see `upgrade` below).
  */
 import { z } from 'zod';
-import type { ActionName } from './catalogue';
+import { CONTROL_KIND_RULE, CONTROL_KINDS, type ActionName, type ControlKind } from './catalogue';
 import { NAME_PATTERN } from './grammar';
 
 const path = z.string().min(1, 'must be a non-empty path');
@@ -377,23 +377,7 @@ export const actionArgs = {
   smokeTest: smokeArgs,
   /** Record a durable control: what now prevents this incident from happening again. */
   recordControl: z.object({
-    kind: z.enum(
-      [
-        'removed-endpoint',
-        'narrowed-scope',
-        'rotated-credential',
-        'scrub-rule',
-        'circuit-breaker',
-        'lane-isolation',
-        'review-gate',
-        'parse-gate',
-        'approval-gate',
-      ],
-      {
-        error:
-          'must be one of the durable control kinds (a prompt change is never one): removed-endpoint, narrowed-scope, rotated-credential, scrub-rule, circuit-breaker, lane-isolation, review-gate, parse-gate, approval-gate',
-      },
-    ),
+    kind: z.enum(CONTROL_KINDS, { error: CONTROL_KIND_RULE }),
     note: z.string().min(1).max(2000),
   }),
   /** Write the sanitized incident note (markdown) into the incident folder. */
@@ -495,12 +479,6 @@ export const actionArgs = {
   }),
 } as const satisfies Record<ActionName, z.ZodType>;
 
-/**
- * The durable controls an incident can close on (the runbook's "convert the lesson into a
- * control"). A prompt change is deliberately not in the list.
- */
-export const CONTROL_KINDS = actionArgs.recordControl.shape.kind.options;
-export type ControlKind = (typeof CONTROL_KINDS)[number];
 export const CONTROL_DESCRIPTIONS: Record<ControlKind, string> = {
   'removed-endpoint': 'removed or gated the destructive endpoint',
   'narrowed-scope': 'narrowed a token or permission scope',

@@ -98,3 +98,22 @@ export const DEFAULT_PHASE = Object.fromEntries(ACTION_NAMES.map((a) => [a, ACTI
 export function phaseOf(step: { phase?: Phase | undefined; action: ActionName }): Phase {
   return step.phase ?? ACTIONS[step.action].phase;
 }
+
+/**
+ * The durable controls an incident can close on (the runbook's "convert the lesson into a
+ * control"): `recordControl`'s kinds and the `control` signal's. A prompt change is
+ * deliberately not in the list.
+ */
+export const CONTROL_KINDS = [
+  'removed-endpoint',
+  'narrowed-scope',
+  'rotated-credential',
+  'scrub-rule',
+  'circuit-breaker',
+  'lane-isolation',
+  'review-gate',
+  'parse-gate',
+  'approval-gate',
+] as const;
+export type ControlKind = (typeof CONTROL_KINDS)[number];
+export const CONTROL_KIND_RULE = `must be one of the durable control kinds (a prompt change is never one): ${CONTROL_KINDS.join(', ')}`;

@@ -1,9 +1,9 @@
 /**
  * Approver identity: how strong the proof behind a decision must be, and the exact text an
  * SSH-signed decision covers. Shared by the compiler (defaults), the workflow (which steps
- * need a proof), the CLI (which signs) and the worker (which verifies). Pure.
+ * need a proof), the CLI (which signs) and the worker (which verifies). Pure and free of zod:
+ * the workflow imports it.
  */
-import { z } from 'zod';
 import type { Severity } from './grammar';
 
 /**
@@ -12,8 +12,7 @@ import type { Severity } from './grammar';
  * is believed (labs and drills).
  */
 export const IDENTITY_LEVELS = ['proven', 'asserted'] as const;
-export const identityLevel = z.enum(IDENTITY_LEVELS);
-export type IdentityLevel = z.infer<typeof identityLevel>;
+export type IdentityLevel = (typeof IDENTITY_LEVELS)[number];
 
 /** The `ssh-keygen -Y sign -n` namespace: a signature made for anything else does not verify here. */
 export const SSH_NAMESPACE = 'tourniquet-approval';
@@ -38,20 +37,6 @@ export function identityFor(
 ): IdentityLevel {
   return step.approval?.identity ?? (severity === 'S1' || isDestructive(step.action, step.effects) ? 'proven' : 'asserted');
 }
-
-/** The proof fields a decision may carry; at most one of `code` and `signature`. */
-export const proofFields = {
-  /** The approver's current authenticator code, 6 digits; spaces are tolerated ("492 113"). */
-  code: z
-    .string()
-    .transform((c) => c.replace(/\s+/g, ''))
-    .pipe(z.string().regex(/^\d{6}$/, 'code must be the 6 digits your authenticator app shows now'))
-    .optional(),
-  /** An `ssh-keygen -Y sign -n tourniquet-approval` signature (armored) of {@link signedMessage}. */
-  signature: z.string().includes('BEGIN SSH SIGNATURE', { message: 'signature must be the armored output of ssh-keygen -Y sign' }).max(10_000).optional(),
-  /** When the signature was made (ISO 8601): part of the signed text. */
-  signedAt: z.iso.datetime({ offset: true }).optional(),
-};
 
 /** The text an SSH-signed decision covers: every field that gives it meaning, one per line. */
 export function signedMessage(d: { incidentId: string; step: string; decision: 'approve' | 'deny'; by: string; signedAt: string }): string {

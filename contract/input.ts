@@ -5,9 +5,10 @@
 import { z } from 'zod';
 import { actionArgs } from './actions';
 import { PHASES, type ActionName } from './catalogue';
-import { identityLevel } from './identity';
-import { SEVERITIES, type Severity } from './grammar';
-import { fanOutSpec, groupSpec, STEP_ID_PATTERN } from './parallel';
+import { IDENTITY_LEVELS } from './identity';
+import { SEVERITIES } from './grammar';
+import { STEP_ID_PATTERN } from './parallel';
+import { fanOutSpec, groupSpec } from './parallel-schema';
 
 /** The seven incident classes of the agent incident runbook. */
 export const INCIDENT_CLASSES = [
@@ -25,6 +26,8 @@ export type IncidentClass = z.infer<typeof incidentClass>;
 export const severity = z.enum(SEVERITIES);
 
 export const phase = z.enum(PHASES);
+
+export const identityLevel = z.enum(IDENTITY_LEVELS);
 
 export const duration = z
   .union([z.number().int().positive(), z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'must look like "500ms", "30s", "5m" or "1h"')])
@@ -198,17 +201,6 @@ export const incidentInputSchema = z
 export type IncidentInput = z.infer<typeof incidentInputSchema>;
 /** What a caller may write: defaults still optional. */
 export type IncidentInputDraft = z.input<typeof incidentInputSchema>;
-
-/** Default cadence of status updates per severity (the runbook's "communicate early and often"). */
-export const STATUS_EVERY: Record<Severity, string> = { S1: '15m', S2: '1h', S3: '4h' };
-
-/**
- * Whether the incident's requester may approve a step: the step's `allowRequester`, else not
- * for S1 (someone else must look at a destructive S1 step), else yes.
- */
-export function requesterMayApprove(severity: Severity, approval: Pick<ApprovalSpec, 'allowRequester'> | undefined): boolean {
-  return approval?.allowRequester ?? severity !== 'S1';
-}
 
 /** Render zod issues as `path: message` lines, the form every edge reports bad input in. */
 export function formatIssues(error: z.ZodError): string[] {

@@ -2,14 +2,9 @@
  * Steps that run at the same time: parallel groups and fan-out items, as the compiled incident
  * input carries them. A group's members and a fan-out's items stay ordinary steps of the flat
  * step list (each its own activity, retry, journal key, undo record and timeline entries); these
- * fields only say which neighbours run together. Pure apart from the schemas: the workflow
- * imports `batches`.
+ * fields only say which neighbours run together. Pure and free of the schema library (the
+ * schemas are in parallel-schema.ts): the workflow imports `batches`.
  */
-import { z } from 'zod';
-import { NAME_PATTERN } from './grammar';
-
-const name = z.string().regex(NAME_PATTERN);
-
 /**
  * How many approvals a group or fan-out asks for: `once` (the first member's gate releases
  * every member) or `each` (every member waits for its own decision).
@@ -17,27 +12,25 @@ const name = z.string().regex(NAME_PATTERN);
 export const GATES = ['once', 'each'] as const;
 
 /** Set on each member of a parallel group: consecutive steps with one group id run concurrently. */
-export const groupSpec = z.object({
-  id: name,
+export interface GroupSpec {
+  id: string;
   /** `all`: every member must succeed; `any`: the group ends at the first member that succeeds. */
-  join: z.enum(['all', 'any']).default('all'),
-  gate: z.enum(GATES).default('once'),
-});
-export type GroupSpec = z.infer<typeof groupSpec>;
+  join: 'all' | 'any';
+  gate: (typeof GATES)[number];
+}
 
 /** Set on each item of a fan-out: consecutive items of one step run concurrently, within limits. */
-export const fanOutSpec = z.object({
+export interface FanOutSpec {
   /** The playbook step the item came from. */
-  step: name,
+  step: string;
   /** The item (an inventory name): the step id is `step[item]`. */
-  item: name,
+  item: string;
   /** Never more items of this step in flight at once. */
-  maxConcurrency: z.number().int().min(1).max(100).default(4),
+  maxConcurrency: number;
   /** Stop launching new items once this many have failed; absent: launch every item. */
-  errorThreshold: z.number().int().min(1).optional(),
-  gate: z.enum(GATES).default('once'),
-});
-export type FanOutSpec = z.infer<typeof fanOutSpec>;
+  errorThreshold?: number | undefined;
+  gate: (typeof GATES)[number];
+}
 
 /** A step id, or one item of a fan-out step: `rotate-credential[openai-key]`. */
 export const STEP_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}(\[[a-z0-9][a-z0-9-]{0,62}\])?$/;

@@ -1,5 +1,5 @@
 /** The shape returned by the `progress` query: what the CLI, the UI and tests read. */
-import type { ControlKind } from './actions';
+import type { ControlKind } from './catalogue';
 import type { ActionName, Phase } from './catalogue';
 import type { Severity } from './grammar';
 import type { IncidentClass } from './input';

@@ -3,7 +3,10 @@
  * a playbook is loaded (`checkOrder`) and guarded again before each step runs
  * (`ruleViolation`). Pure: the workflow imports this module.
  */
-import { ACTIONS, batches, MUTATING_ACTIONS, phaseOf, PHASES, type IncidentClass, type IncidentProgress, type Step } from './index';
+import { ACTIONS, MUTATING_ACTIONS, phaseOf, PHASES } from './catalogue';
+import type { IncidentClass, Step } from './input';
+import { batches } from './parallel';
+import type { IncidentProgress } from './progress';
 
 export const RULES = {
   1: 'freeze first',

@@ -11,23 +11,21 @@
  * (a code's time step, a signature) is spent once per incident, so a code read from the
  * history cannot be sent again.
  */
-import {
-  approvalDecision,
-  denyDecision,
-  formatIssues,
-  identityFor,
-  requesterMayApprove,
-  type ApprovalDecision,
-  type DecideResult,
-  type DecisionRejection,
-  type DenyDecision,
-  type EscalationLevel,
-  type IncidentProgress,
-  type ProofCheck,
-  type Severity,
-  type Step,
-  type TimelineEvent,
+import type {
+  ApprovalDecision,
+  DecideResult,
+  DecisionRejection,
+  DenyDecision,
+  EscalationLevel,
+  IncidentProgress,
+  ProofCheck,
+  Severity,
+  Step,
+  TimelineEvent,
 } from '../contract';
+import { checkApproval, checkDeny } from '../contract/checks';
+import { identityFor } from '../contract/identity';
+import { requesterMayApprove } from '../contract/severity';
 
 export type Decision = { kind: 'approve'; by: string; comment?: string } | { kind: 'deny'; by: string; reason: string };
 
@@ -109,9 +107,9 @@ export class ApprovalDesk {
 
   /** Can this approve/deny apply now? Changes nothing. */
   check(kind: Decision['kind'], raw: unknown): Checked {
-    const parsed = kind === 'approve' ? approvalDecision.safeParse(raw) : denyDecision.safeParse(raw);
-    if (!parsed.success) return reject('InvalidDecision', formatIssues(parsed.error).join('; '));
-    const payload = parsed.data;
+    const parsed = kind === 'approve' ? checkApproval(raw) : checkDeny(raw);
+    if (!parsed.ok) return reject('InvalidDecision', parsed.issues.join('; '));
+    const payload = parsed.value;
     const { step: id, by } = payload;
     const step = this.stepOf(id);
     if (!step) return reject('UnknownStep', `no step "${id}" (steps: ${this.progress.steps.map((s) => s.id).join(', ')})`, id, by);

@@ -2,7 +2,7 @@
  * The Temporal UI's "current details" of an incident (markdown): the step list with statuses,
  * and what each wait waits on, with the exact signal to send. Pure.
  */
-import { besideWhat, type IncidentProgress, type StepProgress } from '../contract';
+import { besideWhat, type IncidentProgress, type StepProgress } from '../contract/progress';
 
 export const STATUS_MARK: Record<StepProgress['status'], string> = {
   pending: '·',

@@ -4,20 +4,19 @@
  * `signal-ignored` with the reason; the `decide` update answers its caller instead.
  */
 import { ApplicationFailure, patched, setHandler } from '@temporalio/workflow';
+import { checkDecide } from '../contract/checks';
 import {
   alertSignal,
   approveSignal,
   controlSignal,
-  decideRequest,
   decideUpdate,
   denySignal,
   DESCRIPTIONS,
-  formatIssues,
   operatorSignal,
   pauseSignal,
   progressQuery,
   resumeSignal,
-} from '../contract';
+} from '../contract/definitions';
 import type { Checked, Proof } from './approvals';
 import { proveIdentity } from './identity';
 import type { RunContext } from './run-context';
@@ -67,9 +66,9 @@ export function registerHandlers(ctx: RunContext): void {
 
   /** Validator and handler share one check; the validator must not change anything. */
   const check = (raw: unknown): Extract<Checked, { ok: true }> => {
-    const parsed = decideRequest.safeParse(raw);
-    if (!parsed.success) throw ApplicationFailure.create({ type: 'InvalidDecision', message: formatIssues(parsed.error).join('; '), nonRetryable: true });
-    const { decision, ...payload } = parsed.data;
+    const parsed = checkDecide(raw);
+    if (!parsed.ok) throw ApplicationFailure.create({ type: 'InvalidDecision', message: parsed.issues.join('; '), nonRetryable: true });
+    const { decision, ...payload } = parsed.value;
     return refuse(tracker.checkDecision(decision, payload));
   };
   const refuse = (checked: Checked): Extract<Checked, { ok: true }> => {

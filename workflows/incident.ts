@@ -9,8 +9,10 @@
  * clock (`Date` is replay-safe here), logs from `log` (silent during replay).
  */
 import { ApplicationFailure, isCancellation, patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { batches, formatIssues, incidentInputSchema, isSequential, type IncidentInputDraft, type IncidentProgress } from '../contract';
+import type { IncidentInputDraft, IncidentProgress } from '../contract';
+import { batches, isSequential } from '../contract/parallel';
 import { registerHandlers } from './handlers';
+import { INVALID_INPUT, inputProblems, presumedInput } from './input';
 import { INCIDENT_CLASS_KEY, INCIDENT_PHASE_KEY, INCIDENT_SEVERITY_KEY } from '../contract/search-attributes';
 import { runConcurrently } from './parallel';
 import { IncidentEnd, type RunContext } from './run-context';
@@ -20,12 +22,7 @@ import { startStatusUpdates } from './status';
 import { IncidentTracker } from './tracker';
 
 export async function incident(draft: IncidentInputDraft): Promise<IncidentProgress> {
-  // The client validates too; this is the guard for starts that bypass it (UI, other SDKs).
-  const parsed = incidentInputSchema.safeParse(draft);
-  if (!parsed.success) {
-    throw ApplicationFailure.nonRetryable(`invalid incident input: ${formatIssues(parsed.error).join('; ')}`, 'InvalidIncidentInput');
-  }
-  const input = parsed.data;
+  const input = await presumedInput(draft);
   const drill = input.mode === 'drill';
   // Incidents started before approver identity existed keep believing typed names on replay.
   const proofs = patched('approver-identity');
@@ -64,6 +61,8 @@ export async function incident(draft: IncidentInputDraft): Promise<IncidentProgr
   const stopStatusUpdates = !drill && patched('status-updates') ? startStatusUpdates(ctx) : () => {};
 
   try {
+    const invalid = await inputProblems(draft);
+    if (invalid) throw new IncidentEnd('failed', INVALID_INPUT, invalid);
     for (const batch of batches(input.steps)) {
       if (isSequential(batch)) await runOne(ctx, batch[0]!);
       else await runConcurrently(ctx, batch);

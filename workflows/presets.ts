@@ -3,7 +3,8 @@
  * comes from the preset of its action.
  */
 import type { ActivityOptions, RetryPolicy } from '@temporalio/workflow';
-import { ACTIONS, type ActionName, type Step } from '../contract';
+import type { Step } from '../contract';
+import { ACTIONS, type ActionName } from '../contract/catalogue';
 
 export const RETRY = {
   /** Transient faults: a few quick tries, then give up so a human sees it. */

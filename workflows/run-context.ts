@@ -19,7 +19,7 @@ export interface RunContext {
 export class IncidentEnd extends Error {
   constructor(
     readonly state: 'aborted' | 'failed',
-    readonly type: 'IncidentAborted' | 'IncidentFailed',
+    readonly type: 'IncidentAborted' | 'IncidentFailed' | 'InvalidIncidentInput',
     message: string,
   ) {
     super(message);

@@ -4,7 +4,7 @@
  */
 import { CancellationScope, isCancellation, sleep } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
-import { STATUS_EVERY } from '../contract';
+import { STATUS_EVERY } from '../contract/severity';
 import { announce } from './announce';
 import type { RunContext } from './run-context';
 

@@ -5,7 +5,8 @@
  */
 import { ActivityFailure, ApplicationFailure, condition, isCancellation } from '@temporalio/workflow';
 import { RetryState } from '@temporalio/common';
-import { phaseOf, type Step } from '../contract';
+import type { Step } from '../contract';
+import { phaseOf } from '../contract/catalogue';
 import { approvalGate, controlGate, skip, unpaused } from './gates';
 import { activityOptionsFor } from './presets';
 import { runStep } from './run-step';

@@ -3,30 +3,25 @@
  * tests drive it directly, and the `progress` query returns its snapshot.
  */
 import { ApprovalDesk, type Checked, type Decision, type Proof } from './approvals';
-import {
-  alertNotice,
-  controlRecord,
-  phaseOf,
-  FINAL_STATES,
-  formatIssues,
-  operatorDecision,
-  pauseRequest,
-  resumeRequest,
-  type ActionName,
-  type ControlKind,
-  type DecideResult,
-  type EscalationLevel,
-  type IncidentInput,
-  type IncidentProgress,
-  type IncidentState,
-  type OperatorDecision,
-  type ProofCheck,
-  type Step,
-  type StepProgress,
-  type StepResult,
-  type TimelineEvent,
-  type UndoRecord,
+import type {
+  ActionName,
+  ControlKind,
+  DecideResult,
+  EscalationLevel,
+  IncidentInput,
+  IncidentProgress,
+  IncidentState,
+  OperatorDecision,
+  ProofCheck,
+  Step,
+  StepProgress,
+  StepResult,
+  TimelineEvent,
+  UndoRecord,
 } from '../contract';
+import { phaseOf } from '../contract/catalogue';
+import { checkAlert, checkControl, checkOperator, checkPause, checkResume } from '../contract/checks';
+import { FINAL_STATES } from '../contract/progress';
 import { renderDetails, renderStatus } from './details';
 import { ruleViolation } from '../contract/rules';
 
@@ -172,9 +167,9 @@ export class IncidentTracker {
   }
 
   receiveOperator(raw: unknown): boolean {
-    const parsed = operatorDecision.safeParse(raw);
-    if (!parsed.success) return this.ignore(undefined, undefined, `operator ignored: ${formatIssues(parsed.error).join('; ')}`);
-    const answer = parsed.data;
+    const parsed = checkOperator(raw);
+    if (!parsed.ok) return this.ignore(undefined, undefined, `operator ignored: ${parsed.issues.join('; ')}`);
+    const answer = parsed.value;
     if (this.progress.pendingOperator?.step !== answer.step) {
       const waiting = this.progress.pendingOperator ? `step "${this.progress.pendingOperator.step}" is` : 'no step is';
       return this.ignore(answer.step, answer.by, `operator ignored: ${waiting} waiting for an operator, not "${answer.step}"`);
@@ -200,10 +195,10 @@ export class IncidentTracker {
   }
 
   receiveControl(raw: unknown): boolean {
-    const parsed = controlRecord.safeParse(raw);
-    if (!parsed.success) return this.ignore(undefined, undefined, `control ignored: ${formatIssues(parsed.error).join('; ')}`);
-    if (this.isFinal()) return this.ignore(undefined, parsed.data.by, `control ignored: the incident has ended (${this.progress.state})`);
-    this.addControl(parsed.data.kind, parsed.data.note, parsed.data.by);
+    const parsed = checkControl(raw);
+    if (!parsed.ok) return this.ignore(undefined, undefined, `control ignored: ${parsed.issues.join('; ')}`);
+    if (this.isFinal()) return this.ignore(undefined, parsed.value.by, `control ignored: the incident has ended (${this.progress.state})`);
+    this.addControl(parsed.value.kind, parsed.value.note, parsed.value.by);
     return true;
   }
 
@@ -219,9 +214,9 @@ export class IncidentTracker {
   // --- pause and resume, status updates ----------------------------------------------------
 
   receivePause(raw: unknown): boolean {
-    const parsed = pauseRequest.safeParse(raw);
-    if (!parsed.success) return this.ignore(undefined, undefined, `pause ignored: ${formatIssues(parsed.error).join('; ')}`);
-    const { by, reason } = parsed.data;
+    const parsed = checkPause(raw);
+    if (!parsed.ok) return this.ignore(undefined, undefined, `pause ignored: ${parsed.issues.join('; ')}`);
+    const { by, reason } = parsed.value;
     if (this.isFinal()) return this.ignore(undefined, by, `pause ignored: the incident has ended (${this.progress.state})`);
     if (this.progress.paused) return this.ignore(undefined, by, `pause ignored: already paused by ${this.progress.paused.by}`);
     this.progress.paused = { by, at: this.now(), ...(reason ? { reason } : {}) };
@@ -231,9 +226,9 @@ export class IncidentTracker {
   }
 
   receiveResume(raw: unknown): boolean {
-    const parsed = resumeRequest.safeParse(raw);
-    if (!parsed.success) return this.ignore(undefined, undefined, `resume ignored: ${formatIssues(parsed.error).join('; ')}`);
-    const { by, comment } = parsed.data;
+    const parsed = checkResume(raw);
+    if (!parsed.ok) return this.ignore(undefined, undefined, `resume ignored: ${parsed.issues.join('; ')}`);
+    const { by, comment } = parsed.value;
     if (!this.progress.paused) return this.ignore(undefined, by, 'resume ignored: the incident is not paused');
     delete this.progress.paused;
     if (this.progress.state === 'paused') this.progress.state = 'running';
@@ -302,12 +297,12 @@ export class IncidentTracker {
    * for. Recorded, never acted on: a resolved alert does not close the incident.
    */
   receiveAlert(raw: unknown): boolean {
-    const parsed = alertNotice.safeParse(raw);
-    if (!parsed.success) {
-      this.ignore(undefined, undefined, `alert ignored: ${formatIssues(parsed.error).join('; ')}`);
+    const parsed = checkAlert(raw);
+    if (!parsed.ok) {
+      this.ignore(undefined, undefined, `alert ignored: ${parsed.issues.join('; ')}`);
       return false;
     }
-    const a = parsed.data;
+    const a = parsed.value;
     this.progress.alertReceivedAt ??= a.receivedAt;
     if (a.follows && !this.progress.follows) this.progress.follows = a.follows;
     const note = a.note ? ` [${a.note}]` : '';
@@ -404,4 +399,4 @@ export class IncidentTracker {
   }
 }
 
-export { phaseOf } from '../contract';
+export { phaseOf } from '../contract/catalogue';

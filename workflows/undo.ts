@@ -7,7 +7,8 @@
  * restoring the incident's snapshot undoes `restoreBackup`; captures, snapshots and the note
  * change nothing; a rotated key cannot be un-rotated. Pure: the workflow imports it.
  */
-import { ACTIONS, stepSchema, type IncidentProgress, type Step, type StepProgress } from '../contract';
+import type { IncidentProgress, Step, StepProgress } from '../contract';
+import { ACTIONS, type ActionName } from '../contract/catalogue';
 
 export type UndoPlan =
   /** Run this step to undo the change. */
@@ -44,13 +45,14 @@ export function undoFor(step: Step, result: Record<string, unknown> | undefined,
           kind: 'impossible',
           why: `no snapshot of ${step.args.target} taken by this incident: restore it by hand from the folder the replaced tree was moved to`,
         };
-      return build(step, 'restoreBackup', { target: step.args.target, archive });
+      return build(step, 'restoreBackup', { method: 'archive', target: step.args.target, archive });
     }
     case 'rotateKey': {
       const what =
         step.args.method === 'http-revoke'
           ? `the credential revoked at ${step.args.url}`
-          : `${step.args.key} in ${[step.args.envFile, ...step.args.envFiles].filter(Boolean).join(', ')}`;
+          : // Arguments are defaulted by the input check; incidents older than a field lack it on replay.
+            `${step.args.key} in ${[step.args.envFile, ...(step.args.envFiles ?? [])].filter(Boolean).join(', ')}`;
       return {
         kind: 'impossible',
         why: `${what} was rotated and cannot be un-rotated: the leaked value stays dead by design (restore it from your vault only if you must)`,
@@ -68,14 +70,20 @@ function reported(step: Step, undo: unknown): UndoPlan {
   return build(step, spec.action, spec.args ?? {});
 }
 
+/**
+ * The undo step. Its arguments are checked where every step's are, by the activity against its
+ * action's schema (a bad one fails the undo with the reason); here only that the action exists
+ * and runs as an activity, so zod stays out of the workflow.
+ */
 function build(step: Step, action: string, args: unknown): UndoPlan {
-  const parsed = stepSchema.safeParse({ id: undoId(step.id), action, args, summary: `undo ${step.id}: ${action}`, retry: { maximumAttempts: 3 } });
-  if (!parsed.success)
-    return {
-      kind: 'impossible',
-      why: `the undo of ${step.id} (${action}) is not an action this engine can run: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
-    };
-  return { kind: 'run', step: parsed.data };
+  const known = Object.hasOwn(ACTIONS, action) && ACTIONS[action as ActionName].runsIn === 'activity';
+  const object = typeof args === 'object' && args !== null && !Array.isArray(args);
+  if (!known || !object) {
+    const why = !known ? `no action "${action}" runs as an activity` : 'its arguments are not an object';
+    return { kind: 'impossible', why: `the undo of ${step.id} (${action}) is not an action this engine can run: ${why}` };
+  }
+  const undo = { id: undoId(step.id), action, args, summary: `undo ${step.id}: ${action}`, retry: { maximumAttempts: 3 }, onFailure: 'abort' };
+  return { kind: 'run', step: undo as Step };
 }
 
 /** The archive of the snapshot a restore replaced: by the restore's snapshot id, else by target. */

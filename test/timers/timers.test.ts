@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { createActivities } from '../../activities';
+import { inputActivities } from '../../activities/input';
 import { parseIncident } from '../../client/incidents';
 import {
   ACTION_NAMES,
@@ -63,7 +64,8 @@ before(async () => {
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: stubActivities(calls),
+    // The input check is pure: the real one.
+    activities: { ...stubActivities(calls), ...inputActivities() },
   });
   running = worker.run();
 });

@@ -119,7 +119,8 @@ describe('undo mapping', () => {
   it('maps each mutating action to its undo, and says what cannot be undone', () => {
     const start = undoFor(stop, { wasRunning: true }, tr.progress);
     assert.equal(start.kind === 'run' && start.step.action, 'startService');
-    assert.deepEqual(start.kind === 'run' && start.step.args, { service: 'gw', manager: { kind: 'process', pidfile: '/run/gw.pid' }, settleMs: 500 });
+    // The activity applies its schema's defaults (settleMs) when it parses these: not the workflow.
+    assert.deepEqual(start.kind === 'run' && start.step.args, { service: 'gw', manager: { kind: 'process', pidfile: '/run/gw.pid' } });
     assert.equal(undoFor(stop, { wasRunning: false }, tr.progress).kind, 'none');
     const back = undoFor(restore, { snapshotId: 'snap-1', target: '/srv/ws' }, tr.progress);
     assert.deepEqual(back.kind === 'run' && back.step.args, {
@@ -138,8 +139,12 @@ describe('undo mapping', () => {
     assert.deepEqual(reported.kind === 'run' && (reported.step.args as { argv: string[] }).argv, ['queuectl', 'resume']);
     assert.equal(reported.kind === 'run' && reported.step.id, 'undo-cmd');
     assert.equal(undoFor(cmd, { undo: null }, tr.progress).kind, 'none');
-    const unknown = undoFor(cmd, { undo: { action: 'unlockNetwork', args: {} } }, tr.progress);
-    assert.match(unknown.kind === 'impossible' ? unknown.why : '', /not an action this engine can run/);
+    const unknown = undoFor(cmd, { undo: { action: 'unplugEverything', args: {} } }, tr.progress);
+    assert.match(unknown.kind === 'impossible' ? unknown.why : '', /not an action this engine can run: no action "unplugEverything" runs as an activity/);
+    const inWorkflow = undoFor(cmd, { undo: { action: 'recordControl', args: {} } }, tr.progress);
+    assert.equal(inWorkflow.kind, 'impossible');
+    const noArgs = undoFor(cmd, { undo: { action: 'unlockNetwork', args: 'all' } }, tr.progress);
+    assert.match(noArgs.kind === 'impossible' ? noArgs.why : '', /its arguments are not an object/);
   });
 });
 
