@@ -24,7 +24,9 @@ import {
   incidentInputSchema,
   phaseOf,
   progressQuery,
+  MODE_MEMO,
   SEARCH_ATTRIBUTES,
+  TITLE_MEMO,
   WORKFLOW_TYPE,
   type AlertNotice,
   type ApprovalDecision,
@@ -33,7 +35,7 @@ import {
   type IncidentProgress,
 } from '../contract';
 import type { incident } from '../workflows';
-import { INCIDENT_CLASS_KEY, INCIDENT_PHASE_KEY, INCIDENT_SEVERITY_KEY } from '../contract/search-attributes';
+import { INCIDENT_CLASS_KEY, INCIDENT_MODE_KEY, INCIDENT_PHASE_KEY, INCIDENT_SEVERITY_KEY } from '../contract/search-attributes';
 import { Problem, type ProblemKind } from '../common/errors';
 
 /** Parse a draft into workflow input; a bad field is reported with its path. */
@@ -62,22 +64,25 @@ export function dedupedIncidentId(input: Pick<IncidentInput, 'class'>, key: stri
   return `inc-${input.class}-${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
 }
 
-const searchAttributeSupport = new WeakMap<Client, Promise<boolean>>();
+const registeredAttributes = new WeakMap<Client, Promise<ReadonlySet<string>>>();
 
-/** Whether the server has tourniquet's search attributes registered (checked once per client). */
-function supportsSearchAttributes(client: Client): Promise<boolean> {
-  let known = searchAttributeSupport.get(client);
+/**
+ * Which of tourniquet's search attributes the server has registered (asked once per client). A
+ * namespace set up before an attribute existed still gets the ones it has.
+ */
+function searchAttributesOf(client: Client): Promise<ReadonlySet<string>> {
+  let known = registeredAttributes.get(client);
   if (!known) {
     known = client.connection.operatorService
       .listSearchAttributes({ namespace: client.options.namespace })
-      .then((r) => Object.keys(SEARCH_ATTRIBUTES).every((name) => name in (r.customAttributes ?? {})))
+      .then((r) => new Set(Object.keys(SEARCH_ATTRIBUTES).filter((name) => name in (r.customAttributes ?? {}))))
       .catch(() => {
         // A server that is down now may answer later: ask again next time instead of
         // remembering "unsupported" for the life of a long-running process (the intake).
-        searchAttributeSupport.delete(client);
-        return false;
+        registeredAttributes.delete(client);
+        return new Set<string>();
       });
-    searchAttributeSupport.set(client, known);
+    registeredAttributes.set(client, known);
   }
   return known;
 }
@@ -108,22 +113,22 @@ export interface StartedIncident {
  */
 export async function startIncident(client: Client, input: IncidentInput, o: StartOptions): Promise<StartedIncident> {
   const id = o.id ?? (o.dedupe ? dedupedIncidentId(input, o.dedupe.key) : incidentId(input));
-  const searchable = await supportsSearchAttributes(client);
+  const registered = await searchAttributesOf(client);
+  // The workflow upserts the phase only when the class is there (both come with a namespace set up by tourniquet).
+  const attributes = [
+    { key: INCIDENT_CLASS_KEY, value: input.class },
+    { key: INCIDENT_SEVERITY_KEY, value: input.severity },
+    { key: INCIDENT_PHASE_KEY, value: phaseOf(input.steps[0]!) },
+    { key: INCIDENT_MODE_KEY, value: input.mode },
+  ].filter((a) => registered.has(a.key.name));
   const options = {
     taskQueue: o.taskQueue,
     workflowId: id,
     args: [input] as [IncidentInput],
     staticSummary: incidentSummary(input),
     staticDetails: incidentDetails(input),
-    ...(searchable
-      ? {
-          typedSearchAttributes: new TypedSearchAttributes([
-            { key: INCIDENT_CLASS_KEY, value: input.class },
-            { key: INCIDENT_SEVERITY_KEY, value: input.severity },
-            { key: INCIDENT_PHASE_KEY, value: phaseOf(input.steps[0]!) },
-          ]),
-        }
-      : {}),
+    memo: { [TITLE_MEMO]: input.title, [MODE_MEMO]: input.mode },
+    ...(attributes.length ? { typedSearchAttributes: new TypedSearchAttributes(attributes) } : {}),
   };
   if (o.dedupe) {
     const handle = await client.workflow.signalWithStart<typeof incident, [AlertNotice]>(WORKFLOW_TYPE, {

@@ -11,14 +11,14 @@ import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { enrollApprover } from '../common/approvers';
-import { loadConfig } from '../common/config';
+import { incidentUrl, loadConfig } from '../common/config';
 import { base32Decode, otpauthUri, timeStep, totpCode } from '../common/totp';
 import { Problem } from '../common/errors';
 import { approve, getProgress, recordControl, startIncident } from '../client/incidents';
 import { compileNamedPlaybook, loadInventory } from '../compiler';
 import { createLogger, installRuntimeLogger } from '../common/logger';
 import { connectClient, connectWorker } from '../client/temporal';
-import { incidentUrl, startStack } from '../server/stack';
+import { startStack } from '../server/stack';
 import { createWorker } from '../worker/create';
 import { renderProgress } from '../cli/format';
 import { FINAL_STATES, type IncidentProgress } from '../contract';
@@ -77,7 +77,8 @@ async function main(): Promise<void> {
       say(`Playbook: secret-exposure (${input.steps.length} steps), inventory ${sandbox.inventoryFile}`);
       const { id, handle } = await startIncident(client, input, { taskQueue: config.taskQueue });
       say(`Incident started: ${id}`);
-      if (stack.uiUrl) say(`  ${incidentUrl(stack.uiUrl, config.server.namespace, id)}`);
+      const link = incidentUrl({ uiUrl: stack.uiUrl, namespace: config.server.namespace }, id);
+      if (link) say(`  ${link}`);
       say();
       let seen = 0;
       let gateAnnounced = false;
@@ -89,12 +90,12 @@ async function main(): Promise<void> {
         const gate = p.pendingApprovals[0];
         if (gate && !gateAnnounced) {
           gateAnnounced = true;
-          announceGate(id, gate.step, stack.uiUrl ? incidentUrl(stack.uiUrl, config.server.namespace, id) : undefined);
+          announceGate(id, gate.step, link);
           void approveWhenAsked(client, id, gate.step);
         }
         if (p.state === 'awaiting-control' && !controlAnnounced) {
           controlAnnounced = true;
-          announceControl(id, stack.uiUrl ? incidentUrl(stack.uiUrl, config.server.namespace, id) : undefined);
+          announceControl(id, link);
           void controlWhenAsked(client, id);
         }
         if (FINAL_STATES.has(p.state)) break;

@@ -14,6 +14,7 @@ import {
   isCancellation,
   patched,
   setCurrentDetails,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -22,6 +23,7 @@ import { formatIssues, incidentInputSchema, phaseOf, type IncidentInputDraft, ty
 import { approvalGate, controlGate, skip, unpaused } from './gates';
 import { registerHandlers } from './handlers';
 import { INCIDENT_CLASS_KEY, INCIDENT_PHASE_KEY } from '../contract/search-attributes';
+import { STATE_MEMO } from '../contract/definitions';
 import { activityOptionsFor } from './presets';
 import { runStep } from './run-step';
 import { IncidentEnd, type RunContext } from './run-context';
@@ -47,6 +49,10 @@ export async function incident(draft: IncidentInputDraft): Promise<IncidentProgr
   // before this change upserted on every publish and must keep doing so on replay.
   const upsertOnChangeOnly = patched('upsert-phase-on-change');
   let publishedPhase: string | undefined;
+  // `tourniquet list` reads the incident's own state from the memo (no query to a worker per
+  // row). Each upsert is a history event: only on change, and only for incidents started since.
+  const stateMemo = patched('state-memo');
+  let publishedState: string | undefined;
   const ctx: RunContext = {
     input,
     drill,
@@ -57,6 +63,10 @@ export async function incident(draft: IncidentInputDraft): Promise<IncidentProgr
       if (searchable && (!upsertOnChangeOnly || phase !== publishedPhase)) {
         upsertSearchAttributes([{ key: INCIDENT_PHASE_KEY, value: phase }]);
         publishedPhase = phase;
+      }
+      if (stateMemo && tracker.progress.state !== publishedState) {
+        publishedState = tracker.progress.state;
+        upsertMemo({ [STATE_MEMO]: publishedState });
       }
     },
     showDetails() {
