@@ -38,13 +38,16 @@ function demoCode(): string {
 
 async function main(): Promise<void> {
   const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
-  const logger = createLogger(config.logLevel, 'demo');
+  // The terminal is for the story; the structured logs (the worker's, the SDK's) go to a file.
+  const logFile = join(config.home, 'demo.log');
+  const logger = createLogger(config.logLevel, 'demo', logFile);
   installRuntimeLogger(logger);
 
   say('tourniquet demo: a leaked agent API key, handled as a durable incident\n');
   const stack = await startStack(config, logger);
   say(`Temporal server: ${stack.address}${stack.embedded ? ` (embedded, state in ${config.home})` : ''}`);
   if (stack.uiUrl) say(`Temporal Web UI: ${stack.uiUrl}`);
+  say(`Logs (JSON):     ${logFile}`);
 
   const sandboxRoot = join(config.home, 'demo', new Date().toISOString().replace(/[:.]/g, '-'));
   const sandbox = await createSandbox(sandboxRoot);
