@@ -4,7 +4,7 @@
  */
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { formatIssues } from '../contract/input';
+import { formatIssues } from '../contract/issues';
 import { Problem } from './errors';
 import { Secret } from './secret';
 

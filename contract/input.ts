@@ -6,18 +6,10 @@ import { z } from 'zod';
 import { actionArgs } from './actions';
 import { PHASES, type ActionName } from './catalogue';
 import { identityLevel } from './identity';
-import { NAME_PATTERN, NAME_RULE, SEVERITIES, type Severity } from './grammar';
+import { INCIDENT_CLASSES, NAME_PATTERN, NAME_RULE, SEVERITIES, type Severity } from './grammar';
 
-/** The seven incident classes of the agent incident runbook. */
-export const INCIDENT_CLASSES = [
-  'destructive-action',
-  'secret-exposure',
-  'public-leak',
-  'runaway-automation',
-  'prompt-injection',
-  'memory-corruption',
-  'service-outage',
-] as const;
+export { INCIDENT_CLASSES } from './grammar';
+export { formatIssues } from './issues';
 export const incidentClass = z.enum(INCIDENT_CLASSES);
 export type IncidentClass = z.infer<typeof incidentClass>;
 
@@ -203,12 +195,4 @@ export const STATUS_EVERY: Record<Severity, string> = { S1: '15m', S2: '1h', S3:
  */
 export function requesterMayApprove(severity: Severity, approval: Pick<ApprovalSpec, 'allowRequester'> | undefined): boolean {
   return approval?.allowRequester ?? severity !== 'S1';
-}
-
-/** Render zod issues as `path: message` lines, the form every edge reports bad input in. */
-export function formatIssues(error: z.ZodError): string[] {
-  return error.issues.map((issue) => {
-    const where = issue.path.length ? issue.path.map(String).join('.') : '(input)';
-    return `${where}: ${issue.message}`;
-  });
 }

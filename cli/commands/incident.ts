@@ -6,7 +6,7 @@ import { incidentUrl } from '../../common/config';
 import { PROBLEM_KINDS } from '../../common/errors';
 import { PHASES } from '../../contract/catalogue';
 import { SEVERITIES } from '../../contract/grammar';
-import { INCIDENT_CLASSES } from '../../contract/input';
+import { INCIDENT_CLASSES } from '../../contract/grammar';
 import { action, print, printJson } from '../command';
 import { renderProgress, renderTimeline } from '../format';
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Client } from '@temporalio/client';
 import { incidentUrl } from '../../common/config';
 import { Problem } from '../../common/errors';
-import { INCIDENT_CLASSES } from '../../contract/input';
+import { INCIDENT_CLASSES } from '../../contract/grammar';
 import { action, print, printJson, type CommandContext } from '../command';
 import { currentUser } from '../options';
 import { renderDrill, startPlaybook } from './playbook';
