@@ -40,7 +40,8 @@ async function send(deps: ActivityDeps, io: StepIO, args: Notify): Promise<StepR
         : args.level === 'warning'
           ? deps.logger.warn.bind(deps.logger)
           : deps.logger.error.bind(deps.logger);
-    log({ incident: io.key.workflowId, step: io.key.stepId, level: args.level, update: text }, 'status update');
+    // `level` is pino's own key (the number): the update's level goes under a name of its own.
+    log({ incident: io.key.workflowId, step: io.key.stepId, updateLevel: args.level, update: text }, 'status update');
     return { summary: `logged a ${args.level} status update`, data: { channel: 'log', level: args.level } };
   }
   const { url, shown } = webhookUrl(args.channel);

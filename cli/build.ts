@@ -12,6 +12,7 @@
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { build, type Plugin } from 'esbuild';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -52,6 +53,48 @@ const packages: Plugin = {
 };
 
 /**
+ * The Temporal SDK's client-side packages are CommonJS. Imported from an ES module, Node first
+ * scans each file (and every file it re-exports, the SDK's whole index tree) for its export
+ * names, then compiles it: every file is read twice. Loaded with `require` it is compiled once.
+ * Each becomes a small module that requires it and re-exports the names it has (listed here,
+ * at build time), so the commands' `import { Client } from '@temporalio/client'` stays as written.
+ */
+const REQUIRED = /^@temporalio\/(client|common|proto|workflow|activity)(\/.*)?$/;
+const viaRequire: Plugin = {
+  name: 'via-require',
+  setup(b) {
+    const load = createRequire(join(ROOT, 'package.json'));
+    b.onResolve({ filter: REQUIRED }, (args) =>
+      // The generated module's own require stays a require of the package in node_modules.
+      args.kind === 'require-call' ? { path: args.path, external: true } : { path: args.path, namespace: 'via-require' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'via-require' }, (args) => {
+      const names = Object.keys(load(args.path) as object).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default');
+      const exports = names.map((n) => `export const ${n} = m.${n};`).join('\n');
+      return { contents: `const m = require(${JSON.stringify(args.path)});\n${exports}\nexport default m;\n`, loader: 'js', resolveDir: ROOT };
+    });
+  },
+};
+
+/**
+ * zod's index re-exports its error messages in every language (`z.locales`); tourniquet speaks
+ * English (zod's default, imported on its own) and never names a locale: the rest stays out.
+ */
+const englishOnly: Plugin = {
+  name: 'english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes(`${sep}zod${sep}`) ? { path: 'zod-locales', namespace: 'english-only' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'english-only' }, () => ({
+      contents: "export { default as en } from 'zod/v4/locales/en.js';\n",
+      loader: 'js',
+      resolveDir: ROOT,
+    }));
+  },
+};
+
+/**
  * Build dist/cli.js and its chunks. Each file is written beside its final name and renamed
  * into place, chunks first and the manifest last, so a `tourniquet` started meanwhile (a test,
  * a second terminal) runs the old build or the new one, never half of one.
@@ -74,11 +117,13 @@ export async function buildCli(): Promise<{ path: string; inputs: number }> {
     sourcemap: 'linked',
     metafile: true,
     logLevel: 'warning',
-    plugins: [packages],
+    plugins: [viaRequire, englishOnly, packages],
     // commander is CommonJS: its require() of Node's own modules needs a require in an ES module.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   });
   const inputs: BuiltInput[] = Object.keys(result.metafile.inputs)
+    // The plugins' generated modules (`via-require:...`) have no file of their own.
+    .filter((input) => !/^[a-z-]+:/.test(input))
     .map((input) => relative(ROOT, join(ROOT, input)).split(sep).join('/'))
     .sort()
     .map((file) => {

@@ -3,8 +3,8 @@
  * any failure into one line that says what to fix, with the exit code of its kind.
  */
 import { z } from 'zod';
-// The contract's parts without Temporal's libraries (its index loads them): the CLI starts light.
-import { formatIssues } from '../contract/input';
+// The contract's parts without Temporal's libraries or the schemas: the CLI starts light.
+import { formatIssues } from '../contract/issues';
 import { Problem } from '../common/errors';
 import type { Client } from '@temporalio/client';
 import { loadConfig, type Config } from '../common/config';

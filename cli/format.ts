@@ -31,7 +31,13 @@ export function renderProgress(p: IncidentProgress): string {
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
       .join('  ')
       .trimEnd();
-  const out = [`${p.incidentId}  ${p.severity} ${p.class}  state: ${p.state}  phase: ${p.phase}`, p.title, '', line(header), ...rows.map(line)];
+  const out = [
+    `${p.incidentId}  ${p.mode === 'drill' ? 'DRILL (nothing changes)  ' : ''}${p.severity} ${p.class}  state: ${p.state}  phase: ${p.phase}`,
+    p.title,
+    '',
+    line(header),
+    ...rows.map(line),
+  ];
   for (const a of p.pendingApprovals) {
     const from = a.approvers.length ? ` from ${a.approvers.join(', ')}` : '';
     const proven = p.steps.find((s) => s.id === a.step)?.identity === 'proven' ? ', each with a code or SSH signature' : '';

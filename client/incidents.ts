@@ -25,7 +25,9 @@ import {
   incidentInputSchema,
   phaseOf,
   progressQuery,
+  MODE_MEMO,
   SEARCH_ATTRIBUTES,
+  TITLE_MEMO,
   WORKFLOW_TYPE,
   type AlertNotice,
   type ApprovalDecision,
@@ -34,7 +36,7 @@ import {
   type IncidentProgress,
 } from '../contract';
 import type { incident } from '../workflows';
-import { INCIDENT_CLASS_KEY, INCIDENT_PHASE_KEY, INCIDENT_SEVERITY_KEY } from '../contract/search-attributes';
+import { INCIDENT_CLASS_KEY, INCIDENT_MODE_KEY, INCIDENT_PHASE_KEY, INCIDENT_SEVERITY_KEY } from '../contract/search-attributes';
 import { Problem, type ProblemKind } from '../common/errors';
 
 /** Parse a draft into workflow input; a bad field is reported with its path. */
@@ -63,22 +65,25 @@ export function dedupedIncidentId(input: Pick<IncidentInput, 'class'>, key: stri
   return `inc-${input.class}-${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
 }
 
-const searchAttributeSupport = new WeakMap<Client, Promise<boolean>>();
+const registeredAttributes = new WeakMap<Client, Promise<ReadonlySet<string>>>();
 
-/** Whether the server has tourniquet's search attributes registered (checked once per client). */
-function supportsSearchAttributes(client: Client): Promise<boolean> {
-  let known = searchAttributeSupport.get(client);
+/**
+ * Which of tourniquet's search attributes the server has registered (asked once per client). A
+ * namespace set up before an attribute existed still gets the ones it has.
+ */
+function searchAttributesOf(client: Client): Promise<ReadonlySet<string>> {
+  let known = registeredAttributes.get(client);
   if (!known) {
     known = client.connection.operatorService
       .listSearchAttributes({ namespace: client.options.namespace })
-      .then((r) => Object.keys(SEARCH_ATTRIBUTES).every((name) => name in (r.customAttributes ?? {})))
+      .then((r) => new Set(Object.keys(SEARCH_ATTRIBUTES).filter((name) => name in (r.customAttributes ?? {}))))
       .catch(() => {
         // A server that is down now may answer later: ask again next time instead of
         // remembering "unsupported" for the life of a long-running process (the intake).
-        searchAttributeSupport.delete(client);
-        return false;
+        registeredAttributes.delete(client);
+        return new Set<string>();
       });
-    searchAttributeSupport.set(client, known);
+    registeredAttributes.set(client, known);
   }
   return known;
 }
@@ -112,7 +117,14 @@ export interface StartedIncident {
  */
 export async function startIncident(client: Client, input: IncidentInput, o: StartOptions): Promise<StartedIncident> {
   const id = o.id ?? (o.dedupe ? dedupedIncidentId(input, o.dedupe.key) : incidentId(input));
-  const searchable = await supportsSearchAttributes(client);
+  const registered = await searchAttributesOf(client);
+  // The workflow upserts the phase only when the class is there (both come with a namespace set up by tourniquet).
+  const attributes = [
+    { key: INCIDENT_CLASS_KEY, value: input.class },
+    { key: INCIDENT_SEVERITY_KEY, value: input.severity },
+    { key: INCIDENT_PHASE_KEY, value: phaseOf(input.steps[0]!) },
+    { key: INCIDENT_MODE_KEY, value: input.mode },
+  ].filter((a) => registered.has(a.key.name));
   const options = {
     taskQueue: o.taskQueue,
     workflowId: id,
@@ -120,16 +132,8 @@ export async function startIncident(client: Client, input: IncidentInput, o: Sta
     staticSummary: incidentSummary(input),
     staticDetails: incidentDetails(input),
     // The input is an `IncidentInput`, parsed by the schema: the workflow need not check it again.
-    memo: { [INPUT_CHECKED_MEMO]: true },
-    ...(searchable
-      ? {
-          typedSearchAttributes: new TypedSearchAttributes([
-            { key: INCIDENT_CLASS_KEY, value: input.class },
-            { key: INCIDENT_SEVERITY_KEY, value: input.severity },
-            { key: INCIDENT_PHASE_KEY, value: phaseOf(input.steps[0]!) },
-          ]),
-        }
-      : {}),
+    memo: { [INPUT_CHECKED_MEMO]: true, [TITLE_MEMO]: input.title, [MODE_MEMO]: input.mode },
+    ...(attributes.length ? { typedSearchAttributes: new TypedSearchAttributes(attributes) } : {}),
   };
   if (o.dedupe) {
     const handle = await client.workflow.signalWithStart<typeof incident, [AlertNotice]>(WORKFLOW_TYPE, {
@@ -138,7 +142,7 @@ export async function startIncident(client: Client, input: IncidentInput, o: Sta
       signalArgs: [o.dedupe.alert],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      ...(o.dedupe.follows ? { memo: { follows: o.dedupe.follows } } : {}),
+      ...(o.dedupe.follows ? { memo: { ...options.memo, follows: o.dedupe.follows } } : {}),
     });
     return { id, input, handle, runId: handle.signaledRunId };
   }

@@ -4,7 +4,7 @@
  */
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { formatIssues } from '../contract/input';
+import { formatIssues } from '../contract/issues';
 import { Problem } from './errors';
 import { Secret } from './secret';
 
@@ -25,6 +25,8 @@ const envSchema = z.object({
   TOURNIQUET_SERVER_PORT: port.default(7233),
   /** Web UI port of the embedded dev server. */
   TOURNIQUET_UI_PORT: port.default(8233),
+  /** Web UI of the server incidents run on, for printed links (default: the embedded server's, on TOURNIQUET_UI_PORT). */
+  TOURNIQUET_UI_URL: z.url().optional(),
   /** The inventory: everything playbooks may act on. */
   TOURNIQUET_INVENTORY: z.string().min(1).optional(),
   /** A folder of your own playbooks, searched before the built-in ones. */
@@ -67,6 +69,8 @@ export interface Config {
     namespace: string;
     port: number;
     uiPort: number;
+    /** Where the Web UI is, for links: TOURNIQUET_UI_URL, else the embedded server's; none for an external server without it. */
+    uiUrl: string | undefined;
     tls?: { clientCertPath?: string; clientKeyPath?: string; serverCaPath?: string; serverName?: string };
     apiKey?: Secret;
   };
@@ -97,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       namespace: e.TEMPORAL_NAMESPACE,
       port: e.TOURNIQUET_SERVER_PORT,
       uiPort: e.TOURNIQUET_UI_PORT,
+      uiUrl: e.TOURNIQUET_UI_URL?.replace(/\/+$/, '') ?? (e.TEMPORAL_ADDRESS === undefined ? `http://localhost:${e.TOURNIQUET_UI_PORT}` : undefined),
       ...(tls
         ? {
             tls: {
@@ -110,4 +115,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       ...(e.TEMPORAL_API_KEY ? { apiKey: new Secret(e.TEMPORAL_API_KEY) } : {}),
     },
   };
+}
+
+/** The Web UI page of one incident, when the config knows where the Web UI is. */
+export function incidentUrl(server: Pick<Config['server'], 'uiUrl' | 'namespace'>, id: string): string | undefined {
+  return server.uiUrl && `${server.uiUrl}/namespaces/${encodeURIComponent(server.namespace)}/workflows/${encodeURIComponent(id)}`;
 }

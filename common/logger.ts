@@ -5,8 +5,12 @@
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { pino, type Logger } from 'pino';
 
-export function createLogger(level: string, name: string): Logger {
-  return pino({ level, name, redact: { paths: ['*.apiKey', '*.secret', '*.password', '*.token'], censor: '[redacted]' } }, pino.destination(2));
+/** A logger writing JSON lines to stderr, or to `file` (appended, its folder made) for a program whose terminal is for people. */
+export function createLogger(level: string, name: string, file?: string): Logger {
+  return pino(
+    { level, name, redact: { paths: ['*.apiKey', '*.secret', '*.password', '*.token'], censor: '[redacted]' } },
+    pino.destination(file ? { dest: file, mkdir: true, sync: true } : 2),
+  );
 }
 
 let installed = false;

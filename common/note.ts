@@ -34,11 +34,11 @@ export function renderNote(p: IncidentProgress, writtenAt: string, extras: NoteE
     '## What happened',
     p.title,
     '',
-    `Outcome: ${outcome(p)}`,
+    `Outcome: ${outcome(p, writtenAt)}`,
     '',
     '## When',
     `- started: ${p.startedAt}`,
-    `- stopped: ${p.endedAt ?? `still open (${p.state})`}`,
+    `- stopped: ${p.endedAt ?? (resolvesWithNote(p) ? `${writtenAt} (this note is its last step)` : `still open (${p.state})`)}`,
     `- note written: ${writtenAt}`,
     ...(p.follows ? [`- follows up: ${p.follows}`] : []),
     ...(p.severityRaised ? [`- severity raised ${p.severityRaised.from} → ${p.severityRaised.to} at ${p.severityRaised.at} (flapping alert)`] : []),
@@ -99,9 +99,26 @@ export function renderNote(p: IncidentProgress, writtenAt: string, extras: NoteE
   return redactSecrets(lines.join('\n')).text;
 }
 
-function outcome(p: IncidentProgress): string {
+function outcome(p: IncidentProgress, writtenAt: string): string {
   const finished = p.timeline.filter((e) => e.kind === 'incident-finished').at(-1);
-  return finished ? `${p.state}: ${finished.message}` : `still ${p.state}, in phase ${p.phase}`;
+  if (p.endedAt) return `${p.state} at ${p.endedAt}${finished ? `: ${finished.message}` : ''}`;
+  if (resolvesWithNote(p)) return `resolved at ${writtenAt}: every step done; writing this note is the last one`;
+  return `still ${p.state}, in phase ${p.phase}`;
+}
+
+/**
+ * The note is written by the incident's last step: every other step has succeeded or was
+ * skipped, so the incident resolves as the note is written (and the note says so).
+ */
+function resolvesWithNote(p: IncidentProgress): boolean {
+  const rest = p.steps.filter((s) => s.action !== 'writeNote');
+  const notes = p.steps.filter((s) => s.action === 'writeNote');
+  return (
+    p.mode === 'live' &&
+    notes.length > 0 &&
+    notes.every((s) => s.status === 'running' || s.status === 'succeeded') &&
+    rest.every((s) => s.status === 'succeeded' || s.status === 'skipped')
+  );
 }
 
 /** Everyone recorded as acting on the incident: approvers, deciders, operators. */

@@ -3,13 +3,23 @@
  * step list the workflow history records exactly. Every problem found is reported at once,
  * each with its YAML path and line.
  */
-import { relative, resolve, sep } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { Problem } from '../common/errors';
-import { formatIssues, incidentInputSchema, PHASES, stepEffects, type IncidentInput, type IncidentInputDraft, type Phase, type Step } from '../contract';
+import {
+  ACTIONS,
+  formatIssues,
+  incidentInputSchema,
+  PHASES,
+  stepEffects,
+  type IncidentInput,
+  type IncidentInputDraft,
+  type Phase,
+  type Step,
+} from '../contract';
 import { checkOrder } from '../contract/rules';
-import { expandEntry } from './expand';
+import { expandEntry, type ExpandContext } from './expand';
 import type { Inventory } from './inventory';
-import { playbookSchema, type ParameterSpec, type Playbook } from './playbook';
+import { playbookSchema, salvagePlaybook, type ParameterSpec, type Playbook } from './playbook';
 import type { ParamValue, ResolveContext } from './resolve';
 import { parseSeverity, unknownSeverity } from './severity';
 import { formatProblems, YamlSource, type SourceProblem } from '../common/data-file';
@@ -46,8 +56,18 @@ export interface CompileResult {
 
 export function checkPlaybook(source: YamlSource, o: CompileOptions = {}): CompileResult {
   const parsed = source.parseWith(playbookSchema);
-  if (!parsed.ok) return { playbook: undefined, problems: parsed.problems, input: undefined };
-  const pb = parsed.value;
+  if (parsed.ok) return checkParsed(source, parsed.value, o);
+  // A missing or misspelt field must not hide the other problems: check what did parse.
+  const salvaged = salvagePlaybook(source.data);
+  if (!salvaged) return { playbook: undefined, problems: parsed.problems, input: undefined };
+  const rest = checkParsed(source, salvaged, o).problems;
+  const seen = new Set(parsed.problems.map(key));
+  return { playbook: undefined, problems: [...parsed.problems, ...rest.filter((p) => !seen.has(key(p)))], input: undefined };
+}
+
+const key = (p: SourceProblem) => `${p.path}\n${p.message}`;
+
+function checkParsed(source: YamlSource, pb: Playbook, o: CompileOptions): CompileResult {
   const problems: SourceProblem[] = [];
   const problem = (path: (string | number)[], message: string) => problems.push(source.problem(path, message));
 
@@ -57,21 +77,19 @@ export function checkPlaybook(source: YamlSource, o: CompileOptions = {}): Compi
   const approvalCtx = { severity: severity ?? pb.severity, inventory: o.inventory, problem };
   const symbolic = o.symbolic === true || !o.inventory;
   const ctx: ResolveContext = { inventory: o.inventory, params, specs: pb.parameters, problem, symbolic };
-  const steps: IncidentInputDraft['steps'] = [];
   const where = new Map<string, (string | number)[]>();
-  for (const phase of PHASES) {
-    (pb.phases[phase] ?? []).forEach((entry, i) => {
-      for (const placed of expandEntry({ resolve: ctx, approval: approvalCtx }, entry, phase as Phase, ['phases', phase, i])) {
-        where.set(placed.step.id, placed.at);
-        steps.push(placed.step);
-      }
-    });
-  }
-  if (problems.length) return { playbook: pb, problems, input: undefined };
-  if (symbolic) {
-    // Validating: arguments may be symbolic, so check the order of effects only.
-    const symbolicSteps = steps.map((s) => ({ ...s, effects: stepEffects.parse(s.effects ?? {}) })) as unknown as Step[];
-    for (const v of checkOrder({ class: pb.class, steps: symbolicSteps })) problem(where.get(v.step) ?? [], v.message);
+  const steps = resolveSteps(pb, ctx, approvalCtx, where);
+  const checkRules = (ordered: IncidentInputDraft['steps']) => {
+    const withEffects = ordered.map((s) => ({ ...s, effects: stepEffects.parse(s.effects ?? {}) })) as unknown as Step[];
+    for (const v of checkOrder({ class: pb.class, steps: withEffects })) problem(where.get(v.step) ?? [], v.message);
+    // Rule 8 on the paths that resolved (a placeholder without a value names none).
+    if (o.home) for (const [id, message] of evidenceViolations(withEffects, o.home)) problem(where.get(id) ?? [], message);
+  };
+  if (problems.length || symbolic) {
+    // The ordering rules are checked however names and values turned out: after a problem, on
+    // the steps resolved again with missing values left symbolic (what failed is reported above).
+    const ignore = () => {};
+    checkRules(problems.length ? resolveSteps(pb, { ...ctx, symbolic: true, problem: ignore }, { ...approvalCtx, problem: ignore }, new Map()) : steps);
     return { playbook: pb, problems, input: undefined };
   }
 
@@ -88,11 +106,31 @@ export function checkPlaybook(source: YamlSource, o: CompileOptions = {}): Compi
   const input = incidentInputSchema.safeParse(draft);
   if (!input.success) {
     for (const line of formatIssues(input.error)) problem([], `compiled incident is invalid: ${line}`);
+    checkRules(steps);
     return { playbook: pb, problems, input: undefined };
   }
-  for (const v of checkOrder(input.data)) problem(where.get(v.step) ?? [], v.message);
-  if (o.home && o.inventory) for (const [id, message] of evidenceViolations(input.data, o.home)) problem(where.get(id) ?? [], message);
+  checkRules(input.data.steps);
   return { playbook: pb, problems, input: problems.length ? undefined : input.data };
+}
+
+/** Each step's concrete arguments, effects and approval; `where` learns each step's YAML path. */
+function resolveSteps(
+  pb: Playbook,
+  ctx: ResolveContext,
+  approvalCtx: ExpandContext['approval'],
+  where: Map<string, (string | number)[]>,
+): IncidentInputDraft['steps'] {
+  const steps: IncidentInputDraft['steps'] = [];
+  for (const phase of PHASES) {
+    // forEach skips the holes a salvaged playbook leaves where a step did not parse: indexes stay the file's.
+    (pb.phases[phase] ?? []).forEach((entry, i) => {
+      for (const placed of expandEntry({ resolve: ctx, approval: approvalCtx }, entry, phase as Phase, ['phases', phase, i])) {
+        where.set(placed.step.id, placed.at);
+        steps.push(placed.step);
+      }
+    });
+  }
+  return steps;
 }
 
 /** Find a playbook by name (your folder first, then the built-in ones) and compile it. */
@@ -152,22 +190,29 @@ function fillTitle(template: string, params: Record<string, ParamValue>): string
   return fillPlaceholders(template, Object.fromEntries(Object.entries(params).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v])));
 }
 
-/** Rule 8: no step may restore over, or run a changing command inside, the evidence store. */
-function evidenceViolations(input: IncidentInput, home: string): [string, string][] {
+/**
+ * Rule 8: no step may move, rewrite or replace anything inside the state folder (the evidence
+ * store, snapshots, quarantine, the server's database). Which arguments name such paths is the
+ * catalogue's `changesPaths`; a command that only reads is exempt.
+ */
+function evidenceViolations(steps: Pick<Step, 'id' | 'action' | 'args' | 'effects'>[], home: string): [string, string][] {
   const inside = (p: string) => {
     const rel = relative(resolve(home), resolve(p));
-    return rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && !rel.startsWith(`..${sep}`));
+    return rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && !isAbsolute(rel));
   };
   const out: [string, string][] = [];
-  for (const step of input.steps) {
-    const target =
-      step.action === 'restoreBackup'
-        ? step.args.target
-        : step.action === 'runCommand' && step.args.cwd && !step.effects?.reads.length
-          ? step.args.cwd
-          : undefined;
-    if (target && inside(target))
-      out.push([step.id, `rule 8 (the engine never deletes evidence): step "${step.id}" would change ${target}, inside the evidence store ${home}`]);
+  for (const step of steps) {
+    const fx = step.effects;
+    const onlyReads = fx && fx.reads.length > 0 && !fx.changes.length && !fx.freezes.length && !fx.restores.length;
+    if (onlyReads) continue;
+    const args = step.args as Record<string, unknown>;
+    const paths = ACTIONS[step.action].changesPaths.flatMap((k) => [args[k]].flat()).filter((p): p is string => typeof p === 'string' && !p.includes('{{'));
+    const target = paths.find(inside);
+    if (target)
+      out.push([
+        step.id,
+        `rule 8 (the engine never deletes evidence): step "${step.id}" (${step.action}) would change ${target}, inside the evidence store ${home}`,
+      ]);
   }
   return out;
 }

@@ -212,7 +212,7 @@ export const playbookSchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['phases', keys[i]!],
-          message: `phase ${keys[i]} comes after ${keys[i - 1]}; write phases in the runbook's order: ${PHASES.join(', ')}`,
+          message: `rule 1 (freeze first): phase ${keys[i]} comes after ${keys[i - 1]}; write phases in the runbook's order: ${PHASES.join(', ')}`,
         });
       }
     });
@@ -236,3 +236,41 @@ export const playbookSchema = z
   });
 
 export type Playbook = z.infer<typeof playbookSchema>;
+
+/**
+ * What can be checked of a playbook that failed its schema: each parameter and step that
+ * parses on its own, under a placeholder name and description when those are what is wrong.
+ * A step that does not parse leaves a hole in its phase's list, so the others keep the index
+ * (and the line) they have in the file. Undefined when there is nothing to salvage.
+ */
+export function salvagePlaybook(data: unknown): Playbook | undefined {
+  const record = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+  const top = record(data);
+  const phases: Playbook['phases'] = {};
+  for (const phase of PHASES) {
+    const list = top.phases && Array.isArray(record(top.phases)[phase]) ? (record(top.phases)[phase] as unknown[]) : [];
+    const steps: PlaybookEntry[] = [];
+    list.forEach((raw, i) => {
+      const entry = playbookEntry.safeParse(raw);
+      if (entry.success) steps[i] = entry.data;
+    });
+    if (steps.length) phases[phase] = steps;
+  }
+  if (!Object.keys(phases).length) return undefined;
+  const parameters: Playbook['parameters'] = {};
+  for (const [name, spec] of Object.entries(record(top.parameters))) {
+    const parsed = parameterSpec.safeParse(spec);
+    if (parsed.success) parameters[name] = parsed.data;
+  }
+  const klass = incidentClass.safeParse(top.class);
+  const severity = severityInput.safeParse(top.severity);
+  return {
+    name: typeof top.name === 'string' ? top.name : 'playbook',
+    // An unknown class only skips rule 3, which is about secret exposures.
+    class: klass.success ? klass.data : ('unknown' as Playbook['class']),
+    description: typeof top.description === 'string' && top.description ? top.description : 'a playbook',
+    severity: severity.success ? severity.data : 'S1',
+    parameters,
+    phases,
+  };
+}

@@ -40,25 +40,50 @@ export interface ActionTraits {
   note: 'contained' | 'none';
   /** `workflow`: the workflow records it itself (no activity, no side effect). */
   runsIn: 'activity' | 'workflow';
+  /**
+   * Rule 8: the keys of its compiled arguments that name files or folders it moves, rewrites or
+   * replaces. None may lie inside the state folder (evidence, snapshots, quarantine, the server's database).
+   */
+  changesPaths: readonly string[];
 }
 
-const reads = { mutating: false, undo: 'nothing', investigates: false, scrubs: false, announces: false, note: 'none', runsIn: 'activity' } as const;
-const changes = { mutating: true, undo: 'engine', investigates: false, scrubs: false, announces: false, note: 'none', runsIn: 'activity' } as const;
+const reads = {
+  mutating: false,
+  undo: 'nothing',
+  investigates: false,
+  scrubs: false,
+  announces: false,
+  note: 'none',
+  runsIn: 'activity',
+  changesPaths: [],
+} as const;
+const changes = {
+  mutating: true,
+  undo: 'engine',
+  investigates: false,
+  scrubs: false,
+  announces: false,
+  note: 'none',
+  runsIn: 'activity',
+  changesPaths: [],
+} as const;
 
 export const ACTIONS = {
   stopService: { ...changes, phase: 'freeze', timeout: 'contain', retry: 'standard', note: 'contained' },
   startService: { ...changes, phase: 'recover', timeout: 'contain', retry: 'standard' },
   captureEvidence: { ...reads, phase: 'preserve', timeout: 'long', retry: 'standard', investigates: true },
   snapshotDisk: { ...reads, phase: 'preserve', timeout: 'long', retry: 'standard', investigates: true },
+  // Rewrites one variable of an agent's env file: the agent's state, not the engine's evidence.
   rotateKey: { ...changes, phase: 'contain', timeout: 'contain', retry: 'standard', undo: 'impossible', note: 'contained' },
-  restoreBackup: { ...changes, phase: 'recover', timeout: 'long', retry: 'standard', note: 'contained' },
+  restoreBackup: { ...changes, phase: 'recover', timeout: 'long', retry: 'standard', note: 'contained', changesPaths: ['target'] },
   smokeTest: { ...reads, phase: 'verify', timeout: 'short', retry: 'patient' },
   recordControl: { ...reads, phase: 'learn', timeout: 'short', retry: 'standard', runsIn: 'workflow' },
   writeNote: { ...reads, phase: 'learn', timeout: 'short', retry: 'standard' },
-  runCommand: { ...changes, phase: 'contain', timeout: 'long', retry: 'standard' },
+  // Its working folder: a command that is not read-only may change anything under it.
+  runCommand: { ...changes, phase: 'contain', timeout: 'long', retry: 'standard', changesPaths: ['cwd'] },
   scanLeaks: { ...reads, phase: 'contain', timeout: 'long', retry: 'standard', investigates: true },
-  quarantine: { ...changes, phase: 'contain', timeout: 'long', retry: 'standard', scrubs: true, note: 'contained' },
-  unquarantine: { ...changes, phase: 'recover', timeout: 'long', retry: 'standard' },
+  quarantine: { ...changes, phase: 'contain', timeout: 'long', retry: 'standard', scrubs: true, note: 'contained', changesPaths: ['path'] },
+  unquarantine: { ...changes, phase: 'recover', timeout: 'long', retry: 'standard', changesPaths: ['path'] },
   lockNetwork: { ...changes, phase: 'contain', timeout: 'contain', retry: 'standard', note: 'contained' },
   unlockNetwork: { ...changes, phase: 'recover', timeout: 'contain', retry: 'standard' },
   sweepHost: { ...reads, phase: 'preserve', timeout: 'long', retry: 'standard', investigates: true },

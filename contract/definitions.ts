@@ -98,4 +98,14 @@ export const SEARCH_ATTRIBUTES = {
   IncidentClass: 'Keyword',
   IncidentSeverity: 'Keyword',
   IncidentPhase: 'Keyword',
+  /** `drill` or `live`: drills are findable (and filterable) as drills in the Web UI. */
+  IncidentMode: 'Keyword',
 } as const;
+
+/**
+ * Memo fields an incident carries, read by `tourniquet list` without asking a worker: the
+ * client sets the title and mode at start, the workflow keeps the state current.
+ */
+export const TITLE_MEMO = 'title';
+export const MODE_MEMO = 'mode';
+export const STATE_MEMO = 'state';

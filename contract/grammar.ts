@@ -17,6 +17,17 @@ export function fillPlaceholders(text: string, params: Readonly<Record<string, u
   return text.replace(new RegExp(`\\{\\{\\s*(${PARAM})\\s*\\}\\}`, 'g'), (m, name: string) => (params[name] === undefined ? m : String(params[name])));
 }
 
+/** The seven incident classes of the agent incident runbook. */
+export const INCIDENT_CLASSES = [
+  'destructive-action',
+  'secret-exposure',
+  'public-leak',
+  'runaway-automation',
+  'prompt-injection',
+  'memory-corruption',
+  'service-outage',
+] as const;
+
 /** S1: data loss, exposed secret, public leak, external action. S2: broken service. S3: contained. */
 export const SEVERITIES = ['S1', 'S2', 'S3'] as const;
 export type Severity = (typeof SEVERITIES)[number];

@@ -6,20 +6,12 @@ import { z } from 'zod';
 import { actionArgs } from './actions';
 import { PHASES, type ActionName } from './catalogue';
 import { IDENTITY_LEVELS } from './identity';
-import { SEVERITIES } from './grammar';
+import { INCIDENT_CLASSES, SEVERITIES } from './grammar';
 import { STEP_ID_PATTERN } from './parallel';
 import { fanOutSpec, groupSpec } from './parallel-schema';
 
-/** The seven incident classes of the agent incident runbook. */
-export const INCIDENT_CLASSES = [
-  'destructive-action',
-  'secret-exposure',
-  'public-leak',
-  'runaway-automation',
-  'prompt-injection',
-  'memory-corruption',
-  'service-outage',
-] as const;
+export { INCIDENT_CLASSES } from './grammar';
+export { formatIssues } from './issues';
 export const incidentClass = z.enum(INCIDENT_CLASSES);
 export type IncidentClass = z.infer<typeof incidentClass>;
 
@@ -201,11 +193,3 @@ export const incidentInputSchema = z
 export type IncidentInput = z.infer<typeof incidentInputSchema>;
 /** What a caller may write: defaults still optional. */
 export type IncidentInputDraft = z.input<typeof incidentInputSchema>;
-
-/** Render zod issues as `path: message` lines, the form every edge reports bad input in. */
-export function formatIssues(error: z.ZodError): string[] {
-  return error.issues.map((issue) => {
-    const where = issue.path.length ? issue.path.map(String).join('.') : '(input)';
-    return `${where}: ${issue.message}`;
-  });
-}

@@ -98,6 +98,8 @@ export type TimelineKind =
   | 'operator-asked'
   | 'operator-answered'
   | 'control-recorded'
+  /** The normal wait before the note for a durable control (rule 7 is kept, not broken). */
+  | 'control-awaited'
   | 'rule-violation'
   | 'drill-note'
   | 'alert'

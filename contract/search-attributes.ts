@@ -7,3 +7,4 @@ const keyword = (name: keyof typeof SEARCH_ATTRIBUTES) => defineSearchAttributeK
 export const INCIDENT_CLASS_KEY = keyword('IncidentClass');
 export const INCIDENT_SEVERITY_KEY = keyword('IncidentSeverity');
 export const INCIDENT_PHASE_KEY = keyword('IncidentPhase');
+export const INCIDENT_MODE_KEY = keyword('IncidentMode');

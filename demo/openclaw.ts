@@ -24,11 +24,12 @@ import { createLogger, installRuntimeLogger } from '../common/logger';
 import { base32Decode, timeStep, totpCode } from '../common/totp';
 import { compilePlaybook, findPlaybook, YamlSource, type Inventory } from '../compiler';
 import { renderProgress } from '../cli/format';
+import { incidentUrl } from '../common/config';
 import { FINAL_STATES, type IncidentProgress } from '../contract';
 import { startGateway } from '../server/openclaw/gateway';
 import { ensureOpenClaw, findOpenClaw } from '../server/openclaw/install';
 import { defaultScript, startModelStub, STUB_MODEL_ID } from '../server/openclaw/model-stub';
-import { incidentUrl, startStack } from '../server/stack';
+import { startStack } from '../server/stack';
 import { createWorker } from '../worker/create';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
@@ -120,7 +121,7 @@ async function main(): Promise<void> {
       const input = compilePlaybook(YamlSource.read(findPlaybook('openclaw-prompt-injection')), { inventory, params: { gateway: 'claw' }, home: config.home });
       say(`Playbook: openclaw-prompt-injection (${input.steps.length} steps)`);
       const { id, handle } = await startIncident(client, input, { taskQueue: config.taskQueue });
-      const url = stack.uiUrl ? incidentUrl(stack.uiUrl, config.server.namespace, id) : undefined;
+      const url = stack.uiUrl ? incidentUrl({ uiUrl: stack.uiUrl, namespace: config.server.namespace }, id) : undefined;
       say(`Incident started: ${id}${url ? `\n  ${url}` : ''}\n`);
       let seen = 0;
       const gates = new Set<string>();

@@ -11,14 +11,14 @@ import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { enrollApprover } from '../common/approvers';
-import { loadConfig } from '../common/config';
+import { incidentUrl, loadConfig } from '../common/config';
 import { base32Decode, otpauthUri, timeStep, totpCode } from '../common/totp';
 import { Problem } from '../common/errors';
 import { approve, getProgress, recordControl, startIncident } from '../client/incidents';
 import { compileNamedPlaybook, loadInventory } from '../compiler';
 import { createLogger, installRuntimeLogger } from '../common/logger';
 import { connectClient, connectWorker } from '../client/temporal';
-import { incidentUrl, startStack } from '../server/stack';
+import { startStack } from '../server/stack';
 import { createWorker } from '../worker/create';
 import { renderProgress } from '../cli/format';
 import { FINAL_STATES, type IncidentProgress } from '../contract';
@@ -38,13 +38,16 @@ function demoCode(): string {
 
 async function main(): Promise<void> {
   const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
-  const logger = createLogger(config.logLevel, 'demo');
+  // The terminal is for the story; the structured logs (the worker's, the SDK's) go to a file.
+  const logFile = join(config.home, 'demo.log');
+  const logger = createLogger(config.logLevel, 'demo', logFile);
   installRuntimeLogger(logger);
 
   say('tourniquet demo: a leaked agent API key, handled as a durable incident\n');
   const stack = await startStack(config, logger);
   say(`Temporal server: ${stack.address}${stack.embedded ? ` (embedded, state in ${config.home})` : ''}`);
   if (stack.uiUrl) say(`Temporal Web UI: ${stack.uiUrl}`);
+  say(`Logs (JSON):     ${logFile}`);
 
   const sandboxRoot = join(config.home, 'demo', new Date().toISOString().replace(/[:.]/g, '-'));
   const sandbox = await createSandbox(sandboxRoot);
@@ -77,7 +80,8 @@ async function main(): Promise<void> {
       say(`Playbook: secret-exposure (${input.steps.length} steps), inventory ${sandbox.inventoryFile}`);
       const { id, handle } = await startIncident(client, input, { taskQueue: config.taskQueue });
       say(`Incident started: ${id}`);
-      if (stack.uiUrl) say(`  ${incidentUrl(stack.uiUrl, config.server.namespace, id)}`);
+      const link = incidentUrl({ uiUrl: stack.uiUrl, namespace: config.server.namespace }, id);
+      if (link) say(`  ${link}`);
       say();
       let seen = 0;
       let gateAnnounced = false;
@@ -89,12 +93,12 @@ async function main(): Promise<void> {
         const gate = p.pendingApprovals[0];
         if (gate && !gateAnnounced) {
           gateAnnounced = true;
-          announceGate(id, gate.step, stack.uiUrl ? incidentUrl(stack.uiUrl, config.server.namespace, id) : undefined);
+          announceGate(id, gate.step, link);
           void approveWhenAsked(client, id, gate.step);
         }
         if (p.state === 'awaiting-control' && !controlAnnounced) {
           controlAnnounced = true;
-          announceControl(id, stack.uiUrl ? incidentUrl(stack.uiUrl, config.server.namespace, id) : undefined);
+          announceControl(id, link);
           void controlWhenAsked(client, id);
         }
         if (FINAL_STATES.has(p.state)) break;

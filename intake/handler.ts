@@ -79,10 +79,21 @@ export async function handleDelivery(deps: HandlerDeps, name: string, headers: H
   try {
     input = await deps.resolve(request);
   } catch (err) {
-    if (err instanceof Problem && err.kind === 'InvalidInput') throw new IntakeError('InvalidIncident', err.message.replace(/\n\s*/g, ' '));
+    // The details (file paths, the inventory's names) are for the operator's log, not for
+    // whoever can post an alert: the answer names the route, the playbook and the alert's values.
+    const attrs = { source, route: match.route.name, playbook: request.playbook, params: request.params };
+    const values = Object.entries(request.params).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+    if (err instanceof Problem && err.kind === 'InvalidInput') {
+      deps.logger.warn({ ...attrs, detail: err.message }, 'alert values make no valid incident');
+      throw new IntakeError(
+        'InvalidIncident',
+        `route "${match.route.name}": the alert's values${values.length ? ` (${values.join(', ')})` : ''} do not make a valid incident of playbook "${request.playbook}"; the intake's log says why`,
+      );
+    }
+    deps.logger.error({ ...attrs, err }, 'cannot build the incident');
     throw new IntakeError(
       'ResolveFailed',
-      `route "${match.route.name}": cannot build the incident for playbook "${request.playbook}": ${(err as Error).message}`,
+      `route "${match.route.name}": cannot build the incident for playbook "${request.playbook}"; the intake's log says why`,
     );
   }
   const { plan, answer } = planDelivery(deps, match, delivery, input, receivedAt);

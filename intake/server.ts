@@ -15,7 +15,15 @@ export interface ServerDeps extends HandlerDeps {
   /** Largest body accepted, in bytes; larger is answered 413. */
   bodyLimit: number;
   metrics?: IntakeMetrics;
+  /** How long a request may take to arrive (headers, and headers with body); default `REQUEST_TIMEOUTS`. */
+  timeouts?: { headersMs: number; requestMs: number };
 }
+
+/**
+ * A sender that opens a connection and sends half a request must not hold it (and a socket of
+ * the intake) for node's default five minutes: alert bodies are small and arrive at once.
+ */
+export const REQUEST_TIMEOUTS = { headersMs: 10_000, requestMs: 30_000 } as const;
 
 const OUTCOME_OF: Record<IntakeErrorKind, Outcome> = {
   MalformedJson: 'bad-request',
@@ -46,7 +54,15 @@ function asIntakeError(err: FastifyError, bodyLimit: number): IntakeError {
 export function buildIntakeServer(deps: ServerDeps): { app: FastifyInstance; metrics: IntakeMetrics } {
   const metrics = deps.metrics ?? createMetrics();
   // No Fastify logger: its request logging would log every delivery twice; the handler logs what matters.
-  const app = Fastify({ bodyLimit: deps.bodyLimit, forceCloseConnections: true, return503OnClosing: true });
+  const timeouts = deps.timeouts ?? REQUEST_TIMEOUTS;
+  const app = Fastify({
+    bodyLimit: deps.bodyLimit,
+    forceCloseConnections: true,
+    return503OnClosing: true,
+    requestTimeout: timeouts.requestMs,
+    // node checks the two timeouts on this interval (30 s by default, longer than the timeouts).
+    http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: Math.min(1_000, timeouts.headersMs) },
+  });
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: deps.bodyLimit }, (_req, body, done) => done(null, body));

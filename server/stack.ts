@@ -18,7 +18,7 @@ export interface Stack {
 export async function startStack(config: Config, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<Stack> {
   if (config.server.external) {
     logger.info({ address: config.server.address }, 'using the Temporal server named by TEMPORAL_ADDRESS');
-    return { address: config.server.address, uiUrl: undefined, embedded: false, stop: async () => {} };
+    return { address: config.server.address, uiUrl: config.server.uiUrl, embedded: false, stop: async () => {} };
   }
   const cli = await ensureTemporalCli(logger, env);
   logger.info({ cli: cli.path, source: cli.source }, 'Temporal CLI');
@@ -32,9 +32,4 @@ export async function startStack(config: Config, logger: Logger, env: NodeJS.Pro
     logger,
   });
   return { address: server.address, uiUrl: server.uiUrl, embedded: true, stop: () => server.stop() };
-}
-
-/** The Temporal Web UI page of one incident. */
-export function incidentUrl(uiUrl: string, namespace: string, id: string): string {
-  return `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(id)}`;
 }

@@ -2,6 +2,7 @@
  * The Temporal UI's "current details" of an incident (markdown): the step list with statuses,
  * and what each wait waits on, with the exact signal to send. Pure.
  */
+import type { TimelineEvent } from '../contract';
 import { besideWhat, type IncidentProgress, type StepProgress } from '../contract/progress';
 
 export const STATUS_MARK: Record<StepProgress['status'], string> = {
@@ -62,9 +63,13 @@ export function renderDetails(p: IncidentProgress): string {
  */
 export function lastIgnored(p: IncidentProgress): { at: string; message: string } | undefined {
   if (p.endedAt) return undefined;
-  const event = [...p.timeline].reverse().find((e) => e.kind === 'signal-ignored');
-  return event ? { at: event.at, message: event.message } : undefined;
+  // Shown until the next decision that did count: then the sender got what they meant.
+  const event = [...p.timeline].reverse().find((e) => e.kind === 'signal-ignored' || DECISIONS.has(e.kind));
+  return event?.kind === 'signal-ignored' ? { at: event.at, message: event.message } : undefined;
 }
+
+/** Timeline events of a signal or update that was accepted. */
+const DECISIONS: ReadonlySet<TimelineEvent['kind']> = new Set(['approved', 'denied', 'operator-answered', 'control-recorded', 'paused', 'resumed']);
 
 /** The one line a status update says, even when nothing changed. */
 export function renderStatus(p: IncidentProgress): string {

@@ -8,12 +8,13 @@
  * Runs in Temporal's sandbox: deterministic, no Node APIs. Time comes from the workflow
  * clock (`Date` is replay-safe here), logs from `log` (silent during replay).
  */
-import { ApplicationFailure, isCancellation, patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, patched, setCurrentDetails, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { IncidentInputDraft, IncidentProgress } from '../contract';
 import { batches, isSequential } from '../contract/parallel';
 import { registerHandlers } from './handlers';
 import { INVALID_INPUT, inputProblems, presumedInput } from './input';
 import { INCIDENT_CLASS_KEY, INCIDENT_PHASE_KEY, INCIDENT_SEVERITY_KEY } from '../contract/search-attributes';
+import { STATE_MEMO } from '../contract/definitions';
 import { runConcurrently } from './parallel';
 import { IncidentEnd, type RunContext } from './run-context';
 import { compensate } from './saga';
@@ -34,6 +35,10 @@ export async function incident(draft: IncidentInputDraft): Promise<IncidentProgr
   // before this change upserted on every publish and must keep doing so on replay.
   const upsertOnChangeOnly = patched('upsert-phase-on-change');
   let publishedPhase: string | undefined;
+  // `tourniquet list` reads the incident's own state from the memo (no query to a worker per
+  // row). Each upsert is a history event: only on change, and only for incidents started since.
+  const stateMemo = patched('state-memo');
+  let publishedState: string | undefined;
   const ctx: RunContext = {
     input,
     drill,
@@ -44,6 +49,10 @@ export async function incident(draft: IncidentInputDraft): Promise<IncidentProgr
       if (searchable && (!upsertOnChangeOnly || phase !== publishedPhase)) {
         upsertSearchAttributes([{ key: INCIDENT_PHASE_KEY, value: phase }]);
         publishedPhase = phase;
+      }
+      if (stateMemo && tracker.progress.state !== publishedState) {
+        publishedState = tracker.progress.state;
+        upsertMemo({ [STATE_MEMO]: publishedState });
       }
     },
     showDetails() {

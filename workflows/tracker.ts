@@ -205,9 +205,9 @@ export class IncidentTracker {
   awaitControl(id: string): void {
     this.progress.state = 'awaiting-control';
     this.log({
-      kind: 'rule-violation',
+      kind: 'control-awaited',
       step: id,
-      message: 'rule 7 (no close without a durable control): waiting for a control; send the `control` signal or run `tourniquet control`',
+      message: 'waiting for a durable control before the note (rule 7): send the `control` signal or run `tourniquet control`',
     });
   }
 

@@ -7,11 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { enrollApprover, readApprovers, revokeApprover } from '../../common/approvers';
 import { Problem } from '../../common/errors';
-import { loadInventory } from '../../compiler';
-import { otpauthUri } from '../../common/totp';
 import { action, print, printJson } from '../command';
+
+/** Loaded when a command runs, not when the CLI starts. */
+const store = () => import('../../common/approvers');
+const totp = () => import('../../common/totp');
+const compiler = () => import('../../compiler');
 
 export function registerApproverCommands(program: Command): void {
   const approvers = program.command('approvers').description("Enroll, list and revoke approvers (the worker's store of who can prove a decision)");
@@ -34,6 +36,7 @@ export function registerApproverCommands(program: Command): void {
           }
         }
         const file = ctx.config().approversFile;
+        const [{ enrollApprover }, { otpauthUri }] = await Promise.all([store(), totp()]);
         const enrolled = enrollApprover(file, name, {
           randomBytes,
           now: new Date(),
@@ -60,11 +63,11 @@ export function registerApproverCommands(program: Command): void {
     .action(
       action(z.object({}), async (ctx) => {
         const config = ctx.config();
-        const store = readApprovers(config.approversFile);
-        const rows = Object.entries(store.approvers).map(([name, e]) => ({ name, enrolledAt: e.enrolledAt, ...(e.ssh ? { ssh: e.ssh.fingerprint } : {}) }));
+        const enrolled = (await store()).readApprovers(config.approversFile);
+        const rows = Object.entries(enrolled.approvers).map(([name, e]) => ({ name, enrolledAt: e.enrolledAt, ...(e.ssh ? { ssh: e.ssh.fingerprint } : {}) }));
         // Groups name people; a person in a group who is not enrolled cannot approve a proven step.
-        const groups = existsSync(config.inventoryFile) ? loadInventory(config.inventoryFile).approvers : {};
-        const missing = Object.entries(groups).flatMap(([group, people]) => people.filter((p) => !store.approvers[p]).map((name) => ({ name, group })));
+        const groups = existsSync(config.inventoryFile) ? (await compiler()).loadInventory(config.inventoryFile).approvers : {};
+        const missing = Object.entries(groups).flatMap(([group, people]) => people.filter((p) => !enrolled.approvers[p]).map((name) => ({ name, group })));
         if (ctx.json) return printJson({ approvers: rows, notEnrolled: missing });
         if (!rows.length) print('No approvers enrolled (tourniquet approvers enroll <name>).');
         for (const r of rows) print(`${r.name.padEnd(20)} enrolled ${r.enrolledAt}${r.ssh ? `  ssh ${r.ssh}` : ''}`);
@@ -80,7 +83,7 @@ export function registerApproverCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(z.object({}), async (ctx, _o, name: string) => {
-        revokeApprover(ctx.config().approversFile, name);
+        (await store()).revokeApprover(ctx.config().approversFile, name);
         if (ctx.json) return printJson({ revoked: name });
         print(`Revoked ${name}.`);
       }),

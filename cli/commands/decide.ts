@@ -5,10 +5,13 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { Client } from '@temporalio/client';
-import { answerOperator, approve, deny, getProgress, recordControl } from '../../client/incidents';
-import { askCode, signDecision } from '../../client/identity';
-import { CONTROL_KINDS, CONTROL_DESCRIPTIONS } from '../../contract';
+import { CONTROL_KINDS } from '../../contract/catalogue';
+import { CONTROL_DESCRIPTIONS } from '../../contract/actions';
 import { action, print, printJson } from '../command';
+
+/** Loaded when a command runs, not when the CLI starts (`--version` and `list` never need them). */
+const incidents = () => import('../../client/incidents');
+const identity = () => import('../../client/identity');
 
 export function registerDecisionCommands(program: Command): void {
   const proofOptions = { code: z.string().min(1).optional(), sshKey: z.string().min(1).optional() };
@@ -26,6 +29,7 @@ export function registerDecisionCommands(program: Command): void {
       action(z.object({ by: z.string().min(1), comment: z.string().optional(), ...proofOptions }), async (ctx, o, id: string, step: string) => {
         const client = await ctx.client();
         const proof = await proofFor(client, { id, step, decision: 'approve', by: o.by, code: o.code, sshKey: o.sshKey });
+        const { approve } = await incidents();
         const result = await approve(client, id, { step, by: o.by, ...(o.comment ? { comment: o.comment } : {}), ...proof });
         if (ctx.json) return printJson(result);
         print(
@@ -48,6 +52,7 @@ export function registerDecisionCommands(program: Command): void {
       action(z.object({ by: z.string().min(1), reason: z.string().min(1), ...proofOptions }), async (ctx, o, id: string, step: string) => {
         const client = await ctx.client();
         const proof = await proofFor(client, { id, step, decision: 'deny', by: o.by, code: o.code, sshKey: o.sshKey });
+        const { deny } = await incidents();
         const result = await deny(client, id, { step, by: o.by, reason: o.reason, ...proof });
         if (ctx.json) return printJson(result);
         print(`denied ${step} of ${id} as ${o.by}`);
@@ -66,6 +71,7 @@ export function registerDecisionCommands(program: Command): void {
       .option('--json', 'print JSON')
       .action(
         action(z.object({ by: z.string().min(1), comment: z.string().optional() }), async (ctx, o, id: string, step: string) => {
+          const { answerOperator } = await incidents();
           await answerOperator(await ctx.client(), id, { step, by: o.by, decision, ...(o.comment ? { comment: o.comment } : {}) });
           if (ctx.json) return printJson({ id, step, decision, by: o.by });
           print(`${decision}: ${step} of ${id}, as ${o.by}`);
@@ -89,6 +95,7 @@ export function registerDecisionCommands(program: Command): void {
           by: z.string().min(1),
         }),
         async (ctx, o, id: string) => {
+          const { recordControl } = await incidents();
           await recordControl(await ctx.client(), id, { kind: o.kind, note: o.note, by: o.by });
           if (ctx.json) return printJson({ id, kind: o.kind, note: o.note, by: o.by });
           print(`control ${o.kind} recorded on ${id}`);
@@ -107,9 +114,9 @@ async function proofFor(
   d: { id: string; step: string; decision: 'approve' | 'deny'; by: string; code: string | undefined; sshKey: string | undefined },
 ): Promise<{ code?: string; signature?: string; signedAt?: string }> {
   if (d.code !== undefined) return { code: d.code };
-  if (d.sshKey !== undefined) return signDecision(d.sshKey, { incidentId: d.id, step: d.step, decision: d.decision, by: d.by });
+  if (d.sshKey !== undefined) return (await identity()).signDecision(d.sshKey, { incidentId: d.id, step: d.step, decision: d.decision, by: d.by });
   if (!process.stdin.isTTY) return {};
-  const progress = await getProgress(client, d.id);
+  const progress = await (await incidents()).getProgress(client, d.id);
   if (progress.steps.find((s) => s.id === d.step)?.identity !== 'proven') return {};
-  return { code: await askCode(d.by) };
+  return { code: await (await identity()).askCode(d.by) };
 }

@@ -2,10 +2,11 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { incidentUrl } from '../../common/config';
 import { PROBLEM_KINDS } from '../../common/errors';
 import { PHASES } from '../../contract/catalogue';
 import { SEVERITIES } from '../../contract/grammar';
-import { INCIDENT_CLASSES } from '../../contract/input';
+import { INCIDENT_CLASSES } from '../../contract/grammar';
 import { action, print, printJson } from '../command';
 import { renderClock } from '../clock';
 import { renderProgress, renderTimeline } from '../format';
@@ -29,6 +30,8 @@ export function registerIncidentCommands(program: Command): void {
         if (ctx.json) return printJson(progress);
         print(renderProgress(progress));
         print(`\n${renderClock(progress)}`);
+        const url = incidentUrl(ctx.config().server, id);
+        if (url) print(`\nWeb UI: ${url}`);
         if (o.timeline) print(`\n${renderTimeline(progress)}`);
       }),
     );
@@ -53,7 +56,7 @@ export function registerIncidentCommands(program: Command): void {
         }),
         async (ctx, o) => {
           const c = await ctx.client();
-          const [{ WORKFLOW_TYPE }, { INCIDENT_CLASS_KEY, INCIDENT_PHASE_KEY, INCIDENT_SEVERITY_KEY }] = await Promise.all([
+          const [{ WORKFLOW_TYPE, MODE_MEMO, STATE_MEMO, TITLE_MEMO }, { INCIDENT_CLASS_KEY, INCIDENT_PHASE_KEY, INCIDENT_SEVERITY_KEY }] = await Promise.all([
             import('../../contract/definitions'),
             import('../../contract/search-attributes'),
           ]);
@@ -62,25 +65,30 @@ export function registerIncidentCommands(program: Command): void {
           if (o.class) clauses.push(`IncidentClass = '${o.class}'`);
           if (o.severity) clauses.push(`IncidentSeverity = '${o.severity}'`);
           if (o.phase) clauses.push(`IncidentPhase = '${o.phase}'`);
-          const rows: { id: string; status: string; class?: string; severity?: string; phase?: string; started: string }[] = [];
+          const rows: IncidentRow[] = [];
           for await (const wf of c.workflow.list({ query: clauses.join(' AND '), pageSize: o.limit })) {
             const sa = wf.typedSearchAttributes;
+            const memo = wf.memo ?? {};
             rows.push({
               id: wf.workflowId,
-              status: wf.status.name,
+              state: incidentState(wf.status.name, memo[STATE_MEMO]),
+              mode: memo[MODE_MEMO] === 'drill' ? 'drill' : 'live',
+              ...optional('title', typeof memo[TITLE_MEMO] === 'string' ? memo[TITLE_MEMO] : undefined),
               ...optional('class', sa.get(INCIDENT_CLASS_KEY)),
               ...optional('severity', sa.get(INCIDENT_SEVERITY_KEY)),
               ...optional('phase', sa.get(INCIDENT_PHASE_KEY)),
               started: wf.startTime.toISOString(),
+              temporalStatus: wf.status.name,
             });
             if (rows.length >= o.limit) break;
           }
           if (ctx.json) return printJson(rows);
           if (!rows.length) return print('no incidents');
           const line = (cells: string[]) =>
-            [cells[0]!.padEnd(44), cells[1]!.padEnd(11), cells[2]!.padEnd(8), cells[3]!.padEnd(9), cells[4]].join(' ').trimEnd();
-          print(line(['id', 'status', 'severity', 'phase', 'started (UTC)']));
-          for (const r of rows) print(line([r.id, r.status, r.severity ?? '', r.phase ?? '', r.started.slice(0, 19)]));
+            [cells[0]!.padEnd(44), cells[1]!.padEnd(17), cells[2]!.padEnd(8), cells[3]!.padEnd(9), cells[4]!.padEnd(19), cells[5]].join(' ').trimEnd();
+          print(line(['id', 'state', 'severity', 'phase', 'started (UTC)', 'title']));
+          for (const r of rows)
+            print(line([r.id, r.state, r.severity ?? '', r.phase ?? '', r.started.slice(0, 19), `${r.mode === 'drill' ? 'DRILL ' : ''}${r.title ?? ''}`]));
         },
       ),
     );
@@ -98,7 +106,7 @@ export function registerFollowCommands(program: Command): void {
         const { watchIncident } = await import('../watch');
         const live = Boolean(process.stdout.isTTY) && !ctx.json;
         const progress = await watchIncident(await ctx.client(), id, { out: process.stdout, live, json: Boolean(ctx.json), pollMs: o.interval });
-        if (!live && !ctx.json) print(`${id} ended: ${progress.state}`);
+        if (!live && !ctx.json) print(`${id}${progress.mode === 'drill' ? ' (drill)' : ''} ended: ${progress.state}`);
         process.exitCode = progress.state === 'resolved' ? 0 : 1;
       }),
     );
@@ -145,4 +153,29 @@ export function registerFollowCommands(program: Command): void {
 
 function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
   return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
+}
+
+/** One row of `tourniquet list`. */
+interface IncidentRow {
+  id: string;
+  /** The incident's own state (`awaiting-approval`, `resolved`...), as the workflow last recorded it. */
+  state: string;
+  mode: 'live' | 'drill';
+  title?: string;
+  class?: string;
+  severity?: string;
+  phase?: string;
+  started: string;
+  /** The workflow execution's status in Temporal (RUNNING, COMPLETED, TERMINATED...). */
+  temporalStatus: string;
+}
+
+/**
+ * The state the workflow recorded in its memo; a workflow stopped from outside (terminated,
+ * timed out) never got to record its end, and an incident from before the memo has none.
+ */
+function incidentState(status: string, memo: unknown): string {
+  if (status === 'TERMINATED' || status === 'TIMED_OUT') return status.toLowerCase().replace('_', '-');
+  if (typeof memo === 'string') return memo;
+  return { RUNNING: 'running', COMPLETED: 'resolved', FAILED: 'failed', CANCELLED: 'cancelled' }[status] ?? status.toLowerCase();
 }

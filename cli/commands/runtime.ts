@@ -1,6 +1,7 @@
 /** dev and worker: the commands that run things. */
 import type { Command } from 'commander';
 import { z } from 'zod';
+import type { NativeConnection } from '@temporalio/worker';
 import type { RunningIntake } from '../../intake';
 import { action, print, printJson } from '../command';
 
@@ -8,31 +9,42 @@ export function registerRuntimeCommands(program: Command): void {
   program
     .command('dev')
     .description(
-      'Run the embedded Temporal dev server (Web UI on :8233) and a worker in the foreground, and the alert intake when TOURNIQUET_INTAKE_ROUTES is set; Ctrl-C stops them',
+      'Run the embedded Temporal dev server (Web UI on TOURNIQUET_UI_PORT, default 8233) and a worker in the foreground, and the alert intake when TOURNIQUET_INTAKE_ROUTES is set; Ctrl-C stops them',
     )
     .option('--json', 'print the addresses as one JSON line when ready')
     .action(
       action(z.object({}), async (ctx, _o) => {
-        const [{ createLogger, installRuntimeLogger }, { connectClient, connectWorker }, { loadIntakeConfig, startIntake }, { startStack }, { createWorker }] =
-          await Promise.all([
-            import('../../common/logger'),
-            import('../../client/temporal'),
-            import('../../intake'),
-            import('../../server/stack'),
-            import('../../worker/create'),
-          ]);
+        const [
+          { createLogger, installRuntimeLogger },
+          { connectClient, connectWorker },
+          { loadIntakeConfig, loadRoutes, startIntake },
+          { startStack },
+          { createWorker },
+        ] = await Promise.all([
+          import('../../common/logger'),
+          import('../../client/temporal'),
+          import('../../intake'),
+          import('../../server/stack'),
+          import('../../worker/create'),
+        ]);
         const config = ctx.config();
+        // A bad routes file is the operator's to fix: say so before any server starts.
+        const intakeConfig = process.env.TOURNIQUET_INTAKE_ROUTES ? loadIntakeConfig() : undefined;
+        if (intakeConfig?.routesFile) loadRoutes(intakeConfig.routesFile);
         const logger = createLogger(config.logLevel, 'dev');
         installRuntimeLogger(logger);
         const stack = await startStack(config, logger);
         const address = stack.address;
-        const connection = await connectWorker({ ...config, server: { ...config.server, address } });
+        const server = { ...config.server, address };
         // With a routes file configured, the alert intake runs too (same server, same task queue).
-        const client = process.env.TOURNIQUET_INTAKE_ROUTES
-          ? await connectClient({ ...config, server: { ...config.server, address } }, { lazy: true })
-          : undefined;
+        const client = intakeConfig ? await connectClient({ ...config, server }, { lazy: true }) : undefined;
         let intake: RunningIntake | undefined;
+        let connection: NativeConnection | undefined;
         try {
+          // The intake starts first: its playbooks and templates are checked against the routes,
+          // and a problem there stops nothing the worker would still hold.
+          intake = client && intakeConfig ? await startIntake({ config: intakeConfig, client, taskQueue: config.taskQueue, logger }) : undefined;
+          connection = await connectWorker({ ...config, server });
           const worker = await createWorker({
             connection,
             namespace: config.server.namespace,
@@ -41,7 +53,6 @@ export function registerRuntimeCommands(program: Command): void {
             approversFile: config.approversFile,
             logger,
           });
-          intake = client ? await startIntake({ config: loadIntakeConfig(), client, taskQueue: config.taskQueue, logger }) : undefined;
           if (ctx.json)
             process.stdout.write(`${JSON.stringify({ address, uiUrl: stack.uiUrl ?? null, taskQueue: config.taskQueue, intakeUrl: intake?.url ?? null })}\n`);
           else
@@ -53,9 +64,9 @@ export function registerRuntimeCommands(program: Command): void {
         } finally {
           await intake?.close();
           await client?.connection.close();
-          await connection.close();
+          await connection?.close();
           await stack.stop();
-          if (!ctx.json) print('stopped; incidents are kept in the server database and resume on the next start');
+          if (!ctx.json && connection) print('stopped; incidents are kept in the server database and resume on the next start');
         }
       }),
     );

@@ -1,10 +1,11 @@
 /** start: an incident from a playbook (the usual way) or from a raw incident file. */
 import type { Command } from 'commander';
 import { z } from 'zod';
+import type { Client } from '@temporalio/client';
+import { incidentUrl } from '../../common/config';
 import { Problem } from '../../common/errors';
-import { INCIDENT_CLASSES } from '../../contract/input';
+import { INCIDENT_CLASSES } from '../../contract/grammar';
 import { action, print, printJson, type CommandContext } from '../command';
-import { renderProgress } from '../format';
 import { currentUser } from '../options';
 import { renderDrill, startPlaybook } from './playbook';
 
@@ -27,7 +28,10 @@ export function registerStartCommand(program: Command): void {
     .option('--step <json...>', 'with -f: extra steps as JSON')
     .option('--id <id>', 'workflow id to use instead of a generated one')
     .option('--by <name>', 'who starts the incident (default: the OS user); in S1 incidents the requester may not approve by default')
-    .option('--wait', 'wait for the incident to end and print its progress')
+    .option(
+      '--wait',
+      'print the id and Web UI link, then follow the incident like `watch` until it ends (exit 0 resolved, 1 otherwise; with --json, one JSON object per line)',
+    )
     .option('--json', 'print JSON')
     .action(
       action(
@@ -53,17 +57,37 @@ export function registerStartCommand(program: Command): void {
           if (!playbook && !o.file && !o.step) throw new Problem('InvalidInput', 'name a playbook (`tourniquet playbook list`) or give -f <incident file>');
           const by = o.by ?? currentUser();
           const started = playbook ? await startPlaybook(ctx, playbook, { ...o, by, mode: o.dryRun ? 'drill' : 'live' }) : await startRaw(ctx, { ...o, by });
-          const { client, id, handle } = started;
-          if (!o.wait && !o.dryRun) return ctx.json ? printJson({ id }) : print(id);
-          await handle.result().catch(() => undefined);
-          const { getProgress } = await incidents();
-          const progress = await getProgress(client, id);
-          if (ctx.json) printJson(progress);
-          else print(progress.mode === 'drill' ? renderDrill(progress) : renderProgress(progress));
-          if (progress.state !== 'resolved') process.exitCode = 1;
+          const { client, id } = started;
+          const drill = started.input.mode === 'drill';
+          const url = incidentUrl(ctx.config().server, id);
+          if (!o.wait && !o.dryRun) {
+            if (ctx.json) return printJson({ id, mode: started.input.mode, ...(url ? { url } : {}) });
+            // stdout stays the bare id for scripts (`id=$(tourniquet start ...)`); people read stderr too.
+            print(id);
+            if (drill || url) process.stderr.write(`${drill ? 'DRILL: nothing changes. ' : ''}${url ? `Web UI: ${url}` : ''}\n`);
+            return;
+          }
+          await follow(ctx, client, id, drill, url);
         },
       ),
     );
+}
+
+/**
+ * `--wait` and drills: the id and the link first, so the operator can open the incident while
+ * it runs; then its progress as `watch` shows it; then the drill's findings or the end state.
+ */
+async function follow(ctx: CommandContext, client: Client, id: string, drill: boolean, url: string | undefined): Promise<void> {
+  const { watchIncident } = await import('../watch');
+  const line = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
+  if (ctx.json) line({ incident: id, mode: drill ? 'drill' : 'live', ...(url ? { url } : {}) });
+  else print(`${drill ? 'DRILL ' : ''}incident ${id} started${drill ? ': nothing changes' : ''}${url ? `\nWeb UI: ${url}` : ''}`);
+  const live = Boolean(process.stdout.isTTY) && !ctx.json;
+  const progress = await watchIncident(client, id, { out: process.stdout, live, json: ctx.json });
+  if (ctx.json) line({ incident: id, progress });
+  else if (drill) print(`\n${renderDrill(progress)}`);
+  else if (!live) print(`${id} ended: ${progress.state}`);
+  if (progress.state !== 'resolved') process.exitCode = 1;
 }
 
 async function startRaw(

@@ -74,7 +74,12 @@ describe('notify (real HTTP endpoint; the log)', () => {
     const lines: string[] = [];
     const h = harness({ logger: pino({ level: 'info' }, { write: (s: string) => void lines.push(s) }) });
     await h.call('notify', 'update', { text: 'evidence captured, waiting for approval' });
-    const entry = lines.map((l) => JSON.parse(l) as { msg: string; update?: string }).find((l) => l.msg === 'status update');
-    assert.equal(entry?.update, 'evidence captured, waiting for approval');
+    const line = lines.find((l) => l.includes('"msg":"status update"'))!;
+    const entry = JSON.parse(line) as { msg: string; update?: string; level: number; updateLevel?: string };
+    assert.equal(entry.update, 'evidence captured, waiting for approval');
+    assert.equal(entry.updateLevel, 'info');
+    // JSON.parse keeps the last of two equal keys: count them in the line itself.
+    assert.equal(line.match(/"level":/g)?.length, 1, `one level key: ${line}`);
+    assert.equal(entry.level, 30);
   });
 });

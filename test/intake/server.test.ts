@@ -3,6 +3,7 @@
  * server keeps serving, and an unreachable Temporal is a 503 so the sender retries.
  */
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
@@ -232,6 +233,35 @@ describe('intake HTTP: Temporal unreachable', () => {
       await down.close();
       await deliver.drain();
       await client.connection.close();
+    }
+  });
+});
+
+describe('intake HTTP: slow senders', () => {
+  it('closes a connection whose request never finishes arriving (headers or body), answering 408', async () => {
+    const slow = buildIntakeServer(deps({ timeouts: { headersMs: 300, requestMs: 600 } })).app;
+    const slowUrl = new URL(await listen(slow));
+    // Half a request, then silence: without the timeouts node would hold it for five minutes.
+    const halfSent = (text: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(slowUrl.port), '127.0.0.1', () => socket.write(text));
+        let answer = '';
+        socket.on('data', (chunk) => (answer += chunk.toString()));
+        socket.on('error', reject);
+        socket.on('close', () => resolve(answer));
+      });
+    const resolvedBefore = resolved.length;
+    try {
+      const headers = await halfSent('POST /alerts/alertmanager HTTP/1.1\r\nHost: intake\r\nContent-Type: application/json\r\n');
+      assert.match(headers, /^HTTP\/1\.1 408 /);
+      const body = await halfSent(
+        `POST /alerts/alertmanager HTTP/1.1\r\nHost: intake\r\nContent-Type: application/json\r\nAuthorization: Bearer ${SECRETS.amToken}\r\nContent-Length: 1000\r\n\r\n{"receiver":`,
+      );
+      assert.match(body, /^HTTP\/1\.1 408 /);
+      assert.equal(resolved.length, resolvedBefore, 'nothing was resolved');
+      assert.equal((await fetch(`${slowUrl.origin}/healthz`)).status, 200, 'and it still serves');
+    } finally {
+      await slow.close();
     }
   });
 });

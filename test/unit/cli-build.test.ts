@@ -103,6 +103,39 @@ describe('answers of the CLI as a process', () => {
     assert.match(r.stdout.split('\n')[0]!, /^name\s+class\s+severity\s+description$/);
   });
 
+  it('dev with a bad routes file reports the routes problem, exit 2, whether it is found before or after the server starts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tourniquet-dev-routes-'));
+    const env = async (routes: string) => {
+      writeFileSync(join(dir, 'routes.yaml'), routes);
+      return {
+        TOURNIQUET_HOME: join(dir, 'home'),
+        TOURNIQUET_SERVER_PORT: String(await freePort()),
+        TOURNIQUET_UI_PORT: String(await freePort()),
+        TOURNIQUET_INTAKE_PORT: String(await freePort()),
+        TOURNIQUET_INTAKE_ROUTES: join(dir, 'routes.yaml'),
+        TOURNIQUET_INTAKE_GENERIC_TOKEN: 'a-token-long-enough-for-the-intake',
+        TOURNIQUET_INVENTORY: join(PROJECT_ROOT, 'examples', 'tourniquet.yaml'),
+        ...(process.env.TEMPORAL_CLI ? { TEMPORAL_CLI: process.env.TEMPORAL_CLI } : {}),
+      };
+    };
+    const malformed = await cli(['dev'], await env('routes:\n  - name: r\n    match: { labels.alertname: X }\n    severity: S2\n'));
+    assert.equal(malformed.exitCode, PROBLEM_KINDS.InvalidInput, malformed.stderr);
+    assert.deepEqual(errorLines(malformed.stderr), [
+      'tourniquet: invalid routes file:',
+      `  ${join(dir, 'routes.yaml')}:2: routes.0.playbook: Invalid input: expected string, received undefined`,
+    ]);
+    // Well-formed, but naming a playbook nobody has: found once the server runs, and still the routes' problem.
+    const unknown = await cli(
+      ['dev'],
+      await env('routes:\n  - name: r\n    match: { labels.alertname: X }\n    playbook: no-such-playbook\n    severity: S2\n'),
+    );
+    assert.equal(unknown.exitCode, PROBLEM_KINDS.InvalidInput, unknown.stderr);
+    const [first, second] = errorLines(unknown.stderr);
+    assert.equal(first, 'tourniquet: routes and playbooks disagree:');
+    assert.match(second!, /^ {2}route "r": no playbook "no-such-playbook"; see `tourniquet playbook list`/);
+    assert.doesNotMatch(unknown.stderr, /unexpected error|IllegalStateError|connection/i);
+  });
+
   it('a missing inventory says which file it looked for and how to point elsewhere', async () => {
     const missing = join(tmpdir(), 'no-such-dir', 'tourniquet.yaml');
     const r = await cli(['drill', 'secret-exposure', '--param', 'credential=x'], { TOURNIQUET_INVENTORY: missing });

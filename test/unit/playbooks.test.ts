@@ -125,7 +125,7 @@ describe('ordering rules are refused at load, each named', () => {
         `phases:\n  verify:\n    - { id: v, action: smokeTest, args: { check: gateway-health } }\n  freeze:\n    - { id: f, action: stopService, args: { service: gateway } }\n${NOTE}`,
       ),
     );
-    assert.match(out, /phases\.freeze: phase freeze comes after verify; write phases in the runbook's order/);
+    assert.match(out, /phases\.freeze: rule 1 \(freeze first\): phase freeze comes after verify; write phases in the runbook's order/);
   });
 
   it('rule 2: nothing changes a target before evidence of it', () => {
@@ -188,7 +188,79 @@ describe('ordering rules are refused at load, each named', () => {
       { service: 'gateway' },
       '/srv/agent',
     );
-    assert.match(out, /rule 8 \(the engine never deletes evidence\): step "restore" would change \/srv\/agent\/workspace, inside the evidence store/);
+    assert.match(
+      out,
+      /rule 8 \(the engine never deletes evidence\): step "restore" \(restoreBackup\) would change \/srv\/agent\/workspace, inside the evidence store/,
+    );
+  });
+  it('rule 8: nothing moves anything inside the state folder (a quarantine, an unquarantine)', () => {
+    const out = problems(
+      playbook(
+        `phases:\n  preserve:\n    - { id: snap, action: snapshotDisk, args: { path: memory } }\n  contain:\n    - { id: hide, action: quarantine, args: { path: bad-card } }\n  recover:\n    - { id: back, action: unquarantine, args: { path: bad-card } }\n${NOTE}`,
+      ),
+      { service: 'gateway' },
+      '/srv/agent',
+    );
+    assert.match(
+      out,
+      /rule 8 \(the engine never deletes evidence\): step "hide" \(quarantine\) would change \/srv\/agent\/workspace\/memory\/card-001\.md, inside the evidence store \/srv\/agent/,
+    );
+    assert.match(out, /rule 8 \(the engine never deletes evidence\): step "back" \(unquarantine\) would change \/srv\/agent\/workspace\/memory\/card-001\.md/);
+    assert.doesNotMatch(out, /step "snap"/, 'a snapshot only reads');
+    const elsewhere = problems(
+      playbook(`phases:\n  contain:\n    - { id: hide, action: quarantine, args: { path: bad-card } }\n${NOTE}`),
+      {},
+      '/var/lib/tourniquet',
+    );
+    assert.doesNotMatch(elsewhere, /rule 8/);
+  });
+});
+
+describe('playbook validate checks everything in one pass', () => {
+  const validate = (source: YamlSource, params?: Record<string, string>) =>
+    formatProblems(source.file, checkPlaybook(source, { inventory, home: '/srv/agent', ...(params ? { params } : { symbolic: true }) }).problems);
+  const RESTORE = `  recover:\n    - { id: restore, action: restoreBackup, args: { backup: workspace-backup } }\n    - { id: up, action: startService, args: { service: "{{service}}" } }\n`;
+
+  it('without --param: rules 4, 5 and 8 on the literal names and paths', () => {
+    const out = validate(playbook(`phases:\n${RESTORE}${NOTE}`));
+    assert.match(out, /rule 5 \(no restore over evidence\): step "restore"/);
+    assert.match(out, /rule 8 \(the engine never deletes evidence\): step "restore" \(restoreBackup\) would change \/srv\/agent\/workspace/);
+    assert.match(out, /rule 4 \(no restart before capture\): step "up" restarts "\{\{service\}\}"/);
+  });
+
+  it('a missing field, an unknown name or a missing value does not hide the ordering rules', () => {
+    const missing = validate(
+      YamlSource.parse('test.yaml', `name: test\nclass: service-outage\nseverity: S2\nparameters:\n  service: { type: service }\nphases:\n${RESTORE}`),
+    );
+    assert.match(missing, /test\.yaml:1: description: Invalid input/);
+    assert.match(missing, /rule 5 \(no restore over evidence\): step "restore"/);
+    assert.match(missing, /rule 7 \(no close without a durable control\)/);
+    assert.match(missing, /rule 8 \(the engine never deletes evidence\): step "restore"/);
+    const badStep = validate(playbook(`phases:\n  contain:\n    - { id: oops, action: launchMissiles }\n${RESTORE}${NOTE}`), { service: 'gateway' });
+    assert.match(badStep, /test\.yaml:9: phases\.contain\.0\.action: unknown action/);
+    assert.match(badStep, /test\.yaml:11: phases\.recover\.0: rule 5 \(no restore over evidence\): step "restore"/, 'the other steps keep their lines');
+    const unknownName = validate(
+      playbook(
+        `phases:\n  recover:\n    - { id: up, action: startService, args: { service: gatewy } }\n    - { id: restore, action: restoreBackup, args: { backup: workspace-backup } }\n${NOTE}`,
+      ),
+      { service: 'gateway' },
+    );
+    assert.match(unknownName, /"gatewy" is not a service in the inventory/);
+    assert.match(unknownName, /rule 5 \(no restore over evidence\): step "restore"/);
+    const noValue = validate(playbook(`phases:\n${RESTORE}${NOTE}`), {});
+    assert.match(noValue, /parameter service has no value: pass --param service=<service name>/);
+    assert.match(noValue, /rule 4 \(no restart before capture\): step "up"/);
+  });
+
+  it('every ordering-rule message names its rule', () => {
+    const out = validate(
+      playbook(
+        `phases:\n  freeze:\n    - { id: look, action: captureEvidence, args: { services: [gateway] } }\n  verify:\n    - { id: v, action: stopService, args: { service: gateway } }\n  contain:\n    - { id: wipe, action: runCommand, args: { command: wipe-cache } }\n${RESTORE}`,
+      ),
+    );
+    const lines = out.split('\n').filter(Boolean);
+    assert.ok(lines.length >= 5, out);
+    for (const line of lines) assert.match(line, /: rule [1-8] \(/, line);
   });
 });
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseIncident } from '../../client/incidents';
+import { lastIgnored } from '../../workflows/details';
 import { IncidentTracker } from '../../workflows/tracker';
 
 function tracker(extra: { approval?: Record<string, unknown>; playbook?: boolean; effects?: boolean } = {}) {
@@ -31,6 +32,16 @@ function tracker(extra: { approval?: Record<string, unknown>; playbook?: boolean
 }
 
 describe('IncidentTracker', () => {
+  it('shows the last ignored signal until a decision that counts', () => {
+    const tr = tracker({ approval: { approvers: ['bob'] } });
+    tr.gate();
+    assert.equal(lastIgnored(tr.progress), undefined);
+    assert.equal(tr.receive('approve', { step: 'restor', by: 'bob' }), false);
+    assert.match(lastIgnored(tr.progress)?.message ?? '', /^approve ignored: .*restor/);
+    assert.equal(tr.receive('approve', { step: 'restore', by: 'bob' }), true);
+    assert.equal(lastIgnored(tr.progress), undefined, 'the approval that counted clears it');
+  });
+
   it('starts with every step pending, in the first step phase', () => {
     const tr = tracker();
     assert.equal(tr.progress.phase, 'freeze');

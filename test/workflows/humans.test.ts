@@ -32,6 +32,8 @@ let inventory: Inventory;
 const home = tempDir('tourniquet-humans-home-');
 const taskQueue = `humans-${randomUUID()}`;
 const root = new URL('../..', import.meta.url).pathname;
+/** Where the CLI is told the Web UI is: printed links must use it. */
+const UI_URL = 'http://ui.example.test:18233';
 
 let stop: () => Promise<void>;
 before(async () => void ({ env, sb, inventory, stop } = await startSandboxWorld({ home, taskQueue })));
@@ -269,8 +271,16 @@ describe('the incident note and closure', () => {
     ]) {
       assert.ok(markdown.includes(section), section);
     }
-    assert.match(markdown, /Outcome: resolved: all steps done/);
-    assert.match(markdown, /- stopped: \d{4}-/);
+    // The report is written after the end: resolved, at the end time, stamped when it was written.
+    assert.match(markdown, new RegExp(`Outcome: resolved at ${result.endedAt}: all steps done`));
+    assert.match(markdown, new RegExp(`- stopped: ${result.endedAt}\n`));
+    const stamped = /- note written: (\S+)/.exec(markdown)?.[1];
+    assert.ok(stamped && Date.parse(stamped) >= Date.parse(result.endedAt!), `the report is stamped when written (${stamped}), after the end`);
+    // The note the last step wrote: the incident resolves with it, at the time it was written.
+    const stepNoteAt = /- note written: (\S+)/.exec(written)?.[1];
+    assert.match(written, new RegExp(`Outcome: resolved at ${stepNoteAt}: every step done; writing this note is the last one`));
+    assert.match(written, new RegExp(`- stopped: ${stepNoteAt} \\(this note is its last step\\)`));
+    for (const text of [markdown, written]) assert.ok(!/rule-violation/.test(text), 'the wait for a control is not logged as a violation');
     assert.match(markdown, /- started by: ann/);
     assert.match(markdown, /- people who acted: .*bob.*carol/);
     assert.match(markdown, /rotate-credential\[agent-api-key\]: rotated AGENT_API_KEY in .* \(sha256:[0-9a-f]{16} → sha256:[0-9a-f]{16}\)/);
@@ -291,8 +301,64 @@ describe('the CLI against the server', () => {
     execa(process.execPath, [join(root, 'bin/tourniquet.js'), ...args], {
       cwd: root,
       reject: false,
-      env: { TEMPORAL_ADDRESS: env.address, TOURNIQUET_TASK_QUEUE: taskQueue, LOG_LEVEL: 'silent' },
+      env: { TEMPORAL_ADDRESS: env.address, TOURNIQUET_TASK_QUEUE: taskQueue, LOG_LEVEL: 'silent', TOURNIQUET_UI_URL: UI_URL },
     });
+  const draftFile = (draft: IncidentInputDraft) => {
+    const file = join(tempDir('tourniquet-draft-'), 'incident.json');
+    writeFileSync(file, JSON.stringify(draft));
+    return file;
+  };
+
+  it('start --wait prints the id and the Web UI link at once, then follows the incident to its end', async () => {
+    const title = `wait-${randomUUID()}`;
+    const starting = cli(['start', '-f', draftFile(gated({}, { title })), '--wait']);
+    // The incident waits at its gate until approved, so the first lines come before its end.
+    const id = await new Promise<string>((resolve, reject) => {
+      let seen = '';
+      starting.stdout!.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        const found = /^incident (\S+) started\nWeb UI: (\S+)\n/.exec(seen);
+        if (found) resolve(found[1]!);
+      });
+      void starting.then((r) => reject(new Error(`start ended before printing the id: ${r.stdout} ${r.stderr}`)));
+    });
+    await until(id, 'the gate', (p) => p.state === 'awaiting-approval');
+    const listed = await cli(['list', '--open']);
+    assert.equal(listed.exitCode, 0, listed.stderr);
+    assert.match(listed.stdout, /^id +state +severity +phase +started \(UTC\) +title$/m);
+    assert.match(listed.stdout, new RegExp(`^${id} +awaiting-approval +S2 +contain +\\S+ +${title}$`, 'm'));
+    await approve(env.client, id, { step: 'gated', by: 'bob' });
+    const done = await starting;
+    assert.equal(done.exitCode, 0, done.stderr);
+    const lines = done.stdout.trim().split('\n');
+    assert.equal(lines[1], `Web UI: ${UI_URL}/namespaces/default/workflows/${id}`);
+    assert.ok(lines.some((l) => /approved +\[gated\] \(bob\)/.test(l)));
+    assert.equal(lines.at(-1), `${id} ended: resolved`);
+    const rows = JSON.parse((await cli(['list', '--json'])).stdout) as { id: string; state: string; title: string; mode: string; temporalStatus: string }[];
+    assert.deepEqual(
+      rows.filter((r) => r.id === id).map((r) => [r.state, r.title, r.mode, r.temporalStatus]),
+      [['resolved', title, 'live', 'COMPLETED']],
+    );
+  });
+
+  it('a drill says so in start, status, watch, list and its note', async () => {
+    const title = `drill-${randomUUID()}`;
+    const drilled = await cli(['start', '-f', draftFile(gated({}, { title })), '--dry-run']);
+    assert.equal(drilled.exitCode, 0, drilled.stderr);
+    const id = /^DRILL incident (\S+) started: nothing changes$/m.exec(drilled.stdout)?.[1];
+    assert.ok(id, drilled.stdout);
+    assert.match(drilled.stdout, /^DRILL of incident \(inc-\S+\): nothing was changed$/m);
+    const status = await cli(['status', id]);
+    assert.match(status.stdout.split('\n')[0]!, /^inc-\S+ {2}DRILL \(nothing changes\) {2}S2 runaway-automation {2}state: resolved/);
+    assert.match(status.stdout, new RegExp(`^Web UI: ${UI_URL}/namespaces/default/workflows/${id}$`, 'm'));
+    const watched = await cli(['watch', id]);
+    assert.match(watched.stdout, /incident-started +\(\S+\) DRILL S2 runaway-automation/);
+    assert.equal(watched.stdout.trim().split('\n').at(-1), `${id} (drill) ended: resolved`);
+    const listed = await cli(['list']);
+    assert.match(listed.stdout, new RegExp(`^${id} +resolved .* DRILL ${title}$`, 'm'));
+    const note = await cli(['report', id]);
+    assert.match(note.stdout, new RegExp(`^# Incident ${id} \\(drill\\)$`, 'm'));
+  });
 
   it('watch prints one line per event when not on a terminal and exits 0 when resolved; close says what is missing', async () => {
     const { id } = await start(gated({}));

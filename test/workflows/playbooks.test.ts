@@ -129,7 +129,8 @@ describe('a built-in playbook for real', () => {
     await until(id, 'the restart gate', (p) => p.pendingApprovals[0]?.step === 'restart-service');
     await approve(env.client, id, { step: 'restart-service', by: 'alice' });
     const waiting = await until(id, 'the control gate', (p) => p.state === 'awaiting-control');
-    assert.ok(waiting.timeline.some((e) => e.kind === 'rule-violation' && /rule 7/.test(e.message)));
+    assert.ok(waiting.timeline.some((e) => e.kind === 'control-awaited' && /rule 7/.test(e.message)));
+    assert.ok(!waiting.timeline.some((e) => e.kind === 'rule-violation'), 'the normal wait for a control breaks no rule');
     await assert.rejects(recordControl(env.client, 'inc-missing', { kind: 'scrub-rule', note: 'x', by: 'bob' }), /no incident "inc-missing"/);
     await recordControl(env.client, id, { kind: 'scrub-rule', note: 'secret scanner in pre-commit', by: 'bob' });
     const result = await handle.result();
