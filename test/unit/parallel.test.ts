@@ -272,6 +272,9 @@ describe('the ordering rules hold across a group: each member relies only on wha
       { service: 'gateway' },
       '/srv/agent',
     );
-    assert.match(out, /rule 8 \(the engine never deletes evidence\): step "restore" \(restoreBackup\) would change \/srv\/agent\/workspace, inside the evidence store/);
+    assert.match(
+      out,
+      /rule 8 \(the engine never deletes evidence\): step "restore" \(restoreBackup\) would change \/srv\/agent\/workspace, inside the evidence store/,
+    );
   });
 });
