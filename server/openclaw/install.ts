@@ -14,14 +14,18 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { TOOLS_DIR } from '../../common/paths';
 
 export const OPENCLAW_VERSION = '2026.9.6';
 export const NODE24_VERSION = '24.19.0';
 
-/** `.tools/openclaw/` at the project root (git-ignored). */
-export const OPENCLAW_TOOLS_DIR = fileURLToPath(new URL('../../.tools/openclaw', import.meta.url));
+/**
+ * `.tools/openclaw/` at the project root (git-ignored). From `common/paths`, whose location
+ * resolves the same from the sources and from the compiled CLI in `dist/` (a path relative to
+ * this file would point above the project once bundled).
+ */
+export const OPENCLAW_TOOLS_DIR = join(TOOLS_DIR, 'openclaw');
 
 export interface OpenClawInstall {
   /** The Node 24 binary that runs the gateway. */

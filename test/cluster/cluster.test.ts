@@ -236,7 +236,7 @@ describe('tourniquet on a Temporal cluster on PostgreSQL', { skip }, () => {
       { created: false, added: [] },
       'the cluster start-up registered the namespace and the attributes already',
     );
-    assert.deepEqual(out.present.sort(), ['IncidentClass', 'IncidentPhase', 'IncidentSeverity']);
+    assert.deepEqual(out.present.sort(), ['IncidentClass', 'IncidentMode', 'IncidentPhase', 'IncidentSeverity']);
   });
 
   it('incidents from the CLI and from one alert posted to both intakes complete across both workers', async () => {

@@ -88,7 +88,8 @@ describe('built-in playbooks drill cleanly against the sandbox', () => {
       const progress = await getProgress(env.client, id);
       assert.equal(progress.state, 'failed');
       const claw = progress.steps.filter((s) => s.action.startsWith('openclaw'));
-      assert.ok(claw.length >= 5);
+      assert.ok(claw.length >= 1, 'the playbook acts on the gateway');
+      assert.equal(claw.length, input.steps.filter((s) => s.action.startsWith('openclaw')).length, 'every OpenClaw step was tried');
       // A step that changes a target is refused by the run-time guard first: its capture failed (rule 2).
       for (const step of claw) {
         const refusal = input.steps.find((s) => s.id === step.id)!.effects?.changes.length
