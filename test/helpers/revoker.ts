@@ -1,6 +1,8 @@
 /**
  * A local credential revocation API that lets a test see concurrency in the world: it counts
- * the requests it holds at once.
+ * the requests it holds at once for callers still connected. A request whose caller went away
+ * (a worker killed mid-request) is still carried out, as a real API would, but is no longer
+ * in flight for anyone: the engine's limit is about the calls it has open.
  */
 import { createServer, type Server } from 'node:http';
 
@@ -33,8 +35,14 @@ export async function revoker(o: { holdMs: number; failures?: (token: string, n:
       max = Math.max(max, inFlight);
       const token = String((JSON.parse(body || '{}') as { token?: unknown }).token);
       const n = requests.filter((r) => r.token === token).length + 1;
+      let open = true;
+      const done = () => {
+        if (open) inFlight--;
+        open = false;
+      };
+      res.once('close', done);
       setTimeout(() => {
-        inFlight--;
+        done();
         const status = o.failures?.(token, n) ? 503 : revoked.includes(token) ? 404 : 200;
         if (status === 200) revoked.push(token);
         requests.push({ token, status });
