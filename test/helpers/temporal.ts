@@ -6,12 +6,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createLogger, installRuntimeLogger } from '../../common/logger';
 import { WORKFLOWS_PATH } from '../../common/paths';
 import { freePort } from '../../common/probe';
 import { startDevServer, type DevServer } from '../../server/dev-server';
 import { ensureTemporalCli } from '../../server/temporal-cli';
+import { createWorker } from '../../worker/create';
 
 export const quietLogger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', 'test');
 // The SDK's own logs go through pino too, so tests print only what they fail on.
@@ -70,4 +71,20 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * A worker in the test process on `env`'s server, polling `taskQueue`, with its incident state
+ * under `home`. Stop it with `worker.shutdown()`, then `await running`.
+ */
+export async function startTestWorker(env: TestServer, o: { taskQueue: string; home: string }): Promise<{ worker: Worker; running: Promise<void> }> {
+  const worker = await createWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue: o.taskQueue,
+    home: o.home,
+    logger: quietLogger,
+    workflowBundle: await workflowBundle(),
+  });
+  return { worker, running: worker.run() };
 }

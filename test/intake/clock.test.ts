@@ -17,10 +17,9 @@ import { incidentClock } from '../../common/clock';
 import type { IncidentProgress } from '../../contract';
 import { startIntake, type RunningIntake } from '../../intake';
 import type { Stats } from '../../client/stats';
-import { createWorker } from '../../worker/create';
 import { tempDir } from '../helpers/activity';
 import { intakeConfig, SECRETS } from '../helpers/intake';
-import { quietLogger, startTestServer, waitFor, workflowBundle, type TestServer } from '../helpers/temporal';
+import { quietLogger, startTestServer, startTestWorker, waitFor, type TestServer } from '../helpers/temporal';
 
 const dir = tempDir('tourniquet-clock-');
 const taskQueue = `clock-${randomUUID()}`;
@@ -36,15 +35,7 @@ const steps = `  - { id: contain, action: runCommand, phase: contain, args: { ar
 
 before(async () => {
   env = await startTestServer();
-  worker = await createWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    home: join(dir, 'home'),
-    logger: quietLogger,
-    workflowBundle: await workflowBundle(),
-  });
-  running = worker.run();
+  ({ worker, running } = await startTestWorker(env, { taskQueue, home: join(dir, 'home') }));
   mkdirSync(join(dir, 'templates'));
   writeFileSync(join(dir, 'templates', 'gated.yaml'), `class: runaway-automation\nseverity: S2\ntitle: from the alert\nsteps:\n${steps}`);
   writeFileSync(join(dir, 'routes.yaml'), `routes:\n  - { name: loop, match: { labels.alertname: Loop }, playbook: gated, severity: S2 }\n`);

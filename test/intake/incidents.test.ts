@@ -15,10 +15,9 @@ import { dedupedIncidentId, getProgress } from '../../client/incidents';
 import { freePort } from '../../common/probe';
 import { startIntake, type RunningIntake } from '../../intake';
 import type { IncidentProgress } from '../../contract';
-import { createWorker } from '../../worker/create';
 import { tempDir } from '../helpers/activity';
 import { intakeConfig, SECRETS } from '../helpers/intake';
-import { quietLogger, startTestServer, waitFor, workflowBundle, type TestServer } from '../helpers/temporal';
+import { quietLogger, startTestServer, startTestWorker, waitFor, type TestServer } from '../helpers/temporal';
 
 const dir = tempDir('tourniquet-intake-');
 const taskQueue = `intake-${randomUUID()}`;
@@ -38,15 +37,7 @@ steps:
 
 before(async () => {
   env = await startTestServer();
-  worker = await createWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    home: join(dir, 'home'),
-    logger: quietLogger,
-    workflowBundle: await workflowBundle(),
-  });
-  running = worker.run();
+  ({ worker, running } = await startTestWorker(env, { taskQueue, home: join(dir, 'home') }));
   mkdirSync(join(dir, 'templates'));
   writeFileSync(join(dir, 'templates', 'flood.yaml'), gated('runaway-automation'));
   writeFileSync(join(dir, 'templates', 'key-leak.yaml'), gated('secret-exposure'));

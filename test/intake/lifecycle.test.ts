@@ -14,10 +14,9 @@ import { execa } from 'execa';
 import { getProgress } from '../../client/incidents';
 import type { IncidentProgress } from '../../contract';
 import { startIntake, type RunningIntake } from '../../intake';
-import { createWorker } from '../../worker/create';
 import { tempDir } from '../helpers/activity';
 import { intakeConfig, SECRETS } from '../helpers/intake';
-import { quietLogger, startTestServer, waitFor, workflowBundle, type TestServer } from '../helpers/temporal';
+import { quietLogger, startTestServer, startTestWorker, waitFor, type TestServer } from '../helpers/temporal';
 
 const dir = tempDir('tourniquet-lifecycle-');
 const stateDir = join(dir, 'state');
@@ -66,15 +65,7 @@ const openIntake = () =>
 
 before(async () => {
   env = await startTestServer();
-  worker = await createWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    home: join(dir, 'home'),
-    logger: quietLogger,
-    workflowBundle: await workflowBundle(),
-  });
-  running = worker.run();
+  ({ worker, running } = await startTestWorker(env, { taskQueue, home: join(dir, 'home') }));
   mkdirSync(join(dir, 'templates'));
   writeFileSync(join(dir, 'templates', 'quick.yaml'), quick);
   writeFileSync(join(dir, 'templates', 'gated.yaml'), gated);

@@ -10,12 +10,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Worker } from '@temporalio/worker';
 import { approve, cancelIncident, getProgress } from '../../client/incidents';
-import { createWorker } from '../../worker/create';
 import type { IncidentInputDraft, IncidentProgress, StepInput } from '../../contract';
 import { tempDir } from '../helpers/activity';
 import { endpoint } from '../helpers/http';
 import { revoker, type Revoker } from '../helpers/revoker';
-import { quietLogger, startTestServer, waitFor, workflowBundle, type TestServer } from '../helpers/temporal';
+import { startTestServer, startTestWorker, waitFor, type TestServer } from '../helpers/temporal';
 import { startDraft } from '../helpers/start';
 
 let env: TestServer;
@@ -27,15 +26,7 @@ const closers: (() => void)[] = [];
 
 before(async () => {
   env = await startTestServer();
-  worker = await createWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    home,
-    logger: quietLogger,
-    workflowBundle: await workflowBundle(),
-  });
-  running = worker.run();
+  ({ worker, running } = await startTestWorker(env, { taskQueue, home: home }));
 });
 
 after(async () => {

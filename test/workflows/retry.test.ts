@@ -13,9 +13,8 @@ import type { Worker } from '@temporalio/worker';
 import { execa } from 'execa';
 import { approve, cancelIncident, getProgress, parseIncident, startIncident } from '../../client/incidents';
 import type { IncidentProgress } from '../../contract';
-import { createWorker } from '../../worker/create';
 import { tempDir } from '../helpers/activity';
-import { quietLogger, startTestServer, waitFor, workflowBundle, type TestServer } from '../helpers/temporal';
+import { startTestServer, startTestWorker, waitFor, type TestServer } from '../helpers/temporal';
 
 const dir = tempDir('tourniquet-retry-');
 const taskQueue = `retry-${randomUUID()}`;
@@ -26,15 +25,7 @@ let running: Promise<void>;
 
 before(async () => {
   env = await startTestServer();
-  worker = await createWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    home: join(dir, 'home'),
-    logger: quietLogger,
-    workflowBundle: await workflowBundle(),
-  });
-  running = worker.run();
+  ({ worker, running } = await startTestWorker(env, { taskQueue, home: join(dir, 'home') }));
 });
 
 after(async () => {
