@@ -15,49 +15,30 @@
  * figures; judges nothing.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
 import { z } from 'zod';
 import { isAlive, readPidfile } from '../activities/process';
 import { cancelIncident, getProgress, startIncident } from '../client/incidents';
 import { compilePlaybook, loadInventory, YamlSource, type Inventory } from '../compiler';
-import { Problem } from '../common/errors';
-import { createLogger, installRuntimeLogger } from '../common/logger';
 import { PROJECT_ROOT, WORKFLOWS_PATH } from '../common/paths';
-import { freePort } from '../common/probe';
-import { formatIssues } from '../contract';
 import { createSandbox, SANDBOX_PARAMS, startGateway, stopGateway, type Sandbox } from '../demo/sandbox';
-import { startDevServer, type DevServer } from '../server/dev-server';
-import { ensureTemporalCli } from '../server/temporal-cli';
 import { createWorker } from '../worker/create';
+import { parseOptions, pct, round, runBench, say, withBenchServer } from './lib';
 import { slowHook } from './slow-hook';
 
 const optionsSchema = z.object({
   reps: z.coerce.number().int().min(1).max(50).default(3),
-  hangMs: z.coerce.number().int().min(0).max(50_000).default(10_000),
+  'hang-ms': z.coerce.number().int().min(0).max(50_000).default(10_000),
   json: z.boolean().default(false),
 });
+const OPTIONS = { reps: { type: 'string' }, 'hang-ms': { type: 'string' }, json: { type: 'boolean' } } as const;
 
 const SHAPES = ['sequential', 'parallel'] as const;
 type Shape = (typeof SHAPES)[number];
-
-const say = (line = '') => process.stdout.write(`${line}\n`);
-
-function parseOptions(argv: string[]): z.infer<typeof optionsSchema> {
-  let values: Record<string, unknown>;
-  try {
-    ({ values } = parseArgs({ args: argv, options: { reps: { type: 'string' }, 'hang-ms': { type: 'string' }, json: { type: 'boolean' } }, strict: true }));
-  } catch (err) {
-    throw new Problem('InvalidInput', `${(err as Error).message} (usage: npm run bench:freeze -- [--reps N] [--hang-ms MS] [--json])`);
-  }
-  const parsed = optionsSchema.safeParse({ reps: values.reps, hangMs: values['hang-ms'], json: values.json });
-  if (!parsed.success) throw new Problem('InvalidInput', `invalid option: ${formatIssues(parsed.error).join('; ')}`);
-  return parsed.data;
-}
 
 /** The sandbox's inventory with a chat channel at `url` (kept in an env file, as a Slack webhook's secret URL is). */
 function withChannel(inventory: Inventory, dir: string, url: string, hangMs: number): Inventory {
@@ -69,94 +50,78 @@ function withChannel(inventory: Inventory, dir: string, url: string, hangMs: num
 }
 
 async function main(): Promise<void> {
-  const { reps, hangMs, json } = parseOptions(process.argv.slice(2));
-  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', 'bench');
-  installRuntimeLogger(logger);
-  const cli = await ensureTemporalCli(logger);
-  const dir = mkdtempSync(join(tmpdir(), 'tourniquet-bench-freeze-'));
-  const home = join(dir, 'home');
+  const options = parseOptions(process.argv.slice(2), OPTIONS, optionsSchema, 'npm run bench:freeze -- [--reps N] [--hang-ms MS] [--json]');
+  const { reps, json } = options;
+  const hangMs = options['hang-ms'];
   const loadBefore = loadavg()[0]!;
   const hook = await slowHook(hangMs);
-  let server: DevServer | undefined;
   let sb: Sandbox | undefined;
-  let ok = false;
   try {
-    server = await startDevServer({
-      cliPath: cli.path,
-      dbFile: join(dir, 'db.sqlite'),
-      port: await freePort(),
-      uiPort: false,
-      logFile: join(dir, 'temporal-server.log'),
-      logger,
-    });
-    sb = await createSandbox(join(dir, 'sandbox'));
-    const inventory = withChannel(loadInventory(sb.inventoryFile), dir, hook.url, hangMs);
-    const workflowBundle = await bundleWorkflowCode({
-      workflowsPath: WORKFLOWS_PATH,
-      logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
-    });
-    const nativeConnection = await NativeConnection.connect({ address: server.address });
-    const connection = await Connection.connect({ address: server.address });
-    const client = new Client({ connection });
-    const taskQueue = `bench-freeze-${randomBytes(4).toString('hex')}`;
-    const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, home, logger, workflowBundle });
-    const samples: Record<Shape, number[]> = { sequential: [], parallel: [] };
-    const sandbox = sb;
-    await worker.runUntil(async () => {
-      for (let i = 0; i < reps; i++) {
-        // Interleaved, so a burst of load on this shared machine hits both shapes alike.
-        for (const shape of SHAPES) {
-          const pid = readPidfile(sandbox.pidfile);
-          if (pid === undefined || !isAlive(pid)) await startGateway(sandbox);
-          const input = compilePlaybook(YamlSource.read(join(PROJECT_ROOT, 'test', 'fixtures', 'playbooks', `secret-exposure-${shape}.yaml`)), {
-            inventory,
-            params: { ...SANDBOX_PARAMS['secret-exposure']!, channel: 'chat' },
-            home,
-          });
-          const t0 = Date.now();
-          const { id, handle } = await startIncident(client, input, { taskQueue });
-          await waitForFreeze(client, id);
-          samples[shape].push((await freezeConfirmedAt(handle)) - t0);
-          // Cancelling undoes the freeze: the gateway runs again for the next incident.
-          await cancelIncident(client, id);
-          await handle.result().catch(() => undefined);
+    await withBenchServer('freeze', async ({ dir, server, logger }) => {
+      const home = join(dir, 'home');
+      sb = await createSandbox(join(dir, 'sandbox'));
+      const inventory = withChannel(loadInventory(sb.inventoryFile), dir, hook.url, hangMs);
+      const workflowBundle = await bundleWorkflowCode({
+        workflowsPath: WORKFLOWS_PATH,
+        logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
+      });
+      const nativeConnection = await NativeConnection.connect({ address: server.address });
+      const connection = await Connection.connect({ address: server.address });
+      const client = new Client({ connection });
+      const taskQueue = `bench-freeze-${randomBytes(4).toString('hex')}`;
+      const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, home, logger, workflowBundle });
+      const samples: Record<Shape, number[]> = { sequential: [], parallel: [] };
+      const sandbox = sb;
+      await worker.runUntil(async () => {
+        for (let i = 0; i < reps; i++) {
+          // Interleaved, so a burst of load on this shared machine hits both shapes alike.
+          for (const shape of SHAPES) {
+            const pid = readPidfile(sandbox.pidfile);
+            if (pid === undefined || !isAlive(pid)) await startGateway(sandbox);
+            const input = compilePlaybook(YamlSource.read(join(PROJECT_ROOT, 'test', 'fixtures', 'playbooks', `secret-exposure-${shape}.yaml`)), {
+              inventory,
+              params: { ...SANDBOX_PARAMS['secret-exposure']!, channel: 'chat' },
+              home,
+            });
+            const t0 = Date.now();
+            const { id, handle } = await startIncident(client, input, { taskQueue });
+            await waitForFreeze(client, id);
+            samples[shape].push((await freezeConfirmedAt(handle)) - t0);
+            // Cancelling undoes the freeze: the gateway runs again for the next incident.
+            await cancelIncident(client, id);
+            await handle.result().catch(() => undefined);
+          }
         }
+      });
+      await connection.close();
+      await nativeConnection.close();
+      const loadAfter = loadavg()[0]!;
+      const p50 = (xs: number[]) => pct(xs, 0.5);
+      const summary = {
+        reps,
+        hangMs,
+        sequentialP50Ms: p50(samples.sequential),
+        parallelP50Ms: p50(samples.parallel),
+        sequentialMs: samples.sequential,
+        parallelMs: samples.parallel,
+        loadBefore: round(loadBefore),
+        loadAfter: round(loadAfter),
+      };
+      say(`== secret-exposure, start -> freeze confirmed, the announcement's channel hanging ${hangMs} ms: ${reps} rep(s) per shape, interleaved ==`);
+      say(`  ${new Date().toISOString()}, node ${process.version}, load ${loadBefore.toFixed(2)} -> ${loadAfter.toFixed(2)}`);
+      for (const shape of SHAPES) {
+        const xs = samples[shape];
+        say(
+          `  ${`${shape}:`.padEnd(12)} p50 ${String(p50(xs)).padStart(6)} ms  min ${String(Math.min(...xs)).padStart(6)}  max ${String(Math.max(...xs)).padStart(6)}  (${xs.join(', ')})`,
+        );
       }
+      if (json) say(JSON.stringify(summary));
     });
-    await connection.close();
-    await nativeConnection.close();
-    const loadAfter = loadavg()[0]!;
-    const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
-    const summary = {
-      reps,
-      hangMs,
-      sequentialP50Ms: p50(samples.sequential),
-      parallelP50Ms: p50(samples.parallel),
-      sequentialMs: samples.sequential,
-      parallelMs: samples.parallel,
-      loadBefore: round(loadBefore),
-      loadAfter: round(loadAfter),
-    };
-    say(`== secret-exposure, start -> freeze confirmed, the announcement's channel hanging ${hangMs} ms: ${reps} rep(s) per shape, interleaved ==`);
-    say(`  ${new Date().toISOString()}, node ${process.version}, load ${loadBefore.toFixed(2)} -> ${loadAfter.toFixed(2)}`);
-    for (const shape of SHAPES) {
-      const xs = samples[shape];
-      say(
-        `  ${`${shape}:`.padEnd(12)} p50 ${String(p50(xs)).padStart(6)} ms  min ${String(Math.min(...xs)).padStart(6)}  max ${String(Math.max(...xs)).padStart(6)}  (${xs.join(', ')})`,
-      );
-    }
-    if (json) say(JSON.stringify(summary));
-    ok = true;
   } finally {
     hook.close();
     if (sb) await stopGateway(sb);
-    await server?.stop();
-    if (ok) rmSync(dir, { recursive: true, force: true });
-    else process.stderr.write(`bench: server log and state kept in ${dir}\n`);
   }
 }
-
-const round = (v: number) => Math.round(v * 100) / 100;
 
 async function waitForFreeze(client: Client, id: string): Promise<void> {
   for (;;) {
@@ -182,10 +147,4 @@ async function freezeConfirmedAt(handle: WorkflowHandle): Promise<number> {
   return seconds * 1000 + Math.floor((t.nanos ?? 0) / 1e6);
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(err instanceof Problem ? err.exitCode : 1);
-  },
-);
+runBench(main);
