@@ -6,7 +6,6 @@
  * started once.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,41 +14,27 @@ import { fingerprint } from '../../common/hash';
 import { readEnvValue } from '../../activities/rotate';
 import { verifyEvidence } from '../../activities';
 import { approve, getProgress } from '../../client/incidents';
-import { PROJECT_ROOT } from '../../common/paths';
 import { createSandbox, gatewayStarts, secretExposureIncident, stopGateway, type Sandbox } from '../../demo/sandbox';
 import type { IncidentProgress } from '../../contract';
 import { tempDir } from '../helpers/activity';
 import { startTestServer, waitFor, type TestServer } from '../helpers/temporal';
 import { startDraft } from '../helpers/start';
+import { workerProcesses, type WorkerProcesses } from '../helpers/worker-process';
 
 let env: TestServer;
 let sandbox: Sandbox;
 const home = tempDir('tourniquet-crash-home-');
 const taskQueue = `crash-${randomUUID()}`;
-const workers: ChildProcess[] = [];
-
-function startWorkerProcess(): ChildProcess {
-  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'tourniquet.js'), 'worker'], {
-    env: { ...process.env, TEMPORAL_ADDRESS: env.address, TOURNIQUET_HOME: home, TOURNIQUET_TASK_QUEUE: taskQueue, LOG_LEVEL: 'error' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  workers.push(child);
-  return child;
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGKILL');
-  await exited;
-}
+let workers: WorkerProcesses;
 
 before(async () => {
   env = await startTestServer();
+  workers = workerProcesses({ address: env.address, home, taskQueue });
   sandbox = await createSandbox(tempDir('tourniquet-crash-sandbox-'));
 });
 
 after(async () => {
-  for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
+  await workers?.killAll();
   await stopGateway(sandbox);
   await env.stop();
 });
@@ -63,7 +48,7 @@ it('an incident survives two worker crashes with every effect exactly once', asy
   capture.args.commands = [...(capture.args.commands ?? []), { name: 'slow.txt', argv: ['sleep', '4'] }];
   capture.timeouts = { heartbeat: '2s' };
 
-  let worker = startWorkerProcess();
+  let worker = workers.start();
   const { id, handle } = await startDraft(env.client, draft, { taskQueue });
   const progress = (what: string, check: (p: IncidentProgress) => boolean) =>
     waitFor(
@@ -78,13 +63,13 @@ it('an incident survives two worker crashes with every effect exactly once', asy
   // Crash 1: in the middle of the evidence capture.
   await progress('evidence capture to run', (p) => p.steps.find((s) => s.id === 'capture-evidence')?.status === 'running');
   await new Promise((r) => setTimeout(r, 1_000));
-  await kill(worker);
-  worker = startWorkerProcess();
+  await workers.kill(worker);
+  worker = workers.start();
 
   // Crash 2: while the incident waits for a human.
   await progress('the approval gate', (p) => p.state === 'awaiting-approval');
-  await kill(worker);
-  worker = startWorkerProcess();
+  await workers.kill(worker);
+  worker = workers.start();
 
   await approve(env.client, id, { step: 'restart-gateway', by: 'crash-test' });
   const result = await handle.result();
@@ -126,8 +111,8 @@ it('an incident survives two worker crashes with every effect exactly once', asy
 
 it('SIGTERM drains a worker: the running step finishes, the worker exits 0, nothing is redone', async () => {
   // Only the worker under test may poll the queue, so the running step is surely its own.
-  for (const w of workers) if (w.exitCode === null && w.signalCode === null) await kill(w);
-  const worker = startWorkerProcess();
+  await workers.killAll();
+  const worker = workers.start();
   const dir = tempDir('tourniquet-drain-');
   const { id, handle } = await startDraft(
     env.client,
@@ -148,7 +133,7 @@ it('SIGTERM drains a worker: the running step finishes, the worker exits 0, noth
   worker.kill('SIGTERM');
   assert.equal(await exited, 0, 'the worker shut down cleanly');
   // The step the worker was running completed before it left (one attempt); a new worker does the rest.
-  startWorkerProcess();
+  workers.start();
   const result = await handle.result();
   assert.equal(result.state, 'resolved');
   assert.equal(result.steps[0]!.attempts, 1);

@@ -6,47 +6,32 @@
  * is in flight, across the crash too.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { getProgress } from '../../client/incidents';
-import { PROJECT_ROOT } from '../../common/paths';
 import type { IncidentProgress, StepInput } from '../../contract';
 import { tempDir } from '../helpers/activity';
 import { revoker, type Revoker } from '../helpers/revoker';
 import { startTestServer, waitFor, type TestServer } from '../helpers/temporal';
 import { startDraft } from '../helpers/start';
+import { workerProcesses, type WorkerProcesses } from '../helpers/worker-process';
 
 let env: TestServer;
 let api: Revoker;
 const home = tempDir('tourniquet-fan-crash-home-');
 const taskQueue = `fan-crash-${randomUUID()}`;
-const workers: ChildProcess[] = [];
-
-function startWorkerProcess(): ChildProcess {
-  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'tourniquet.js'), 'worker'], {
-    env: { ...process.env, TEMPORAL_ADDRESS: env.address, TOURNIQUET_HOME: home, TOURNIQUET_TASK_QUEUE: taskQueue, LOG_LEVEL: 'error' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  workers.push(child);
-  return child;
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGKILL');
-  await exited;
-}
+let workers: WorkerProcesses;
 
 before(async () => {
   env = await startTestServer();
+  workers = workerProcesses({ address: env.address, home, taskQueue });
   api = await revoker({ holdMs: 3_000 });
 });
 
 after(async () => {
-  for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
+  await workers?.killAll();
   api.close();
   await env.stop();
 });
@@ -67,13 +52,13 @@ it('a worker killed mid fan-out: a new worker finishes it, each credential revok
         args: { method: 'http-revoke', url: api.url, credential: { envFile, key: k.toUpperCase() } },
       }) as StepInput,
   );
-  let worker = startWorkerProcess();
+  let worker = workers.start();
   const { id, handle } = await startDraft(env.client, { class: 'secret-exposure', severity: 'S1', title: 'crash mid fan-out', steps }, { taskQueue });
 
   await waitFor('two revocations in flight', async () => (api.inFlight() === 2 ? true : undefined), 60_000);
   const inFlightAtCrash = (await getProgress(env.client, id)).steps.filter((s) => s.status === 'running').map((s) => s.id);
-  await kill(worker);
-  worker = startWorkerProcess();
+  await workers.kill(worker);
+  worker = workers.start();
 
   const result = (await handle.result()) as IncidentProgress;
   assert.equal(result.state, 'resolved', JSON.stringify(result.steps, null, 2));
