@@ -45,6 +45,8 @@ export function defineStep<A extends ActionName>(deps: ActivityDeps, action: A, 
   return async (ctx: StepContext, rawArgs: unknown): Promise<StepResult> => {
     const context = Context.current();
     const { attempt, workflowExecution } = context.info;
+    const ranFrom = deps.now().toISOString();
+    const ran = () => ({ ranFrom, ranTo: deps.now().toISOString() });
     try {
       const parsed = actionArgs[action].safeParse(rawArgs);
       if (!parsed.success) throw new StepError('InvalidArguments', `${action}: ${formatIssues(parsed.error).join('; ')}`);
@@ -53,12 +55,12 @@ export function defineStep<A extends ActionName>(deps: ActivityDeps, action: A, 
       if (ctx.plan) {
         const effects = await definition.plan(parsed.data as ActionArgs<A>, key);
         const summary = effects.length ? `would ${effects.map((e) => e.detail).join('; ')}` : 'would change nothing';
-        return { summary, data: { plan: true, effects }, attempt };
+        return { summary, data: { plan: true, effects }, attempt, ...ran() };
       }
       const previous = journal.read<Record<string, unknown>>(key);
       if (previous?.state === 'done' && previous.result) {
         deps.logger.info({ action, step: ctx.stepId, attempt }, 'step already done; replaying its result');
-        return { ...previous.result, attempt, replayed: true };
+        return { ...previous.result, attempt, replayed: true, ...ran() };
       }
       let record = previous?.record;
       // A steady heartbeat for as long as the step runs, with the step's own latest details,
@@ -68,7 +70,8 @@ export function defineStep<A extends ActionName>(deps: ActivityDeps, action: A, 
       let details: unknown;
       const beat = () => (details === undefined ? context.heartbeat() : context.heartbeat(details));
       const timeoutMs = context.info.heartbeatTimeoutMs;
-      const ticker = setInterval(beat, timeoutMs ? Math.min(STEP_HEARTBEAT_MS, timeoutMs / 3) : STEP_HEARTBEAT_MS);
+      // A local activity has no heartbeat: its workflow task's timeout notices a dead worker.
+      const ticker = context.info.isLocal ? undefined : setInterval(beat, timeoutMs ? Math.min(STEP_HEARTBEAT_MS, timeoutMs / 3) : STEP_HEARTBEAT_MS);
       const io: StepIO = {
         deps,
         key,
@@ -89,7 +92,7 @@ export function defineStep<A extends ActionName>(deps: ActivityDeps, action: A, 
       const result = await definition.run(io, parsed.data as ActionArgs<A>).finally(() => clearInterval(ticker));
       journal.write({ key, action, state: 'done', at: deps.now().toISOString(), ...(record ? { record } : {}), result });
       deps.logger.info({ action, step: ctx.stepId, attempt }, result.summary);
-      return { ...result, attempt };
+      return { ...result, attempt, ...ran() };
     } catch (err) {
       // Whatever a cancelled step threw on its way out (a killed command's exit code, say),
       // Temporal must see the cancellation, not a failure to retry.

@@ -5,9 +5,9 @@
  *
  * - tourniquet: an incident with one `stopService` step against a `sleep` in its own process
  *   group with a pidfile. Measured from just before `startIncident` to the moment the action
- *   confirmed its effect: the server's time of the step's ActivityTaskCompleted event (the
- *   activity returns only once /proc shows the process gone). Not the next workflow task, which
- *   lags the stop under load.
+ *   confirmed its effect: the step's `endedAt`, the worker's clock when its activity returned (it
+ *   returns only once /proc shows the process gone; a freeze step runs as a local activity, so no
+ *   server event marks it). Not the next workflow task, which lags the stop under load.
  * - bash: spawn bash, `kill -TERM -<pgid>`, poll /proc until the process is gone (a zombie
  *   counts as gone, as in the engine).
  * - floor: a workflow with one no-op activity on the same server, start to result.
@@ -102,7 +102,8 @@ async function main(): Promise<void> {
           const final = await handle.result();
           const t1 = Date.now();
           if (final.state !== 'resolved' || isAlive(pid)) throw new Error(`containment ${i} ended ${final.state}; agent alive: ${isAlive(pid)}`);
-          const confirmed = await activityCompletedAt(handle);
+          const confirmed = Date.parse(final.steps[0]?.endedAt ?? '');
+          if (Number.isNaN(confirmed)) throw new Error(`containment ${i}: the stop step has no endedAt`);
 
           const floorStart = Date.now();
           const fh = await client.workflow.start('floor', { taskQueue: floorQueue, workflowId: `floor-${taskQueue}-${i}`, args: [1] });

@@ -2,33 +2,36 @@
  * `npm run bench [-- --steps N[,M...]] [--json]`: what running a command as an incident step costs compared
  * with running it plainly. Prints figures; judges nothing.
  *
- * Engine: one incident of N `runCommand ['true']` steps, on a headless dev server started here
- * (own SQLite file, free port) and a worker in this process. A step's time is the gap between
- * consecutive step ends in the final progress, so it includes everything between two
- * activities: the workflow task, scheduling, the poll, the journal and the spawn itself.
+ * Engine: incidents of N `runCommand ['true']` steps on a headless dev server of the benchmark's
+ * own (bench/lib.ts) and a worker in this process, two of each size:
+ * - freeze: the steps stand in the freeze phase with a 30 s start-to-close, so they run as local
+ *   activities (`local` in the catalogue, `runsLocally` in workflows/presets.ts): how a
+ *   playbook's freeze runs;
+ * - activity: the same steps in their default phase, each a server round trip: every later step.
+ * A step's time is the gap between consecutive step ends in the final progress (the worker's
+ * clock when the activity returned), so it includes everything between two activities: the
+ * workflow task, scheduling, the poll, the journal and the spawn itself.
  * Plain: the same N spawns through the worker's own command runner (execa), one after another,
  * and one bash loop of N forks of the `true` binary.
+ * Floor: Temporal's own, a workflow of N no-op activities on the same server, same run.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
 import { execa } from 'execa';
 import { z } from 'zod';
+import type { Logger } from 'pino';
 import { execaRunner } from '../activities';
-import { Problem } from '../common/errors';
 import { parseIncident, startIncident } from '../client/incidents';
-import { createLogger, installRuntimeLogger } from '../common/logger';
 import { WORKFLOWS_PATH } from '../common/paths';
-import { freePort } from '../common/probe';
-import { startDevServer, type DevServer } from '../server/dev-server';
-import { ensureTemporalCli } from '../server/temporal-cli';
+import type { DevServer } from '../server/dev-server';
 import type { IncidentInputDraft, IncidentProgress } from '../contract';
 import { createWorker } from '../worker/create';
 import { createFloorWorker } from './floor/worker';
-import { invocation, parseOptions, say } from './lib';
+import { invocation, parseOptions, runBench, say, withBenchServer } from './lib';
 
 const optionsSchema = z.object({
   /** Incident sizes, one incident each on the same server: per-step cost may depend on length. */
@@ -40,12 +43,21 @@ const optionsSchema = z.object({
   json: z.boolean().default(false),
 });
 
-function benchIncident(n: number): IncidentInputDraft {
+type Variant = 'freeze' | 'activity';
+
+function benchIncident(n: number, variant: Variant): IncidentInputDraft {
+  // A freeze step says what it stops (rule 1); the target is a name only, nothing reads it.
+  const freeze = { phase: 'freeze' as const, timeouts: { startToClose: '30s' }, effects: { freezes: ['bench-agent'] } };
   return {
     class: 'runaway-automation',
     severity: 'S3',
-    title: `engine overhead benchmark: ${n} trivial commands`,
-    steps: Array.from({ length: n }, (_, i) => ({ id: `cmd-${i + 1}`, action: 'runCommand' as const, args: { argv: ['true'] } })),
+    title: `engine overhead benchmark: ${n} trivial commands (${variant})`,
+    steps: Array.from({ length: n }, (_, i) => ({
+      id: `cmd-${i + 1}`,
+      action: 'runCommand' as const,
+      args: { argv: ['true'] },
+      ...(variant === 'freeze' ? freeze : {}),
+    })),
   };
 }
 
@@ -66,17 +78,22 @@ function stats(samples: number[]): Stats {
   return { count: n, median, p95: sorted[Math.ceil(0.95 * n) - 1]!, min: sorted[0]!, max: sorted[n - 1]! };
 }
 
-interface EngineRun {
+interface IncidentRun {
   wallMs: number;
   /** endedAt[i] - endedAt[i-1]; the first step is measured from the incident's start. */
   stepGapsMs: number[];
   final: IncidentProgress;
   historyEvents: number;
+}
+
+interface EngineRun {
+  freeze: IncidentRun;
+  activity: IncidentRun;
   /** The same gaps for Temporal's floor: a workflow of N no-op activities on the same server. */
   floorGapsMs: number[];
 }
 
-async function runEngine(server: DevServer, home: string, n: number, logger: ReturnType<typeof createLogger>): Promise<EngineRun> {
+async function runEngine(server: DevServer, home: string, n: number, logger: Logger): Promise<EngineRun> {
   // Built before the clock starts, with a silent logger, as the tests do: bundling is start-up cost.
   const workflowBundle = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
@@ -94,18 +111,24 @@ async function runEngine(server: DevServer, home: string, n: number, logger: Ret
       const ends = await client.workflow.execute('floor', { taskQueue: `${taskQueue}-floor`, workflowId: `${taskQueue}-floor`, args: [n] });
       return (ends as number[]).map((end, i) => end - (i === 0 ? started : ends[i - 1]!));
     });
-    return await worker.runUntil(async () => {
+    const one = async (variant: Variant): Promise<IncidentRun> => {
       const started = performance.now();
-      const { handle } = await startIncident(client, parseIncident(benchIncident(n)), { taskQueue });
+      const { handle } = await startIncident(client, parseIncident(benchIncident(n, variant)), { taskQueue });
       const final = await handle.result();
       const wallMs = performance.now() - started;
-      if (final.state !== 'resolved') throw new Error(`the benchmark incident ended ${final.state}`);
+      if (final.state !== 'resolved') throw new Error(`the ${variant} benchmark incident ended ${final.state}`);
       const ends = final.steps.map((s) => Date.parse(s.endedAt ?? ''));
       if (ends.some(Number.isNaN)) throw new Error('a step has no endedAt in the final progress');
       const stepGapsMs = ends.map((end, i) => end - (i === 0 ? Date.parse(final.startedAt) : ends[i - 1]!));
       const history = await handle.fetchHistory();
-      return { wallMs, stepGapsMs, final, historyEvents: history.events?.length ?? 0, floorGapsMs };
-    });
+      const events = history.events ?? [];
+      // Proof of which path the steps took: local activities leave markers, not scheduled tasks.
+      const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes).length;
+      if (variant === 'freeze' && scheduled > 0) throw new Error(`the freeze incident scheduled ${scheduled} activities: its steps did not run locally`);
+      if (variant === 'activity' && scheduled < n) throw new Error(`the activity incident scheduled ${scheduled} activities for ${n} steps`);
+      return { wallMs, stepGapsMs, final, historyEvents: events.length };
+    };
+    return await worker.runUntil(async () => ({ freeze: await one('freeze'), activity: await one('activity'), floorGapsMs }));
   } finally {
     await connection.close();
     await nativeConnection.close();
@@ -152,6 +175,7 @@ function peakRssKiB(pid: number): number | undefined {
 const ms = (v: number) => `${v.toFixed(2)} ms`;
 const mib = (kib: number) => `${(kib / 1024).toFixed(1)} MiB`;
 const row = (label: string, value: string) => say(`  ${label.padEnd(38)} ${value}`);
+const round = (v: number) => Math.round(v * 100) / 100;
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -162,69 +186,48 @@ async function main(): Promise<void> {
     'npm run bench -- [--steps N[,M...]] [--json]',
   );
   const loadBefore = loadavg()[0]!;
-  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', 'bench');
-  installRuntimeLogger(logger);
-
-  const cli = await ensureTemporalCli(logger);
-  const dir = mkdtempSync(join(tmpdir(), 'tourniquet-bench-'));
-  let server: DevServer | undefined;
-  let ok = false;
-  try {
-    server = await startDevServer({
-      cliPath: cli.path,
-      dbFile: join(dir, 'db.sqlite'),
-      port: await freePort(),
-      uiPort: false,
-      logFile: join(dir, 'temporal-server.log'),
-      logger,
-    });
-    stopOnSignal(server, dir);
-    const version = (await execa(cli.path, ['--version'], { reject: false })).stdout.trim() || 'version unknown';
+  await withBenchServer('engine', async ({ dir, server, logger, temporalCli }) => {
+    const version = (await execa(temporalCli, ['--version'], { reject: false })).stdout.trim() || 'version unknown';
     const summary: Record<string, number> = {};
     const floors: number[] = [];
     for (const n of sizes) {
       const engine = await runEngine(server, mkdtempSync(join(dir, 'home-')), n, logger);
       const serverPeak = peakRssKiB(server.pid);
       const plain = await runPlain(n);
-      report(argv, n, `${cli.path} (${version})`, engine, plain, serverPeak, loadBefore);
+      report(argv, n, `${temporalCli} (${version})`, engine, plain, serverPeak, loadBefore);
       say();
-      summary[`overheadMedianMs${n}`] = round(stats(engine.stepGapsMs).median - stats(plain.spawnMs).median);
-      summary[`stepMedianMs${n}`] = stats(engine.stepGapsMs).median;
+      const spawn = stats(plain.spawnMs).median;
+      summary[`overheadMedianMs${n}`] = round(stats(engine.freeze.stepGapsMs).median - spawn);
+      summary[`stepMedianMs${n}`] = stats(engine.freeze.stepGapsMs).median;
+      summary[`activityOverheadMedianMs${n}`] = round(stats(engine.activity.stepGapsMs).median - spawn);
       floors.push(...engine.floorGapsMs);
     }
     summary.floorMedianMs = stats(floors).median;
     summary.load1m = round(loadavg()[0]!);
     if (json) say(JSON.stringify(summary));
-    ok = true;
-  } finally {
-    await server?.stop();
-    // Keep the server log when something went wrong: it is the first place to look.
-    if (ok) rmSync(dir, { recursive: true, force: true });
-    else process.stderr.write(`bench: server log and state kept in ${dir}\n`);
-  }
+  });
 }
 
-/**
- * Ctrl-C or SIGTERM: stop the server and go. The SDK's own handler only drains the worker, and
- * while execa has a child running its signal-exit hook re-raises the signal once the SDK's
- * handler has removed itself, which would kill this process and leave the server running.
- */
-function stopOnSignal(server: DevServer, dir: string): void {
-  for (const [signal, code] of [
-    ['SIGINT', 130],
-    ['SIGTERM', 143],
-  ] as const) {
-    process.once(signal, () => {
-      process.stderr.write(`bench: ${signal}, stopping the Temporal dev server (state kept in ${dir})\n`);
-      void server.stop().finally(() => process.exit(code));
-    });
-  }
+function reportIncident(title: string, n: number, run: IncidentRun, plain: PlainRun): void {
+  const e = stats(run.stepGapsMs);
+  const p = stats(plain.spawnMs);
+  say(title);
+  row('total wall time', `${ms(run.wallMs)} (startIncident to handle.result())`);
+  row('workflow start to end', ms(Date.parse(run.final.endedAt ?? '') - Date.parse(run.final.startedAt)));
+  row('per step, median', ms(e.median));
+  row('per step, p95', ms(e.p95));
+  row('per step, min / max', `${ms(e.min)} / ${ms(e.max)}`);
+  // Whether a step costs the same at the end of a long incident as at its start.
+  const quarter = Math.max(1, Math.floor(n / 4));
+  const early = stats(run.stepGapsMs.slice(1, quarter + 1));
+  const late = stats(run.stepGapsMs.slice(-quarter));
+  row('per step, median of first / last 1/4', `${ms(early.median)} / ${ms(late.median)} (first step left out)`);
+  row('workflow history', `${run.historyEvents} events (${(run.historyEvents / n).toFixed(1)} per step)`);
+  row('overhead per step (minus plain execa)', `median ${ms(e.median - p.median)}, p95 ${ms(e.p95 - p.p95)}`);
+  say();
 }
-
-const round = (v: number) => Math.round(v * 100) / 100;
 
 function report(argv: string[], n: number, cli: string, engine: EngineRun, plain: PlainRun, serverPeakKiB: number | undefined, loadBefore: number): void {
-  const e = stats(engine.stepGapsMs);
   const p = stats(plain.spawnMs);
   const cpu = cpus();
   say(`== tourniquet engine overhead: ${invocation('bench', 'bench/engine-overhead.ts', argv)} ==`);
@@ -235,19 +238,9 @@ function report(argv: string[], n: number, cli: string, engine: EngineRun, plain
   say();
   row('steps (N)', String(n));
   say();
-  say('engine: one incident of N runCommand ["true"] steps');
-  row('total wall time', `${ms(engine.wallMs)} (startIncident to handle.result())`);
-  row('workflow start to end', ms(Date.parse(engine.final.endedAt ?? '') - Date.parse(engine.final.startedAt)));
-  row('per step, median', ms(e.median));
-  row('per step, p95', ms(e.p95));
-  row('per step, min / max', `${ms(e.min)} / ${ms(e.max)}`);
-  // Whether a step costs the same at the end of a long incident as at its start.
-  const quarter = Math.max(1, Math.floor(n / 4));
-  const early = stats(engine.stepGapsMs.slice(1, quarter + 1));
-  const late = stats(engine.stepGapsMs.slice(-quarter));
-  row('per step, median of first / last 1/4', `${ms(early.median)} / ${ms(late.median)} (first step left out)`);
-  row('workflow history', `${engine.historyEvents} events (${(engine.historyEvents / n).toFixed(1)} per step)`);
-  say('  (per step = endedAt[i] - endedAt[i-1] from the final progress; workflow clock, 1 ms resolution)');
+  reportIncident('engine, freeze: one incident of N runCommand ["true"] freeze steps (local activities)', n, engine.freeze, plain);
+  reportIncident('engine, activity: one incident of N runCommand ["true"] steps (an activity each)', n, engine.activity, plain);
+  say('  (per step = endedAt[i] - endedAt[i-1] from the final progress: when each activity returned, 1 ms resolution)');
   say();
   say('plain: the same N commands without the engine');
   row('execa spawn of true, median', ms(p.median));
@@ -261,18 +254,8 @@ function report(argv: string[], n: number, cli: string, engine: EngineRun, plain
   row('per step, median', ms(f.median));
   row('per step, p95', ms(f.p95));
   say();
-  say('overhead per step (engine minus plain execa)');
-  row('median', ms(e.median - p.median));
-  row('p95', ms(e.p95 - p.p95));
-  say();
   row('peak RSS, benchmark process', `${mib(process.resourceUsage().maxRSS)} (worker and client included)`);
   row('peak RSS, Temporal dev server', serverPeakKiB === undefined ? 'unknown (no /proc)' : `${mib(serverPeakKiB)} (VmHWM, read after the incident)`);
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(err instanceof Problem ? err.exitCode : 1);
-  },
-);
+runBench(main);

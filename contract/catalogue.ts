@@ -41,6 +41,15 @@ export interface ActionTraits {
   /** `workflow`: the workflow records it itself (no activity, no side effect). */
   runsIn: 'activity' | 'workflow';
   /**
+   * It may run as a local activity (in the worker that runs the workflow task, no server round
+   * trip) when a step puts it in the freeze phase with a start-to-close of at most a minute
+   * (`runsLocally` in workflows/presets.ts). Only quick actions whose journal makes a second run
+   * finish or replay the first: a local activity whose worker dies is run again from the start
+   * when the workflow task times out (10 s), much as a `contain` step's heartbeat timeout does.
+   * Freezing is where seconds count, and a chain of freeze steps then costs milliseconds each.
+   */
+  local: boolean;
+  /**
    * Rule 8: the keys of its compiled arguments that name files or folders it moves, rewrites or
    * replaces. None may lie inside the state folder (evidence, snapshots, quarantine, the server's database).
    */
@@ -55,6 +64,7 @@ const reads = {
   announces: false,
   note: 'none',
   runsIn: 'activity',
+  local: false,
   changesPaths: [],
 } as const;
 const changes = {
@@ -65,40 +75,42 @@ const changes = {
   announces: false,
   note: 'none',
   runsIn: 'activity',
+  local: false,
   changesPaths: [],
 } as const;
 
 export const ACTIONS = {
-  stopService: { ...changes, phase: 'freeze', timeout: 'contain', retry: 'standard', note: 'contained' },
+  stopService: { ...changes, phase: 'freeze', timeout: 'contain', retry: 'standard', note: 'contained', local: true },
   startService: { ...changes, phase: 'recover', timeout: 'contain', retry: 'standard' },
   captureEvidence: { ...reads, phase: 'preserve', timeout: 'long', retry: 'standard', investigates: true },
   snapshotDisk: { ...reads, phase: 'preserve', timeout: 'long', retry: 'standard', investigates: true },
   // Rewrites one variable of an agent's env file: the agent's state, not the engine's evidence.
-  rotateKey: { ...changes, phase: 'contain', timeout: 'contain', retry: 'standard', undo: 'impossible', note: 'contained' },
+  rotateKey: { ...changes, phase: 'contain', timeout: 'contain', retry: 'standard', undo: 'impossible', note: 'contained', local: true },
   restoreBackup: { ...changes, phase: 'recover', timeout: 'long', retry: 'standard', note: 'contained', changesPaths: ['target'] },
   smokeTest: { ...reads, phase: 'verify', timeout: 'short', retry: 'patient' },
   recordControl: { ...reads, phase: 'learn', timeout: 'short', retry: 'standard', runsIn: 'workflow' },
   writeNote: { ...reads, phase: 'learn', timeout: 'short', retry: 'standard' },
   // Its working folder: a command that is not read-only may change anything under it.
-  runCommand: { ...changes, phase: 'contain', timeout: 'long', retry: 'standard', changesPaths: ['cwd'] },
+  // Local only in the freeze phase and with a start-to-close of a minute or less (its preset's is 30).
+  runCommand: { ...changes, phase: 'contain', timeout: 'long', retry: 'standard', changesPaths: ['cwd'], local: true },
   scanLeaks: { ...reads, phase: 'contain', timeout: 'long', retry: 'standard', investigates: true },
   quarantine: { ...changes, phase: 'contain', timeout: 'long', retry: 'standard', scrubs: true, note: 'contained', changesPaths: ['path'] },
   unquarantine: { ...changes, phase: 'recover', timeout: 'long', retry: 'standard', changesPaths: ['path'] },
-  lockNetwork: { ...changes, phase: 'contain', timeout: 'contain', retry: 'standard', note: 'contained' },
+  lockNetwork: { ...changes, phase: 'contain', timeout: 'contain', retry: 'standard', note: 'contained', local: true },
   unlockNetwork: { ...changes, phase: 'recover', timeout: 'contain', retry: 'standard' },
   sweepHost: { ...reads, phase: 'preserve', timeout: 'long', retry: 'standard', investigates: true },
   // Status updates go out in every phase: give the step a `phase` to keep the incident's where it is.
   // OpenClaw gateways (activities/openclaw): every change hot-applies, so the quick preset fits.
-  openclawLockTools: { ...changes, phase: 'freeze', timeout: 'contain', retry: 'standard', note: 'contained' },
-  openclawFreezeAutomations: { ...changes, phase: 'freeze', timeout: 'contain', retry: 'standard', note: 'contained' },
+  openclawLockTools: { ...changes, phase: 'freeze', timeout: 'contain', retry: 'standard', note: 'contained', local: true },
+  openclawFreezeAutomations: { ...changes, phase: 'freeze', timeout: 'contain', retry: 'standard', note: 'contained', local: true },
   openclawRotateToken: { ...changes, phase: 'contain', timeout: 'contain', retry: 'standard', undo: 'impossible', note: 'contained' },
   openclawCaptureEvidence: { ...reads, phase: 'preserve', timeout: 'long', retry: 'standard', investigates: true },
   openclawQuarantineMemory: { ...changes, phase: 'contain', timeout: 'contain', retry: 'standard', scrubs: true, note: 'contained' },
   // A smoke test runs an agent turn and a security audit (10–20 s each on a loaded machine).
   openclawSmoke: { ...reads, phase: 'verify', timeout: 'long', retry: 'patient' },
-  openclawPause: { ...changes, phase: 'freeze', timeout: 'contain', retry: 'standard', note: 'contained' },
+  openclawPause: { ...changes, phase: 'freeze', timeout: 'contain', retry: 'standard', note: 'contained', local: true },
   // A stopped gateway is started by its service manager or operator, with its own environment: not by the engine.
-  openclawStopGateway: { ...changes, phase: 'freeze', timeout: 'contain', retry: 'standard', undo: 'impossible', note: 'contained' },
+  openclawStopGateway: { ...changes, phase: 'freeze', timeout: 'contain', retry: 'standard', undo: 'impossible', note: 'contained', local: true },
   openclawDisable: { ...changes, phase: 'contain', timeout: 'contain', retry: 'standard', note: 'contained' },
   openclawUndo: { ...changes, phase: 'recover', timeout: 'contain', retry: 'standard' },
   notify: { ...reads, phase: 'classify', timeout: 'short', retry: 'patient', announces: true },

@@ -24,4 +24,11 @@ export interface StepResult {
   attempt?: number;
   /** True when an earlier attempt had already done the work and this call changed nothing. */
   replayed?: boolean;
+  /**
+   * When this attempt began and when it returned (the worker's clock, ISO-8601): the moment the
+   * action confirmed its effect. Local steps need it: the workflow's clock stands still between
+   * the local activities of one workflow task.
+   */
+  ranFrom?: string;
+  ranTo?: string;
 }

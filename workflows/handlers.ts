@@ -59,7 +59,7 @@ export function registerHandlers(ctx: RunContext): void {
     (a) => {
       const before = tracker.progress.severity;
       tracker.receiveAlert(a);
-      if (tracker.progress.severity !== before && patched('alert-severity-raise')) ctx.publishSeverity();
+      if (tracker.progress.severity !== before && (ctx.localSteps || patched('alert-severity-raise'))) ctx.publishSeverity();
     },
     { description: DESCRIPTIONS.alert },
   );

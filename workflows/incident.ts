@@ -18,6 +18,7 @@ import { STATE_MEMO } from '../contract/definitions';
 import { runConcurrently } from './parallel';
 import { IncidentEnd, type RunContext } from './run-context';
 import { compensate } from './saga';
+import { LOCAL_STEPS_PATCH } from './presets';
 import { runOne } from './step-flow';
 import { startStatusUpdates } from './status';
 import { IncidentTracker } from './tracker';
@@ -27,6 +28,8 @@ export async function incident(draft: IncidentInputDraft): Promise<IncidentProgr
   const drill = input.mode === 'drill';
   // Incidents started before approver identity existed keep believing typed names on replay.
   const proofs = patched('approver-identity');
+  // Asked here, before any local activity can run (see LOCAL_STEPS_PATCH).
+  const localSteps = patched(LOCAL_STEPS_PATCH);
   const tracker = new IncidentTracker(workflowInfo().workflowId, input, () => new Date().toISOString(), { proofs });
   // Search attributes are set by the client at start when the server has them registered;
   // upserting an unregistered one would fail every workflow task, so follow the client's lead.
@@ -43,6 +46,7 @@ export async function incident(draft: IncidentInputDraft): Promise<IncidentProgr
     input,
     drill,
     tracker,
+    localSteps,
     publish() {
       setCurrentDetails(tracker.details());
       const phase = String(tracker.progress.phase);

@@ -2,9 +2,10 @@
  * Named timeout and retry presets. A step may override any field; anything it leaves out
  * comes from the preset of its action.
  */
-import type { ActivityOptions, RetryPolicy } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions, RetryPolicy } from '@temporalio/workflow';
+import { msToNumber } from '@temporalio/common/lib/time';
 import type { Step } from '../contract';
-import { ACTIONS, type ActionName } from '../contract/catalogue';
+import { ACTIONS, phaseOf, type ActionName } from '../contract/catalogue';
 
 export const RETRY = {
   /** Transient faults: a few quick tries, then give up so a human sees it. */
@@ -56,4 +57,34 @@ export function activityOptionsFor(step: Step, { containHeartbeat = true }: { co
   if (t?.heartbeat !== undefined) options.heartbeatTimeout = t.heartbeat as ActivityOptions['heartbeatTimeout'];
   options.summary = step.summary ?? `${step.id} (${step.action})`;
   return options;
+}
+
+/**
+ * The `patched` id under which freeze steps may run as local activities. It is asked once, when
+ * the incident starts, before any local activity: a `patched()` asked after a local activity
+ * that resolved in a later workflow task (a slow one splits the task) would look for its marker
+ * in the wrong task on replay. Incidents started with it need none of the step runner's older
+ * patches either (they are all true for them), so none is asked later.
+ */
+export const LOCAL_STEPS_PATCH = 'local-freeze-steps';
+
+/** The longest start-to-close a step may have and still run as a local activity. */
+export const LOCAL_STEP_MAX_MS = 60_000;
+
+/**
+ * Does this step run as a local activity? Its action must allow it (`local` in the catalogue),
+ * it must stand in the freeze phase, and its start-to-close be at most {@link LOCAL_STEP_MAX_MS}
+ * with no schedule-to-close or heartbeat of its own (a local activity cannot heartbeat).
+ */
+export function runsLocally(step: Step): boolean {
+  if (!ACTIONS[step.action].local || phaseOf(step) !== 'freeze') return false;
+  if (step.timeouts?.heartbeat !== undefined || step.timeouts?.scheduleToClose !== undefined) return false;
+  const startToClose = activityOptionsFor(step).startToCloseTimeout;
+  return startToClose !== undefined && msToNumber(startToClose) <= LOCAL_STEP_MAX_MS;
+}
+
+/** A local step's options: its activity options without the heartbeat a local activity cannot have. */
+export function localActivityOptionsFor(step: Step): LocalActivityOptions {
+  const { startToCloseTimeout, retry, summary } = activityOptionsFor(step);
+  return { startToCloseTimeout, retry, summary };
 }

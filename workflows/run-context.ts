@@ -7,6 +7,11 @@ export interface RunContext {
   /** Every step in plan mode: gates and waits are noted, not waited on. */
   drill: boolean;
   tracker: IncidentTracker;
+  /**
+   * Started under `LOCAL_STEPS_PATCH` (asked once at the start): freeze steps may run as local
+   * activities, and the step runner's older patches are true without asking them.
+   */
+  localSteps: boolean;
   /** Push the tracker's state to the UI (current details) and the phase search attribute. */
   publish(): void;
   /** Push the current details only (no search attribute: no history event). */

@@ -35,7 +35,7 @@ export function compensate(ctx: RunContext, interrupted: Step[]): Promise<void> 
       tracker.undoStarted(step.id, plan.step.action);
       ctx.publish();
       try {
-        const result = await runStep(plan.step, { plan: false, input, progress: tracker.progress });
+        const result = await runStep(plan.step, { plan: false, input, progress: tracker.progress, localSteps: ctx.localSteps });
         tracker.undone(step.id, plan.step.action, 'succeeded', result.summary);
       } catch (err) {
         const message = err instanceof ActivityFailure ? (err.cause?.message ?? err.message) : err instanceof Error ? err.message : String(err);

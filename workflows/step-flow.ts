@@ -58,7 +58,7 @@ async function attempt(ctx: RunContext, step: Step, deferFailure: boolean): Prom
     tracker.started(step.id);
     ctx.publish();
     try {
-      const result = await runStep(step, { plan: drill, input, progress: tracker.progress });
+      const result = await runStep(step, { plan: drill, input, progress: tracker.progress, localSteps: ctx.localSteps });
       tracker.succeeded(step, result);
       ctx.publish();
       return 'succeeded';

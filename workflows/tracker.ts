@@ -335,7 +335,9 @@ export class IncidentTracker {
   succeeded(step: Step, result: StepResult): void {
     const progress = this.step(step.id);
     progress.status = 'succeeded';
-    progress.endedAt = this.now();
+    // The worker's account of when it ran, where it gives one (see StepResult.ranTo).
+    if (result.ranFrom) progress.startedAt = result.ranFrom;
+    progress.endedAt = result.ranTo ?? this.now();
     progress.attempts = result.attempt ?? 1;
     progress.summary = result.summary;
     if (result.data) progress.result = result.data;

@@ -136,6 +136,42 @@ async function main(): Promise<void> {
         await fan.handle.result();
         await save('parallel-fan-out-any', fan.id);
       }
+
+      // Freeze steps as local activities: the first outlasts a workflow task (the SDK splits the
+      // task, so its result lands in a later one) while a flapping alert raises the severity;
+      // a quick local step, an ordinary activity and a gate follow.
+      if (want('freeze-local-slow')) {
+        const freeze = { phase: 'freeze', timeouts: { startToClose: '30s' }, effects: { freezes: ['agent'] } };
+        const slow = await startDraft(
+          env.client,
+          {
+            class: 'runaway-automation',
+            severity: 'S3',
+            title: 'recorded slow local freeze',
+            steps: [
+              { id: 'slow-freeze', action: 'runCommand', ...freeze, args: { argv: ['sleep', '9'] } },
+              { id: 'quick-freeze', action: 'runCommand', ...freeze, args: { argv: ['true'] } },
+              { id: 'contain', action: 'runCommand', args: { argv: ['true'] } },
+              { id: 'gated', action: 'runCommand', approval: { required: true }, args: { argv: ['true'] } },
+            ],
+          },
+          { taskQueue },
+        );
+        await new Promise((r) => setTimeout(r, 2_000));
+        await slow.handle.signal(alertSignal, {
+          source: 'generic',
+          status: 'firing',
+          fingerprint: 'recorded-slow',
+          summary: 'recorded slow freeze',
+          receivedAt: new Date().toISOString(),
+          note: 'flapping: 5 firings within 10m',
+          raiseSeverity: true,
+        });
+        await waitGate(slow.id);
+        await approve(env.client, slow.id, { step: 'gated', by: 'recorder' });
+        await slow.handle.result();
+        await save('freeze-local-slow', slow.id);
+      }
     });
   } finally {
     await stopGateway(sandbox);

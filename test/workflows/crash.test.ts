@@ -3,11 +3,12 @@
  * the demo's secret-exposure incident: once while it is capturing evidence, once while the
  * incident waits for approval. New workers pick the incident up, and every step's effect
  * happens exactly once: the key rotated once, the evidence manifest intact, the gateway
- * started once.
+ * started once. A freeze step running as a local activity is killed with its worker too, and
+ * the incident then replays on a fresh worker without a nondeterminism.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { fingerprint } from '../../common/hash';
@@ -138,4 +139,50 @@ it('SIGTERM drains a worker: the running step finishes, the worker exits 0, noth
   assert.equal(result.state, 'resolved');
   assert.equal(result.steps[0]!.attempts, 1);
   assert.equal(readFileSync(join(dir, 'runs'), 'utf8'), 'done\n', 'the command ran once');
+});
+
+it('a freeze step running locally survives its worker being killed, and the incident replays on a fresh worker', async () => {
+  for (const w of workers) if (w.exitCode === null && w.signalCode === null) await kill(w);
+  let worker = startWorkerProcess();
+  const dir = tempDir('tourniquet-local-crash-');
+  const runs = join(dir, 'runs');
+  const freeze = { phase: 'freeze', timeouts: { startToClose: '30s' }, effects: { freezes: ['agent'] } } as const;
+  const { id, handle } = await startDraft(
+    env.client,
+    {
+      class: 'runaway-automation',
+      severity: 'S3',
+      title: 'local freeze step under a crash',
+      steps: [
+        // Longer than a workflow task (10 s timeout, split at 8 s): its result lands in a later task.
+        { id: 'slow-freeze', action: 'runCommand', ...freeze, args: { argv: ['sh', '-c', `echo run >> ${runs}; sleep 9`], rerunIfInterrupted: true } },
+        { id: 'quick-freeze', action: 'runCommand', ...freeze, args: { argv: ['true'] } },
+        { id: 'gated', action: 'runCommand', approval: { required: true }, args: { argv: ['true'] } },
+      ],
+    },
+    { taskQueue },
+  );
+  // Crash 1: while the local step runs. Its workflow task times out and a new worker runs it again.
+  await waitFor('the local step to start its command', async () => (existsSync(runs) ? true : undefined), 60_000);
+  await kill(worker);
+  worker = startWorkerProcess();
+  // Crash 2: at the gate, so the next worker rebuilds the incident from its whole history.
+  await waitFor('the approval gate', async () => ((await getProgress(env.client, id)).state === 'awaiting-approval' ? true : undefined), 90_000);
+  await kill(worker);
+  startWorkerProcess();
+  await approve(env.client, id, { step: 'gated', by: 'crash-test' });
+  const result = await handle.result();
+  assert.equal(result.state, 'resolved', JSON.stringify(result.steps, null, 2));
+  assert.equal(readFileSync(runs, 'utf8'), 'run\nrun\n', 'the interrupted command ran again once, as rerunIfInterrupted allows');
+
+  const events = (await handle.fetchHistory()).events ?? [];
+  const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes!.activityId);
+  assert.equal(scheduled.length, 1, 'only the gated step went through the server as an activity');
+  const markers = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
+  assert.equal(markers, 2, 'both freeze steps ran as local activities');
+  assert.ok(
+    events.some((e) => e.workflowTaskTimedOutEventAttributes),
+    'the first worker really died inside its workflow task',
+  );
+  assert.equal(events.filter((e) => e.workflowTaskFailedEventAttributes).length, 0, 'no workflow task failed (no nondeterminism on replay)');
 });
