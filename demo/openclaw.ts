@@ -12,10 +12,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { userInfo } from 'node:os';
 import { connectGateway, fileStopsGrowing, toolsInvokeStatus } from '../activities/openclaw';
-import { approve, getProgress, recordControl, startIncident } from '../client/incidents';
+import { getProgress, startIncident } from '../client/incidents';
 import { connectClient, connectWorker } from '../client/temporal';
 import { enrollApprover } from '../common/approvers';
 import { loadConfig } from '../common/config';
@@ -25,14 +23,14 @@ import { base32Decode, timeStep, totpCode } from '../common/totp';
 import { compilePlaybook, findPlaybook, YamlSource, type Inventory } from '../compiler';
 import { renderProgress } from '../cli/format';
 import { incidentUrl } from '../common/config';
-import { FINAL_STATES, type IncidentProgress } from '../contract';
+import type { IncidentProgress } from '../contract';
 import { startGateway } from '../server/openclaw/gateway';
 import { ensureOpenClaw, findOpenClaw } from '../server/openclaw/install';
 import { defaultScript, startModelStub, STUB_MODEL_ID } from '../server/openclaw/model-stub';
 import { startStack } from '../server/stack';
 import { createWorker } from '../worker/create';
+import { followIncident, say } from './prompts';
 
-const say = (line = '') => process.stdout.write(`${line}\n`);
 const CANARY = 'POISON-MEMCANARY-demo';
 /** Quarantining memory in an S1 incident takes two people: the demo enrolls both. */
 const APPROVERS = ['demo-approver', 'demo-second'] as const;
@@ -123,25 +121,12 @@ async function main(): Promise<void> {
       const { id, handle } = await startIncident(client, input, { taskQueue: config.taskQueue });
       const url = stack.uiUrl ? incidentUrl({ uiUrl: stack.uiUrl, namespace: config.server.namespace }, id) : undefined;
       say(`Incident started: ${id}${url ? `\n  ${url}` : ''}\n`);
-      let seen = 0;
-      const gates = new Set<string>();
-      let controlAsked = false;
-      for (;;) {
-        const p = await getProgress(client, id);
-        for (const e of p.timeline.slice(seen)) say(`  ${e.at.slice(11, 19)}  ${e.step ? `[${e.step}] ` : ''}${e.message}`);
-        seen = p.timeline.length;
-        for (const gate of p.pendingApprovals.filter((g) => !gates.has(g.step))) {
-          gates.add(gate.step);
-          announceGate(id, gate.step, url);
-          void approveWhenAsked(client, id, gate.step);
-        }
-        if (p.state === 'awaiting-control' && !controlAsked) {
-          controlAsked = true;
-          void controlWhenAsked(client, id, url);
-        }
-        if (FINAL_STATES.has(p.state)) break;
-        await new Promise((r) => setTimeout(r, 300));
-      }
+      await followIncident(client, id, {
+        url,
+        approvers: APPROVERS.map((name) => ({ name, code: () => codeOf(name) })),
+        gateWhy: 'an S1 change: two people, each proving who they are with a code',
+        control: { kind: 'parse-gate', note: 'memory writes go through review; exec denied by default' },
+      });
       await handle.result().catch(() => undefined);
       return getProgress(client, id);
     });
@@ -168,51 +153,6 @@ async function main(): Promise<void> {
   }
   if (final.state !== 'resolved') throw new Problem('StartupFailed', `the demo incident ended ${final.state}`);
   say('Demo incident resolved.');
-}
-
-function announceGate(id: string, step: string, url: string | undefined): void {
-  say(`\n  ── Approval needed: step "${step}" (an S1 change: two people, each proving who they are with a code) ──`);
-  for (const name of APPROVERS) say(`  ${name}'s code right now: ${codeOf(name)}`);
-  if (url)
-    say(`  In the Temporal UI: open ${url}, "Send a Signal", name: approve, input:\n      ${JSON.stringify({ step, by: APPROVERS[0], code: '<code>' })}`);
-  say(`  From a terminal:    npx tourniquet approve ${id} ${step} --by <approver> --code <code>`);
-}
-
-/** With a terminal, Enter approves as both demo approvers, each with a fresh code; without one (CI), at once. */
-async function approveWhenAsked(client: Awaited<ReturnType<typeof connectClient>>, id: string, step: string): Promise<void> {
-  if (process.stdin.isTTY) {
-    say(`  Or press Enter here to approve as ${APPROVERS.join(' and ')}.\n`);
-    await waitForEnter();
-  } else say(`  No terminal on stdin: the demo approves by itself as ${APPROVERS.join(' and ')}.\n`);
-  for (const by of APPROVERS) {
-    const code = codeOf(by);
-    await approve(client, id, { step, by, code, comment: process.stdin.isTTY ? 'approved at the demo prompt' : 'auto-approved: no terminal on stdin' }).catch(
-      (err: Error) => say(`  (${err.message})`),
-    );
-  }
-}
-
-/** With a terminal, Enter records the example control; without one (CI), at once. */
-async function controlWhenAsked(client: Awaited<ReturnType<typeof connectClient>>, id: string, url: string | undefined): Promise<void> {
-  const by = userInfo().username || 'operator';
-  const control = { kind: 'parse-gate' as const, note: 'memory writes go through review; exec denied by default (demo)', by };
-  say('\n  ── The incident cannot close without a durable control (a prompt change is never one) ──');
-  if (url) say(`  In the Temporal UI: open ${url}, "Send a Signal", name: control, input:\n      ${JSON.stringify({ ...control, by: '<your name>' })}`);
-  say(`  From a terminal:    npx tourniquet control ${id} --kind parse-gate --note "memory writes go through review" --by <your name>`);
-  if (!process.stdin.isTTY) {
-    say('  No terminal on stdin: the demo records that control by itself.\n');
-    await recordControl(client, id, { ...control, by: `${by} (demo, no terminal)` });
-    return;
-  }
-  say(`  Or press Enter here to record it as ${by}.\n`);
-  await waitForEnter();
-  await recordControl(client, id, control).catch((err: Error) => say(`  (${err.message})`));
-}
-
-async function waitForEnter(): Promise<void> {
-  const rl = createInterface({ input: process.stdin });
-  await new Promise<void>((resolve) => rl.once('line', () => resolve()));
-  rl.close();
 }
 
 main().then(

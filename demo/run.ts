@@ -7,24 +7,21 @@
  * that approver's current authenticator code.
  */
 import { randomBytes } from 'node:crypto';
-import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import { userInfo } from 'node:os';
 import { enrollApprover } from '../common/approvers';
 import { incidentUrl, loadConfig } from '../common/config';
 import { base32Decode, otpauthUri, timeStep, totpCode } from '../common/totp';
 import { Problem } from '../common/errors';
-import { approve, getProgress, recordControl, startIncident } from '../client/incidents';
+import { getProgress, startIncident } from '../client/incidents';
 import { compileNamedPlaybook, loadInventory } from '../compiler';
 import { createLogger, installRuntimeLogger } from '../common/logger';
 import { connectClient, connectWorker } from '../client/temporal';
 import { startStack } from '../server/stack';
 import { createWorker } from '../worker/create';
 import { renderProgress } from '../cli/format';
-import { FINAL_STATES, type IncidentProgress } from '../contract';
+import type { IncidentProgress } from '../contract';
+import { followIncident, say } from './prompts';
 import { createSandbox, gatewayStarts, SANDBOX_PARAMS, stopGateway } from './sandbox';
-
-const say = (line = '') => process.stdout.write(`${line}\n`);
 
 /** The demo's own approver, enrolled in the sandbox's store (not yours). */
 const DEMO_APPROVER = 'demo-approver';
@@ -83,27 +80,12 @@ async function main(): Promise<void> {
       const link = incidentUrl({ uiUrl: stack.uiUrl, namespace: config.server.namespace }, id);
       if (link) say(`  ${link}`);
       say();
-      let seen = 0;
-      let gateAnnounced = false;
-      let controlAnnounced = false;
-      for (;;) {
-        const p = await getProgress(client, id);
-        for (const e of p.timeline.slice(seen)) say(`  ${e.at.slice(11, 19)}  ${e.step ? `[${e.step}] ` : ''}${e.message}`);
-        seen = p.timeline.length;
-        const gate = p.pendingApprovals[0];
-        if (gate && !gateAnnounced) {
-          gateAnnounced = true;
-          announceGate(id, gate.step, link);
-          void approveWhenAsked(client, id, gate.step);
-        }
-        if (p.state === 'awaiting-control' && !controlAnnounced) {
-          controlAnnounced = true;
-          announceControl(id, link);
-          void controlWhenAsked(client, id);
-        }
-        if (FINAL_STATES.has(p.state)) break;
-        await new Promise((r) => setTimeout(r, 300));
-      }
+      await followIncident(client, id, {
+        url: link,
+        approvers: [{ name: DEMO_APPROVER, code: demoCode }],
+        gateWhy: 'an S1 step: the approver proves who they are with a code',
+        control: { kind: 'scrub-rule', note: 'pre-commit secret scanner on the agent workspace' },
+      });
       await handle.result().catch(() => undefined);
       return getProgress(client, id);
     });
@@ -121,56 +103,6 @@ async function main(): Promise<void> {
   say(`Gateway starts recorded: ${gatewayStarts(sandbox).length} (1 at set-up, 1 after approval)`);
   if (final.state !== 'resolved') throw new Problem('StartupFailed', `the demo incident ended ${final.state}`);
   say('Demo incident resolved.');
-}
-
-function announceGate(id: string, step: string, url: string | undefined): void {
-  const payload = JSON.stringify({ step, by: DEMO_APPROVER, code: '<code>', comment: 'key rotated, evidence captured' });
-  say(`\n  ── Approval needed: step "${step}" (an S1 step: the approver proves who they are with a code) ──`);
-  say(`  ${DEMO_APPROVER}'s code right now: ${demoCode()} (a new one every 30 s; an authenticator app with the secret above shows the same)`);
-  if (url) say(`  In the Temporal UI: open ${url}, "Send a Signal", name: approve, input:\n      ${payload}`);
-  say(`  From a terminal:    npx tourniquet approve ${id} ${step} --by ${DEMO_APPROVER} --code <code>`);
-}
-
-function announceControl(id: string, url: string | undefined): void {
-  const payload = JSON.stringify({ kind: 'scrub-rule', note: 'pre-commit secret scanner on the agent workspace', by: '<your name>' });
-  say('\n  ── The incident cannot close without a durable control (a prompt change is never one) ──');
-  if (url) say(`  In the Temporal UI: open ${url}, "Send a Signal", name: control, input:\n      ${payload}`);
-  say(`  From a terminal:    npx tourniquet control ${id} --kind scrub-rule --note "pre-commit secret scanner" --by <your name>`);
-}
-
-/** With a terminal, Enter records the example control; without one (CI), record it at once. */
-async function controlWhenAsked(client: Awaited<ReturnType<typeof connectClient>>, id: string): Promise<void> {
-  const by = userInfo().username || 'operator';
-  const control = { kind: 'scrub-rule' as const, note: 'pre-commit secret scanner on the agent workspace (demo)', by };
-  if (!process.stdin.isTTY) {
-    say('  No terminal on stdin: the demo records that control by itself.\n');
-    await recordControl(client, id, { ...control, by: `${by} (demo, no terminal)` });
-    return;
-  }
-  say(`  Or press Enter here to record it as ${by}.\n`);
-  await waitForEnter();
-  await recordControl(client, id, control).catch((err: Error) => say(`  (${err.message})`));
-}
-
-async function waitForEnter(): Promise<void> {
-  const rl = createInterface({ input: process.stdin });
-  await new Promise<void>((resolve) => rl.once('line', () => resolve()));
-  rl.close();
-}
-
-/** With a terminal, Enter approves as the demo approver, with a fresh code; without one (CI), approve at once. */
-async function approveWhenAsked(client: Awaited<ReturnType<typeof connectClient>>, id: string, step: string): Promise<void> {
-  if (!process.stdin.isTTY) {
-    const code = demoCode();
-    say(`  No terminal on stdin: the demo approves by itself as ${DEMO_APPROVER}, with the code ${code}.\n`);
-    await approve(client, id, { step, by: DEMO_APPROVER, code, comment: 'auto-approved: no terminal on stdin' });
-    return;
-  }
-  say(`  Or press Enter here to approve as ${DEMO_APPROVER} with the code of that moment.\n`);
-  await waitForEnter();
-  const code = demoCode();
-  say(`  Approving as ${DEMO_APPROVER} with the code ${code}.`);
-  await approve(client, id, { step, by: DEMO_APPROVER, code, comment: 'approved at the demo prompt' }).catch((err: Error) => say(`  (${err.message})`));
 }
 
 main().then(

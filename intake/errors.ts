@@ -40,6 +40,11 @@ export class IntakeError extends Error {
     /** What went wrong, from the fixed list above; decides the HTTP status. */
     readonly kind: IntakeErrorKind,
     message: string,
+    /**
+     * What only the operator may read (a route's allowed values, which are inventory names, or
+     * its pattern): logged with the refusal, never sent to whoever posted the alert.
+     */
+    readonly detail?: string,
   ) {
     super(message);
     this.name = 'IntakeError';

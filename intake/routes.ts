@@ -148,9 +148,15 @@ export function matchRoute(routes: Route[], delivery: Delivery): RouteMatch | un
 
 const shown = (value: string) => JSON.stringify(clip(value, 80));
 
-function refuse(route: Route, what: string, why: string): never {
-  throw new IntakeError('InvalidParameter', `route "${route.name}": ${what}: ${why}`);
+/**
+ * The answer says which value of which field did not fit; the route's allowlist (inventory
+ * names) and its own pattern go only to the intake's log, through `detail`.
+ */
+function refuse(route: Route, what: string, why: string, detail?: string): never {
+  throw new IntakeError('InvalidParameter', `route "${route.name}": ${what}: ${why}`, detail && `route "${route.name}": ${what}: ${detail}`);
 }
+
+const notAllowed = (raw: string) => `${shown(raw)} is not one of the route's allowed values (the intake's log lists them)`;
 
 function typed(route: Route, name: string, spec: ParamFromAlert, raw: string | undefined): string | number | boolean {
   const what = `parameter "${name}" (${spec.type}, from ${spec.from})`;
@@ -160,8 +166,13 @@ function typed(route: Route, name: string, spec: ParamFromAlert, raw: string | u
   }
   switch (spec.type) {
     case 'string': {
-      if (spec.values) return spec.values.includes(raw) ? raw : refuse(route, what, `${shown(raw)} is not one of ${spec.values.join(', ')}`);
-      const pattern = spec.pattern ?? new RegExp(`^(?:${DEFAULT_STRING_PATTERN})$`);
+      if (spec.values) return spec.values.includes(raw) ? raw : refuse(route, what, notAllowed(raw), `allowed: ${spec.values.join(', ')}`);
+      if (spec.pattern) {
+        if (raw.length <= 256 && spec.pattern.test(raw)) return raw;
+        return refuse(route, what, `${shown(raw)} does not match the route's pattern (the intake's log shows it)`, `pattern ${spec.pattern.source}`);
+      }
+      // The default pattern is documented and names nothing of the inventory: the sender may see it.
+      const pattern = new RegExp(`^(?:${DEFAULT_STRING_PATTERN})$`);
       return raw.length <= 256 && pattern.test(raw) ? raw : refuse(route, what, `${shown(raw)} does not match ${pattern.source}`);
     }
     case 'integer':
@@ -190,7 +201,7 @@ export function buildRequest(match: RouteMatch, delivery: Delivery): IncidentReq
     if (typeof t === 'string') return t;
     const raw = fieldOf(alert, t.from);
     if (raw === undefined) return refuse(route, `target from ${t.from}`, 'the alert has no such field');
-    return t.oneOf.includes(raw) ? raw : refuse(route, `target from ${t.from}`, `${shown(raw)} is not one of ${t.oneOf.join(', ')}`);
+    return t.oneOf.includes(raw) ? raw : refuse(route, `target from ${t.from}`, notAllowed(raw), `allowed: ${t.oneOf.join(', ')}`);
   });
   let severity: IncidentRequest['severity'];
   if (typeof route.severity === 'string') severity = route.severity;

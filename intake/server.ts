@@ -79,7 +79,7 @@ export function buildIntakeServer(deps: ServerDeps): { app: FastifyInstance; met
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const e = asIntakeError(err, deps.bodyLimit);
-    const attrs = { source: sourceLabel(request), kind: e.kind, status: e.status, path: request.url.slice(0, 100) };
+    const attrs = { source: sourceLabel(request), kind: e.kind, status: e.status, path: request.url.slice(0, 100), ...(e.detail && { detail: e.detail }) };
     if (e.status >= 500 && e.kind !== 'TemporalUnavailable') deps.logger.error({ ...attrs, err }, e.message);
     else deps.logger.warn(attrs, e.message);
     if (request.url.startsWith('/alerts/')) count(request, reply, OUTCOME_OF[e.kind]);

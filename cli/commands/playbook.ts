@@ -35,8 +35,11 @@ export function registerPlaybookCommands(program: Command): void {
           };
         });
         if (ctx.json) return printJson(rows);
-        print(`${'name'.padEnd(20)} ${'class'.padEnd(19)} ${'severity'.padEnd(8)}  description`);
-        for (const r of rows) print(`${r.name.padEnd(20)} ${r.class.padEnd(19)} ${r.severity.padEnd(8)}  ${r.description}`);
+        // Columns as wide as their longest value: the OpenClaw playbooks' names are long.
+        const nameWidth = Math.max(4, ...rows.map((r) => r.name.length));
+        const classWidth = Math.max(5, ...rows.map((r) => r.class.length));
+        print(`${'name'.padEnd(nameWidth)}  ${'class'.padEnd(classWidth)}  ${'severity'.padEnd(8)}  description`);
+        for (const r of rows) print(`${r.name.padEnd(nameWidth)}  ${r.class.padEnd(classWidth)}  ${r.severity.padEnd(8)}  ${r.description}`);
       }),
     );
 

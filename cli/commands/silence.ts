@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { formatDuration, humanDuration } from '../../common/duration';
 import { action, print, printJson } from '../command';
+import { currentUser } from '../options';
 
 /** Loaded when a command runs: the silences and the state folder the intake reads. */
 const book = async () => {
@@ -28,7 +29,7 @@ export function registerSilenceCommands(program: Command): void {
     .requiredOption('--match <label=value>', 'a label the alert must have with this value (repeat for several)', collect)
     .requiredOption('--for <duration>', 'how long, e.g. 30m, 2h, 1d')
     .requiredOption('--reason <text>', 'why, for whoever reads the list')
-    .option('--by <name>', 'who silences (default: $USER)')
+    .option('--by <name>', 'who silences (default: the OS user)')
     .option('--json', 'print the silence as JSON')
     .action(
       action(
@@ -36,7 +37,7 @@ export function registerSilenceCommands(program: Command): void {
         async (ctx, o) => {
           const { parseMatchers } = await import('../../intake/silences');
           const matchers = parseMatchers(o.match);
-          const added = (await book()).add({ matchers, forMs: o.for, reason: o.reason, by: o.by ?? process.env.USER ?? 'unknown' });
+          const added = (await book()).add({ matchers, forMs: o.for, reason: o.reason, by: o.by ?? currentUser() });
           if (ctx.json) return printJson(added);
           print(`${added.id}: alerts with ${labels(added.matchers)} are silenced until ${added.endsAt} (${formatDuration(o.for)})`);
         },

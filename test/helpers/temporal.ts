@@ -7,7 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { getProgress } from '../../client/incidents';
 import { createLogger, installRuntimeLogger } from '../../common/logger';
+import type { IncidentProgress } from '../../contract';
 import { WORKFLOWS_PATH } from '../../common/paths';
 import { freePort } from '../../common/probe';
 import { startDevServer, type DevServer } from '../../server/dev-server';
@@ -75,16 +78,56 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 
 /**
  * A worker in the test process on `env`'s server, polling `taskQueue`, with its incident state
- * under `home`. Stop it with `worker.shutdown()`, then `await running`.
+ * under `home` (and its approvers' store and logger when given). Stop it with
+ * `worker.shutdown()`, then `await running`.
  */
-export async function startTestWorker(env: TestServer, o: { taskQueue: string; home: string }): Promise<{ worker: Worker; running: Promise<void> }> {
+export async function startTestWorker(
+  env: TestServer,
+  o: { taskQueue: string; home: string; approversFile?: string; logger?: Logger },
+): Promise<{ worker: Worker; running: Promise<void> }> {
   const worker = await createWorker({
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue: o.taskQueue,
     home: o.home,
-    logger: quietLogger,
+    ...(o.approversFile ? { approversFile: o.approversFile } : {}),
+    logger: o.logger ?? quietLogger,
     workflowBundle: await workflowBundle(),
   });
   return { worker, running: worker.run() };
 }
+
+/** A test file's server and worker together: most workflow tests need nothing else. */
+export interface TestStack {
+  env: TestServer;
+  /** Stop the worker (waiting for it), then the server. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A dev server (with its Web UI when `ui`) and a worker polling `taskQueue`.
+ * `before()` builds it; `after(() => stack?.stop())`.
+ */
+export async function startTestStack(o: { taskQueue: string; home: string; ui?: boolean; approversFile?: string; logger?: Logger }): Promise<TestStack> {
+  const env = await startTestServer({ ui: o.ui ?? false });
+  const { worker, running } = await startTestWorker(env, o);
+  return {
+    env,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await env.stop();
+    },
+  };
+}
+
+/** Wait until the incident's progress passes `check` (a query error fails at once). */
+export const untilProgress = (client: Client, id: string, what: string, check: (p: IncidentProgress) => boolean, timeoutMs?: number) =>
+  waitFor(
+    what,
+    async () => {
+      const p = await getProgress(client, id);
+      return check(p) ? p : undefined;
+    },
+    timeoutMs,
+  );

@@ -6,76 +6,46 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Worker } from '@temporalio/worker';
 import { execa } from 'execa';
-import { approve, getProgress, parseIncident, startIncident } from '../../client/incidents';
+import { approve, parseIncident, startIncident } from '../../client/incidents';
 import { incidentReport } from '../../client/report';
 import { incidentClock } from '../../common/clock';
 import type { IncidentProgress } from '../../contract';
-import { startIntake, type RunningIntake } from '../../intake';
 import type { Stats } from '../../client/stats';
-import { tempDir } from '../helpers/activity';
-import { intakeConfig, SECRETS } from '../helpers/intake';
-import { quietLogger, startTestServer, startTestWorker, waitFor, type TestServer } from '../helpers/temporal';
+import { startIntakeStack, type IntakeStack } from '../helpers/intake';
+import { waitFor } from '../helpers/temporal';
 
-const dir = tempDir('tourniquet-clock-');
-const taskQueue = `clock-${randomUUID()}`;
 const root = new URL('../../', import.meta.url).pathname;
-let env: TestServer;
-let worker: Worker;
-let running: Promise<void>;
-let intake: RunningIntake;
+let stack: IntakeStack;
 
 const steps = `  - { id: contain, action: runCommand, phase: contain, args: { argv: ["true"] } }
   - { id: hold, action: runCommand, approval: { required: true }, args: { argv: ["true"] } }
 `;
 
 before(async () => {
-  env = await startTestServer();
-  ({ worker, running } = await startTestWorker(env, { taskQueue, home: join(dir, 'home') }));
-  mkdirSync(join(dir, 'templates'));
-  writeFileSync(join(dir, 'templates', 'gated.yaml'), `class: runaway-automation\nseverity: S2\ntitle: from the alert\nsteps:\n${steps}`);
-  writeFileSync(join(dir, 'routes.yaml'), `routes:\n  - { name: loop, match: { labels.alertname: Loop }, playbook: gated, severity: S2 }\n`);
-  intake = await startIntake({
-    config: intakeConfig({}, { routes: join(dir, 'routes.yaml'), templates: join(dir, 'templates') }),
-    client: env.client,
-    taskQueue,
-    logger: quietLogger,
-    stateDir: join(dir, 'state'),
+  stack = await startIntakeStack('clock', {
+    templates: { 'gated.yaml': `class: runaway-automation\nseverity: S2\ntitle: from the alert\nsteps:\n${steps}` },
+    routes: `routes:\n  - { name: loop, match: { labels.alertname: Loop }, playbook: gated, severity: S2 }\n`,
   });
 });
 
-after(async () => {
-  await intake?.close();
-  worker?.shutdown();
-  await running;
-  await env?.stop();
-});
+after(() => stack?.stop());
 
-const until = (id: string, what: string, check: (p: IncidentProgress) => boolean) =>
-  waitFor(what, async () => {
-    const p = await getProgress(env.client, id).catch(() => undefined);
-    return p && check(p) ? p : undefined;
-  });
+const until = (id: string, what: string, check: (p: IncidentProgress) => boolean) => stack.until(id, what, check);
 
 async function alertAndApprove(approver: string): Promise<IncidentProgress> {
-  const res = await fetch(`${intake.url}/alerts/generic`, {
-    method: 'POST',
-    body: JSON.stringify({ dedupKey: `loop-${randomUUID()}`, summary: 'tool loop', labels: { alertname: 'Loop' } }),
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRETS.genericToken}` },
-  });
-  const { incidentId } = (await res.json()) as { incidentId: string };
+  const { answer } = await stack.postGeneric<{ incidentId: string }>({ dedupKey: `loop-${randomUUID()}`, summary: 'tool loop', labels: { alertname: 'Loop' } });
+  const { incidentId } = answer;
   await until(incidentId, 'the gate', (p) => p.state === 'awaiting-approval');
-  await approve(env.client, incidentId, { step: 'hold', by: approver });
+  await approve(stack.env.client, incidentId, { step: 'hold', by: approver });
   return until(incidentId, 'the end', (p) => p.state === 'resolved');
 }
 
 /** `name{playbook="…",severity="…"} value` lines of the intake's metrics, by name. */
 async function scrape(): Promise<Map<string, number>> {
-  const text = await (await fetch(`${intake.url}/metrics`)).text();
+  const text = await (await fetch(`${stack.intake.url}/metrics`)).text();
   const out = new Map<string, number>();
   for (const line of text.split('\n')) {
     const m = /^(tourniquet_time_to_\w+?_(?:sum|count))\{playbook="class:runaway-automation",severity="S2"\} (\S+)$/.exec(line);
@@ -98,7 +68,7 @@ describe('the incident clock', () => {
       mode: 'drill',
       steps: [{ id: 'contain', action: 'runCommand', phase: 'contain', args: { argv: ['true'] } }],
     });
-    const started = await startIncident(env.client, input, { taskQueue });
+    const started = await startIncident(stack.env.client, input, { taskQueue: stack.taskQueue });
     drill = await until(started.id, 'the drill to end', (p) => p.state === 'resolved');
     live.push(await alertAndApprove('alice'), await alertAndApprove('bob'));
 
@@ -126,7 +96,7 @@ describe('the incident clock', () => {
   it('the note and status show the same clock', async () => {
     const p = live[0]!;
     const clock = incidentClock(p);
-    const { markdown } = await incidentReport(env.client, p.incidentId);
+    const { markdown } = await incidentReport(stack.env.client, p.incidentId);
     assert.match(markdown, /## Clock/);
     assert.ok(markdown.includes(`- alert received ${clock.receivedAt}`), markdown);
     assert.ok(markdown.includes(`(contain done ${clock.containedAt})`));
@@ -134,7 +104,7 @@ describe('the incident clock', () => {
     const status = await execa(process.execPath, [join(root, 'bin/tourniquet.js'), 'status', p.incidentId], {
       cwd: root,
       reject: false,
-      env: { TEMPORAL_ADDRESS: env.address, LOG_LEVEL: 'silent' },
+      env: { TEMPORAL_ADDRESS: stack.env.address, LOG_LEVEL: 'silent' },
     });
     assert.equal(status.exitCode, 0, status.stderr);
     assert.match(status.stdout, new RegExp(`clock:\\n  alert received ${clock.receivedAt}`));
@@ -145,7 +115,7 @@ describe('the incident clock', () => {
     const res = await execa(process.execPath, [join(root, 'bin/tourniquet.js'), 'stats', '--since', '1h', '--json'], {
       cwd: root,
       reject: false,
-      env: { TEMPORAL_ADDRESS: env.address, LOG_LEVEL: 'silent' },
+      env: { TEMPORAL_ADDRESS: stack.env.address, LOG_LEVEL: 'silent' },
     });
     assert.equal(res.exitCode, 0, res.stderr);
     const stats = JSON.parse(res.stdout) as Stats;

@@ -9,22 +9,14 @@ import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { Worker } from '@temporalio/worker';
 import { execa } from 'execa';
-import { dedupedIncidentId, getProgress } from '../../client/incidents';
+import { dedupedIncidentId } from '../../client/incidents';
 import { freePort } from '../../common/probe';
-import { startIntake, type RunningIntake } from '../../intake';
 import type { IncidentProgress } from '../../contract';
-import { tempDir } from '../helpers/activity';
-import { intakeConfig, SECRETS } from '../helpers/intake';
-import { quietLogger, startTestServer, startTestWorker, waitFor, type TestServer } from '../helpers/temporal';
+import { SECRETS, startIntakeStack, type IntakeStack } from '../helpers/intake';
+import { waitFor } from '../helpers/temporal';
 
-const dir = tempDir('tourniquet-intake-');
-const taskQueue = `intake-${randomUUID()}`;
-let env: TestServer;
-let worker: Worker;
-let running: Promise<void>;
-let intake: RunningIntake;
+let stack: IntakeStack;
 
 /** Contain with a trivial command, then hold at an approval gate: the incident stays open. */
 const gated = (cls: string) => `class: ${cls}
@@ -36,32 +28,16 @@ steps:
 `;
 
 before(async () => {
-  env = await startTestServer();
-  ({ worker, running } = await startTestWorker(env, { taskQueue, home: join(dir, 'home') }));
-  mkdirSync(join(dir, 'templates'));
-  writeFileSync(join(dir, 'templates', 'flood.yaml'), gated('runaway-automation'));
-  writeFileSync(join(dir, 'templates', 'key-leak.yaml'), gated('secret-exposure'));
-  writeFileSync(
-    join(dir, 'routes.yaml'),
-    `routes:
+  stack = await startIntakeStack('intake', {
+    templates: { 'flood.yaml': gated('runaway-automation'), 'key-leak.yaml': gated('secret-exposure') },
+    routes: `routes:
   - { name: flood, sources: [generic], match: { labels.alertname: Flood }, playbook: flood, severity: S2 }
   - { name: key-leak, sources: [alertmanager], match: { labels.alertname: SecretInLogs }, playbook: key-leak, severity: S1, targets: [gateway] }
 `,
-  );
-  intake = await startIntake({
-    config: intakeConfig({}, { routes: join(dir, 'routes.yaml'), templates: join(dir, 'templates') }),
-    client: env.client,
-    taskQueue,
-    logger: quietLogger,
   });
 });
 
-after(async () => {
-  await intake?.close();
-  worker?.shutdown();
-  await running;
-  await env?.stop();
-});
+after(() => stack?.stop());
 
 interface Answer {
   matched: boolean;
@@ -69,30 +45,15 @@ interface Answer {
   outcome?: string;
 }
 
-async function postGeneric(body: object): Promise<{ status: number; answer: Answer }> {
-  const res = await fetch(`${intake.url}/alerts/generic`, {
-    method: 'POST',
-    body: JSON.stringify(body),
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRETS.genericToken}` },
-  });
-  return { status: res.status, answer: (await res.json()) as Answer };
-}
+const postGeneric = (body: object) => stack.postGeneric<Answer>(body);
 
-const until = (id: string, what: string, check: (p: IncidentProgress) => boolean, timeoutMs?: number) =>
-  waitFor(
-    what,
-    async () => {
-      const p = await getProgress(env.client, id).catch(() => undefined);
-      return p && check(p) ? p : undefined;
-    },
-    timeoutMs,
-  );
+const until = (id: string, what: string, check: (p: IncidentProgress) => boolean, timeoutMs?: number) => stack.until(id, what, check, timeoutMs);
 
 const alertEvents = (p: IncidentProgress) => p.timeline.filter((e) => e.kind === 'alert');
 
 async function runsOf(id: string): Promise<number> {
   const runs = [];
-  for await (const run of env.client.workflow.list({ query: `WorkflowId = '${id}'` })) runs.push(run.runId);
+  for await (const run of stack.env.client.workflow.list({ query: `WorkflowId = '${id}'` })) runs.push(run.runId);
   return runs.length;
 }
 
@@ -164,7 +125,7 @@ describe('end to end with a real Prometheus Alertmanager', () => {
   });
 
   it('an alert posted with amtool starts an incident, and its resolution reaches the timeline', { skip: missing }, async () => {
-    const amDir = join(dir, 'alertmanager');
+    const amDir = join(stack.dir, 'alertmanager');
     mkdirSync(join(amDir, 'data'), { recursive: true });
     const port = await freePort();
     const amUrl = `http://127.0.0.1:${port}`;
@@ -179,7 +140,7 @@ describe('end to end with a real Prometheus Alertmanager', () => {
 receivers:
   - name: tourniquet
     webhook_configs:
-      - url: ${intake.url}/alerts/alertmanager
+      - url: ${stack.intake.url}/alerts/alertmanager
         send_resolved: true
         http_config:
           authorization:

@@ -6,26 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Worker } from '@temporalio/worker';
 import { execa } from 'execa';
-import { getProgress } from '../../client/incidents';
 import type { IncidentProgress } from '../../contract';
-import { startIntake, type RunningIntake } from '../../intake';
-import { tempDir } from '../helpers/activity';
-import { intakeConfig, SECRETS } from '../helpers/intake';
-import { quietLogger, startTestServer, startTestWorker, waitFor, type TestServer } from '../helpers/temporal';
+import { startIntakeStack, type IntakeStack } from '../helpers/intake';
+import { waitFor } from '../helpers/temporal';
 
-const dir = tempDir('tourniquet-lifecycle-');
-const stateDir = join(dir, 'state');
-const taskQueue = `lifecycle-${randomUUID()}`;
 const BIN = new URL('../../bin/tourniquet.js', import.meta.url).pathname;
-let env: TestServer;
-let worker: Worker;
-let running: Promise<void>;
-let intake: RunningIntake;
+let stack: IntakeStack;
 
 /** Contains with a trivial command and ends at once. */
 const quick = `class: runaway-automation
@@ -54,31 +44,11 @@ const routes = `routes:
   - { name: quiet, match: { labels.alertname: Quiet }, playbook: gated, severity: S3 }
 `;
 
-const openIntake = () =>
-  startIntake({
-    config: intakeConfig({}, { routes: join(dir, 'routes.yaml'), templates: join(dir, 'templates') }),
-    client: env.client,
-    taskQueue,
-    logger: quietLogger,
-    stateDir,
-  });
-
 before(async () => {
-  env = await startTestServer();
-  ({ worker, running } = await startTestWorker(env, { taskQueue, home: join(dir, 'home') }));
-  mkdirSync(join(dir, 'templates'));
-  writeFileSync(join(dir, 'templates', 'quick.yaml'), quick);
-  writeFileSync(join(dir, 'templates', 'gated.yaml'), gated);
-  writeFileSync(join(dir, 'routes.yaml'), routes);
-  intake = await openIntake();
+  stack = await startIntakeStack('lifecycle', { templates: { 'quick.yaml': quick, 'gated.yaml': gated }, routes });
 });
 
-after(async () => {
-  await intake?.close();
-  worker?.shutdown();
-  await running;
-  await env?.stop();
-});
+after(() => stack?.stop());
 
 interface Answer {
   matched: boolean;
@@ -92,33 +62,25 @@ interface Answer {
 }
 
 async function post(body: object): Promise<Answer> {
-  const res = await fetch(`${intake.url}/alerts/generic`, {
-    method: 'POST',
-    body: JSON.stringify(body),
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRETS.genericToken}` },
-  });
-  assert.equal(res.status, 202, await res.clone().text());
-  return (await res.json()) as Answer;
+  const { status, answer } = await stack.postGeneric<Answer>(body);
+  assert.equal(status, 202, JSON.stringify(answer));
+  return answer;
 }
 
 const fire = (alertname: string, key: string, labels: Record<string, string> = {}) =>
   post({ dedupKey: key, summary: `${alertname} on ${key}`, labels: { alertname, ...labels } });
 
-const until = (id: string, what: string, check: (p: IncidentProgress) => boolean) =>
-  waitFor(what, async () => {
-    const p = await getProgress(env.client, id).catch(() => undefined);
-    return p && check(p) ? p : undefined;
-  });
+const until = (id: string, what: string, check: (p: IncidentProgress) => boolean) => stack.until(id, what, check);
 
 const ended = (id: string) => until(id, `${id} to end`, (p) => p.state === 'resolved');
 const alerts = (p: IncidentProgress) => p.timeline.filter((e) => e.kind === 'alert');
 
 async function memoOf(id: string): Promise<Record<string, unknown> | undefined> {
-  return (await env.client.workflow.getHandle(id).describe()).memo;
+  return (await stack.env.client.workflow.getHandle(id).describe()).memo;
 }
 
 async function deliveries(outcome: string): Promise<number> {
-  const text = await (await fetch(`${intake.url}/metrics`)).text();
+  const text = await (await fetch(`${stack.intake.url}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`tourniquet_intake_deliveries_total{source="generic",outcome="${outcome}"}`));
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
@@ -157,8 +119,8 @@ describe('the reopen window', () => {
       { outcome: again.outcome, incidentId: again.incidentId, follows: again.follows },
       { outcome: 'refired', incidentId: first.incidentId, follows: undefined },
     );
-    await assert.rejects(env.client.workflow.getHandle(`${first.incidentId}-2`).describe(), /not found/i);
-    const recorded = readFileSync(join(stateDir, 'refires.jsonl'), 'utf8')
+    await assert.rejects(stack.env.client.workflow.getHandle(`${first.incidentId}-2`).describe(), /not found/i);
+    const recorded = readFileSync(join(stack.stateDir, 'refires.jsonl'), 'utf8')
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { incidentId: string; summary: string });
@@ -212,7 +174,7 @@ describe('flapping and startAfter', () => {
     const one = await fire('Noisy', key);
     const two = await fire('Noisy', key);
     assert.deepEqual([one.outcome, one.firings, two.outcome, two.firings], ['held', 1, 'held', 2]);
-    await assert.rejects(env.client.workflow.getHandle(one.incidentId!).describe(), /not found/i);
+    await assert.rejects(stack.env.client.workflow.getHandle(one.incidentId!).describe(), /not found/i);
     assert.equal(await deliveries('held'), before + 2);
 
     const three = await fire('Noisy', key);
@@ -244,7 +206,7 @@ describe('correlation', () => {
 });
 
 describe('silences', () => {
-  const cli = (args: string[]) => execa(process.execPath, [BIN, ...args], { env: { ...process.env, TOURNIQUET_INTAKE_STATE: stateDir }, reject: false });
+  const cli = (args: string[]) => execa(process.execPath, [BIN, ...args], { env: { ...process.env, TOURNIQUET_INTAKE_STATE: stack.stateDir }, reject: false });
 
   it('a silence answers matching deliveries, survives an intake restart, and expires on its own', async () => {
     const instance = `quiet-${randomUUID().slice(0, 8)}`;
@@ -256,8 +218,7 @@ describe('silences', () => {
     const first = await fire('Quiet', key, { instance });
     assert.deepEqual(first, { matched: true, route: 'quiet', outcome: 'silenced', silence: silence.id });
 
-    await intake.close();
-    intake = await openIntake();
+    await stack.restart();
     const second = await fire('Quiet', key, { instance });
     assert.equal(second.outcome, 'silenced', 'still silenced after the restart');
     assert.equal(await deliveries('silenced'), 1, 'counted by the new intake');

@@ -7,6 +7,7 @@ import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
 import { freePort } from '../../common/probe';
 import { buildIntakeServer, routesFileSchema, temporalDelivery, type DeliverAlert, type Delivery, type IncidentRequest, type ServerDeps } from '../../intake';
 import { parseIncident } from '../../client/incidents';
@@ -59,8 +60,12 @@ async function listen(app: FastifyInstance): Promise<string> {
 let app: FastifyInstance;
 let url: string;
 
+/** The intake's warnings: what a refusal keeps from the sender must reach the operator here. */
+const warned: Record<string, unknown>[] = [];
+const capturing = pino({ level: 'warn' }, { write: (line: string) => void warned.push(JSON.parse(line) as Record<string, unknown>) });
+
 before(async () => {
-  ({ app } = buildIntakeServer(deps()));
+  ({ app } = buildIntakeServer(deps({ logger: capturing })));
   url = await listen(app);
 });
 after(() => app.close());
@@ -124,8 +129,10 @@ describe('intake HTTP: bad input', () => {
       ),
       422,
       'InvalidParameter',
-      /route "key-leak": parameter "service" .* "db; curl evil" is not one of gateway, mailer/,
+      /route "key-leak": parameter "service" .* "db; curl evil" is not one of the route's allowed values \(the intake's log lists them\)$/,
     );
+    const refusal = warned.find((l) => l.kind === 'InvalidParameter');
+    assert.match(String(refusal?.detail), /route "key-leak": parameter "service" .*: allowed: gateway, mailer$/);
     const missing = await fetch(`${url}/admin`);
     assert.equal(missing.status, 404);
     assert.equal(((await missing.json()) as Posted['body']).error?.kind, 'NotFound');

@@ -97,10 +97,17 @@ describe('answers of the CLI as a process', () => {
     assert.match(help.stdout, /--by <name>\s+\(required\) who approves/);
   });
 
-  it('playbook list starts with a header row', async () => {
+  it('playbook list starts with a header row, and its columns line up under it', async () => {
     const r = await cli(['playbook', 'list']);
     assert.equal(r.exitCode, 0, r.stderr);
-    assert.match(r.stdout.split('\n')[0]!, /^name\s+class\s+severity\s+description$/);
+    const [header, ...rows] = r.stdout.trimEnd().split('\n');
+    assert.match(header!, /^name\s+class\s+severity\s+description$/);
+    const classAt = header!.indexOf('class');
+    assert.ok(
+      rows.some((row) => row.startsWith('openclaw-runaway-automation ')),
+      'the long OpenClaw names are listed',
+    );
+    for (const row of rows) assert.match(row.slice(classAt - 2, classAt + 1), /^ {2}\S$/, `class column misaligned: ${row}`);
   });
 
   it('dev with a bad routes file reports the routes problem, exit 2, whether it is found before or after the server starts', async () => {

@@ -20,10 +20,9 @@ import { enrollApprover, readApprovers } from '../../common/approvers';
 import { base32Decode, timeStep, totpCode } from '../../common/totp';
 import type { Problem } from '../../common/errors';
 import { approveSignal, type IncidentInputDraft, type IncidentProgress } from '../../contract';
-import { createWorker } from '../../worker/create';
 import { tempDir } from '../helpers/activity';
 import { startDraft } from '../helpers/start';
-import { startTestServer, waitFor, workflowBundle, type TestServer, quietLogger } from '../helpers/temporal';
+import { quietLogger, startTestStack, untilProgress, workflowBundle, type TestServer, type TestStack } from '../helpers/temporal';
 import { ensureTemporalCli } from '../../server/temporal-cli';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -36,44 +35,26 @@ const taskQueue = `identity-${randomUUID()}`;
 let temporalCli: string;
 
 let env: TestServer;
-let worker: Worker;
-let running: Promise<void>;
+let stack: TestStack;
 const secrets: Record<string, string> = {};
 
 before(async () => {
   temporalCli = (await ensureTemporalCli(quietLogger)).path;
-  env = await startTestServer();
   for (const name of ['alice', 'bob', 'dave', 'ann']) secrets[name] = enrollApprover(approversFile, name, { randomBytes, now: new Date() }).secret;
   for (const name of ['carol', 'eve']) await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', join(keys, name)]);
   secrets.carol = enrollApprover(approversFile, 'carol', { randomBytes, now: new Date(), sshPublicKey: readFileSync(join(keys, 'carol.pub'), 'utf8') }).secret;
   // Everything the worker logs, at debug, lands in a file the test searches.
   const logger = pino({ level: 'debug' }, pino.destination({ dest: logFile, sync: true }));
-  worker = await createWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    home,
-    approversFile,
-    logger,
-    workflowBundle: await workflowBundle(),
-  });
-  running = worker.run();
+  stack = await startTestStack({ taskQueue, home, approversFile, logger });
+  ({ env } = stack);
 });
 
-after(async () => {
-  worker.shutdown();
-  await running;
-  await env.stop();
-});
+after(() => stack?.stop());
 
 /** Someone's code for now, as their authenticator app shows it. */
 const codeOf = (name: string, offset = 0) => totpCode(base32Decode(secrets[name]!), timeStep(new Date()) + offset);
 
-const until = (id: string, what: string, check: (p: IncidentProgress) => boolean) =>
-  waitFor(what, async () => {
-    const p = await getProgress(env.client, id);
-    return check(p) ? p : undefined;
-  });
+const until = (id: string, what: string, check: (p: IncidentProgress) => boolean) => untilProgress(env.client, id, what, check);
 
 /** The UI's way: the Temporal CLI's `workflow signal` with one JSON object. */
 const uiSignal = (id: string, input: Record<string, unknown>) =>

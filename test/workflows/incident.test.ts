@@ -8,51 +8,31 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Worker } from '@temporalio/worker';
 import { isAlive, readPidfile } from '../../activities/process';
 import { createSandbox, gatewayStarts, secretExposureIncident, stopGateway } from '../../demo/sandbox';
 import { approve, deny, getProgress } from '../../client/incidents';
 import { Problem } from '../../common/errors';
-import { createWorker } from '../../worker/create';
 import { approveSignal, denySignal, WORKFLOW_TYPE, type IncidentInputDraft, type IncidentProgress } from '../../contract';
 import { tempDir } from '../helpers/activity';
 import { fileState } from '../helpers/sandbox';
-import { quietLogger, startTestServer, waitFor, workflowBundle, type TestServer } from '../helpers/temporal';
+import { startTestStack, untilProgress, type TestServer, type TestStack } from '../helpers/temporal';
 import { startDraft } from '../helpers/start';
 
 let env: TestServer;
+let stack: TestStack;
 const homeOf = tempDir('tourniquet-home-');
-
-let worker: Worker;
-let running: Promise<void>;
 const taskQueue = `test-${randomUUID()}`;
 
 before(async () => {
-  env = await startTestServer();
-  worker = await createWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    home: homeOf,
-    logger: quietLogger,
-    workflowBundle: await workflowBundle(),
-  });
-  running = worker.run();
+  stack = await startTestStack({ taskQueue, home: homeOf });
+  ({ env } = stack);
 });
 
-after(async () => {
-  worker.shutdown();
-  await running;
-  await env.stop();
-});
+after(() => stack?.stop());
 
 const start = (draft: IncidentInputDraft) => startDraft(env.client, draft, { taskQueue });
 
-const until = (id: string, what: string, check: (p: IncidentProgress) => boolean) =>
-  waitFor(what, async () => {
-    const p = await getProgress(env.client, id);
-    return check(p) ? p : undefined;
-  });
+const until = (id: string, what: string, check: (p: IncidentProgress) => boolean) => untilProgress(env.client, id, what, check);
 
 function gatedIncident(onDeny: 'abort' | 'skip' = 'abort'): IncidentInputDraft {
   return {

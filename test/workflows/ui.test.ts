@@ -10,14 +10,12 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import type { Worker } from '@temporalio/worker';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { getProgress } from '../../client/incidents';
 import { enrollApprover } from '../../common/approvers';
 import { base32Decode, timeStep, totpCode } from '../../common/totp';
-import { createWorker } from '../../worker/create';
 import { tempDir } from '../helpers/activity';
-import { quietLogger, startTestServer, waitFor, workflowBundle, type TestServer } from '../helpers/temporal';
+import { startTestStack, waitFor, type TestServer, type TestStack } from '../helpers/temporal';
 import { startDraft } from '../helpers/start';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -35,8 +33,7 @@ const missing = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get 
 if (missing) console.log(`# ${missing}`);
 
 let env: TestServer;
-let worker: Worker;
-let running: Promise<void>;
+let stack: TestStack;
 let browser: BrowserContext;
 const taskQueue = `ui-${randomUUID()}`;
 const shots = mkdtempSync(join(tmpdir(), 'tourniquet-ui-'));
@@ -46,18 +43,9 @@ let secret: string;
 
 before(async () => {
   if (missing) return;
-  env = await startTestServer({ ui: true });
   secret = enrollApprover(approversFile, 'ui-operator', { randomBytes, now: new Date() }).secret;
-  worker = await createWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    home,
-    approversFile,
-    logger: quietLogger,
-    workflowBundle: await workflowBundle(),
-  });
-  running = worker.run();
+  stack = await startTestStack({ taskQueue, home, approversFile, ui: true });
+  ({ env } = stack);
   // A fresh profile for every run: nothing from an earlier session leaks in.
   browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'tourniquet-chromium-')), {
     executablePath: CHROMIUM,
@@ -69,9 +57,7 @@ before(async () => {
 after(async () => {
   if (missing) return;
   await browser.close();
-  worker.shutdown();
-  await running;
-  await env.stop();
+  await stack.stop();
 });
 
 it("approves a waiting step through the Temporal UI's Send a Signal form", { skip: missing }, async () => {
