@@ -45,6 +45,11 @@ export interface ActionTraits {
    * replaces. None may lie inside the state folder (evidence, snapshots, quarantine, the server's database).
    */
   changesPaths: readonly string[];
+  /**
+   * It puts back credentials the incident may have rotated away (a restored backup holds the
+   * old token): a later step of the playbook must rotate a target it changed.
+   */
+  revivesCredentials: boolean;
 }
 
 const reads = {
@@ -56,6 +61,7 @@ const reads = {
   note: 'none',
   runsIn: 'activity',
   changesPaths: [],
+  revivesCredentials: false,
 } as const;
 const changes = {
   mutating: true,
@@ -66,6 +72,7 @@ const changes = {
   note: 'none',
   runsIn: 'activity',
   changesPaths: [],
+  revivesCredentials: false,
 } as const;
 
 export const ACTIONS = {
@@ -100,7 +107,20 @@ export const ACTIONS = {
   // A stopped gateway is started by its service manager or operator, with its own environment: not by the engine.
   openclawStopGateway: { ...changes, phase: 'freeze', timeout: 'contain', retry: 'standard', undo: 'impossible', note: 'contained' },
   openclawDisable: { ...changes, phase: 'contain', timeout: 'contain', retry: 'standard', note: 'contained' },
-  openclawUndo: { ...changes, phase: 'recover', timeout: 'contain', retry: 'standard' },
+  // The run is stopped, not paused: nothing can resume it.
+  openclawAbortSessions: { ...changes, phase: 'freeze', timeout: 'contain', retry: 'standard', undo: 'impossible', note: 'contained' },
+  // Verify, restore, stop, swap, lint, start and wait ready: minutes on a busy host. The
+  // replaced state is kept aside (the undo swaps it back); the old token comes back with it.
+  openclawRestoreBackup: {
+    ...changes,
+    phase: 'recover',
+    timeout: 'long',
+    retry: 'standard',
+    note: 'contained',
+    changesPaths: ['stateDir'],
+    revivesCredentials: true,
+  },
+  openclawUndo: { ...changes, phase: 'recover', timeout: 'long', retry: 'standard' },
   notify: { ...reads, phase: 'classify', timeout: 'short', retry: 'patient', announces: true },
 } as const satisfies Record<string, ActionTraits>;
 
