@@ -17,6 +17,7 @@ import {
   type Step,
 } from '../contract';
 import { checkOrder } from '../contract/rules';
+import { batches } from '../contract/parallel';
 import { expandEntry, type ExpandContext } from './expand';
 import type { Inventory } from './inventory';
 import { playbookSchema, salvagePlaybook, type ParameterSpec, type Playbook } from './playbook';
@@ -84,6 +85,7 @@ function checkParsed(source: YamlSource, pb: Playbook, o: CompileOptions): Compi
     for (const v of checkOrder({ class: pb.class, steps: withEffects })) problem(where.get(v.step) ?? [], v.message);
     // Rule 8 on the paths that resolved (a placeholder without a value names none).
     if (o.home) for (const [id, message] of evidenceViolations(withEffects, o.home)) problem(where.get(id) ?? [], message);
+    for (const [id, message] of revivalViolations(withEffects)) problem(where.get(id) ?? [], message);
   };
   if (problems.length || symbolic) {
     // The ordering rules are checked however names and values turned out: after a problem, on
@@ -214,5 +216,26 @@ function evidenceViolations(steps: Pick<Step, 'id' | 'action' | 'args' | 'effect
         `rule 8 (the engine never deletes evidence): step "${step.id}" (${step.action}) would change ${target}, inside the evidence store ${home}`,
       ]);
   }
+  return out;
+}
+
+/**
+ * A step that revives credentials (a restored backup brings back the token it held, maybe the
+ * leaked one) must be followed, in a later batch, by a step that rotates a target it changed.
+ */
+export function revivalViolations(steps: Pick<Step, 'id' | 'action' | 'effects' | 'group' | 'fanOut'>[]): [string, string][] {
+  const out: [string, string][] = [];
+  const ordered = batches(steps as Step[]);
+  ordered.forEach((batch, i) => {
+    for (const step of batch.filter((s) => ACTIONS[s.action].revivesCredentials)) {
+      const targets = step.effects?.changes ?? [];
+      const later = ordered.slice(i + 1).flat();
+      if (!later.some((s) => s.effects?.rotates.some((t) => targets.includes(t))))
+        out.push([
+          step.id,
+          `step "${step.id}" (${step.action}) brings back the credentials of its backup (the old token among them): add a step after it that rotates them (openclawRotateToken for ${targets[0] ?? 'the gateway'})`,
+        ]);
+    }
+  });
   return out;
 }

@@ -166,6 +166,10 @@ export const inventorySchema = z
           openclawEntry: absPath.optional(),
           /** A live exec probe for the tool lockdown: the message, `{command}` replaced by the shell command. */
           execProbe: z.string().includes('{command}', { message: 'must contain {command}' }).optional(),
+          /** The services entry (a process service) that runs the gateway: a restore starts it that way. */
+          service: entryName.optional(),
+          /** Where `openclaw backup create --output` writes its archives: a restore takes the newest. */
+          backups: absPath.optional(),
         }),
       )
       .default({}),
@@ -201,6 +205,17 @@ export const inventorySchema = z
       cred.restart.forEach((svc, i) => {
         if (!inv.services[svc]) ctx.addIssue({ code: 'custom', path: ['credentials', name, 'restart', i], message: `"${svc}" is not in services` });
       });
+    }
+    for (const [name, gw] of Object.entries(inv.openclaw)) {
+      if (gw.service === undefined) continue;
+      const svc = inv.services[gw.service];
+      if (!svc) ctx.addIssue({ code: 'custom', path: ['openclaw', name, 'service'], message: `"${gw.service}" is not in services` });
+      else if (svc.manager.kind !== 'process')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['openclaw', name, 'service'],
+          message: `"${gw.service}" is a ${svc.manager.kind} service; a restore starts the gateway itself: name a process service (pidfile, command)`,
+        });
     }
     for (const [name, cmd] of Object.entries(inv.commands)) {
       if (cmd.readOnly && (cmd.freezes.length || cmd.changes.length)) {

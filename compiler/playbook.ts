@@ -119,6 +119,17 @@ export const playbookArgs = {
   openclawStopGateway: z.strictObject({ gateway: ref, graceMs: z.number().int().min(0).max(600_000).optional() }),
   /** `name`: the skill key, plugin id, hook name, MCP server name or channel id. */
   openclawDisable: z.strictObject({ gateway: ref, kind: z.enum(['skill', 'plugin', 'hook', 'mcp', 'channel']), name: z.string().min(1) }),
+  /** `sessions`: session keys (`agent:main:<name>`, "{{parameter}}" allowed); none: every session with a run in flight. */
+  openclawAbortSessions: z.strictObject({
+    gateway: ref,
+    sessions: z.array(z.string().min(1)).default([]),
+    quietMs: z.number().int().min(1_000).max(120_000).optional(),
+  }),
+  /**
+   * `archive`: an `openclaw backup create` archive ("{{parameter}}" allowed); absent: the newest
+   * in the gateway's `backups` folder. The gateway is started as its inventory `service` runs.
+   */
+  openclawRestoreBackup: z.strictObject({ gateway: ref, archive: z.string().min(1).optional() }),
   /** Not for playbooks to name: the engine runs it as the undo an OpenClaw step reported. */
   openclawUndo: z.never({ error: 'openclawUndo is the undo the engine runs for an OpenClaw step; playbooks do not name it' }),
 } satisfies Record<ActionName, z.ZodType>;

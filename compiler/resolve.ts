@@ -305,6 +305,29 @@ export const RESOLVERS: Record<ActionName, Resolver> = {
     if (!gateway) return undefined;
     return { args: { ...openclawRef(ctx, gateway), kind: a.kind, name: fillPlaceholders(a.name, ctx.params) }, effects: effects({ freezes: [gateway] }) };
   },
+  openclawAbortSessions: (ctx, a: z.infer<typeof playbookArgs.openclawAbortSessions>, at) => {
+    const gateway = resolveRef(ctx, [...at, 'gateway'], a.gateway, 'openclaw');
+    if (!gateway) return undefined;
+    const sessions = a.sessions.map((k) => fillPlaceholders(k, ctx.params));
+    return {
+      args: { ...openclawRef(ctx, gateway), sessions, ...(a.quietMs !== undefined ? { quietMs: a.quietMs } : {}) },
+      effects: effects({ freezes: [gateway] }),
+    };
+  },
+  // The restore replaces the state (memory included) and restarts the gateway: rules 2 and 4
+  // want its capture first; the catalogue's revivesCredentials wants a rotation after it.
+  openclawRestoreBackup: (ctx, a: z.infer<typeof playbookArgs.openclawRestoreBackup>, at) => {
+    const gateway = resolveRef(ctx, [...at, 'gateway'], a.gateway, 'openclaw');
+    if (!gateway) return undefined;
+    const entry = ctx.inventory?.openclaw[gateway];
+    const args = {
+      ...openclawRef(ctx, gateway),
+      ...(a.archive ? { archive: fillPlaceholders(a.archive, ctx.params) } : {}),
+      ...(entry?.backups ? { backups: entry.backups } : {}),
+      ...(entry?.service ? { service: serviceRef(ctx, entry.service) } : {}),
+    };
+    return { args, effects: effects({ changes: [gateway, memoryOf(gateway)], restarts: [gateway] }) };
+  },
   openclawUndo: () => undefined,
   notify: (ctx, a: z.infer<typeof playbookArgs.notify>, at) => {
     const shown = Object.fromEntries(Object.entries(ctx.params).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));

@@ -468,6 +468,31 @@ export const actionArgs = {
     kind: z.enum(['skill', 'plugin', 'hook', 'mcp', 'channel']),
     name: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.:@-]*$/, 'must be a component name (letters, digits, _ . : @ -)'),
   }),
+  /**
+   * Abort the runs of OpenClaw sessions (`sessions.abort`, queued follow-ups cleared), named by
+   * key, or every session with a run in flight when none is named. Proven by each session's
+   * transcript (read from the agent database) not growing over `quietMs`.
+   */
+  openclawAbortSessions: z.object({
+    ...openclawGateway.shape,
+    sessions: z.array(z.string().regex(/^agent:[^\s]+$/, 'must be a session key such as agent:main:<name>')).default([]),
+    quietMs: z.number().int().min(1_000).max(120_000).default(8_000),
+  }),
+  /**
+   * Restore the gateway's state dir from an `openclaw backup create` archive: verified, restored
+   * into a fresh folder, the gateway stopped, the current state moved aside (kept: the undo
+   * moves it back), the backup's copied in at mode 700, linted, and the gateway started the way
+   * its service says it runs. `archive` absent: the newest `*.tar.gz` in `backups`.
+   */
+  openclawRestoreBackup: z.object({
+    ...openclawGateway.shape,
+    archive: path.optional(),
+    backups: path.optional(),
+    /** How the gateway runs (a process service of the inventory): the restore starts it that way. */
+    service: z.object({ service: z.string().min(1), manager: serviceManager.options[0] }).optional(),
+    graceMs: z.number().int().min(0).max(600_000).default(30_000),
+    readyTimeoutMs: z.number().int().min(10_000).max(600_000).default(180_000),
+  }),
   /** Put back what an OpenClaw step changed: a config merge patch, files it moved aside, a suspension to resume. */
   openclawUndo: z.object({
     ...openclawGateway.shape,
@@ -476,6 +501,8 @@ export const actionArgs = {
     moves: z.array(z.object({ from: path, to: path })).default([]),
     /** Cron jobs a freeze disabled one by one, to enable again. */
     enableCronJobs: z.array(z.string().min(1)).default([]),
+    /** A restore to reverse: the state dir it replaced, kept aside, goes back (the gateway is stopped and started around it). */
+    restoredState: z.object({ aside: path, service: z.object({ service: z.string().min(1), manager: serviceManager.options[0] }) }).optional(),
   }),
 } as const satisfies Record<ActionName, z.ZodType>;
 

@@ -54,6 +54,11 @@ export interface ActionTraits {
    * replaces. None may lie inside the state folder (evidence, snapshots, quarantine, the server's database).
    */
   changesPaths: readonly string[];
+  /**
+   * It puts back credentials the incident may have rotated away (a restored backup holds the
+   * old token): a later step of the playbook must rotate a target it changed.
+   */
+  revivesCredentials: boolean;
 }
 
 const reads = {
@@ -66,6 +71,7 @@ const reads = {
   runsIn: 'activity',
   local: false,
   changesPaths: [],
+  revivesCredentials: false,
 } as const;
 const changes = {
   mutating: true,
@@ -77,6 +83,7 @@ const changes = {
   runsIn: 'activity',
   local: false,
   changesPaths: [],
+  revivesCredentials: false,
 } as const;
 
 export const ACTIONS = {
@@ -112,7 +119,20 @@ export const ACTIONS = {
   // A stopped gateway is started by its service manager or operator, with its own environment: not by the engine.
   openclawStopGateway: { ...changes, phase: 'freeze', timeout: 'contain', retry: 'standard', undo: 'impossible', note: 'contained', local: true },
   openclawDisable: { ...changes, phase: 'contain', timeout: 'contain', retry: 'standard', note: 'contained' },
-  openclawUndo: { ...changes, phase: 'recover', timeout: 'contain', retry: 'standard' },
+  // The run is stopped, not paused: nothing can resume it.
+  openclawAbortSessions: { ...changes, phase: 'freeze', timeout: 'contain', retry: 'standard', undo: 'impossible', note: 'contained' },
+  // Verify, restore, stop, swap, lint, start and wait ready: minutes on a busy host. The
+  // replaced state is kept aside (the undo swaps it back); the old token comes back with it.
+  openclawRestoreBackup: {
+    ...changes,
+    phase: 'recover',
+    timeout: 'long',
+    retry: 'standard',
+    note: 'contained',
+    changesPaths: ['stateDir'],
+    revivesCredentials: true,
+  },
+  openclawUndo: { ...changes, phase: 'recover', timeout: 'long', retry: 'standard' },
   notify: { ...reads, phase: 'classify', timeout: 'short', retry: 'patient', announces: true },
 } as const satisfies Record<string, ActionTraits>;
 

@@ -152,6 +152,8 @@ export const stepSchema = z.discriminatedUnion('action', [
   stepFor('openclawPause'),
   stepFor('openclawStopGateway'),
   stepFor('openclawDisable'),
+  stepFor('openclawAbortSessions'),
+  stepFor('openclawRestoreBackup'),
   stepFor('openclawUndo'),
 ]);
 export type Step = z.infer<typeof stepSchema>;

@@ -9,8 +9,9 @@ import { StepError } from '../errors';
 import { incidentDir, safeName } from '../journal';
 import { defineStep } from '../step';
 import { configValue, cronStatus, getConfig, listCronJobs, readiness, suspendGateway, setCronJobEnabled, status, type CronJob } from './levers';
-import { componentDisabled, execDeniedByProbe, portClosed, processGone, toolsInvokeStatus, type Proof } from './oracles';
-import { httpUrl, readToken, readConfigFile, withConnection, identify, plan, requireProof, setConfig, gatewayArgs, gatewayProcess } from './shared';
+import { componentDisabled, execDeniedByProbe, toolsInvokeStatus, type Proof } from './oracles';
+import { httpUrl, readToken, readConfigFile, withConnection, identify, plan, requireProof, setConfig, gatewayArgs } from './shared';
+import { gatewayProcess, stopGatewayProcess } from './gateway-process';
 
 /** A cron job whose payload runs a shell command on the gateway host (rather than an agent turn). */
 function isShellJob(job: CronJob): boolean {
@@ -84,18 +85,7 @@ export function containmentSteps(deps: ActivityDeps) {
       const recorded = io.pending?.record as { pid: number; startTime: number } | undefined;
       const target = recorded ?? gatewayProcess(args);
       if (!recorded) io.markPending({ pid: target.pid, startTime: target.startTime });
-      if (!processGone(target.pid, target.startTime).holds) {
-        process.kill(target.pid, 'SIGTERM');
-        const deadline = Date.now() + args.graceMs;
-        while (!processGone(target.pid, target.startTime).holds && Date.now() < deadline) {
-          io.heartbeat();
-          await new Promise((r) => setTimeout(r, 200));
-        }
-        if (!processGone(target.pid, target.startTime).holds) process.kill(target.pid, 'SIGKILL');
-        await new Promise((r) => setTimeout(r, 500));
-      }
-      const proofs = [processGone(target.pid, target.startTime), await portClosed(args.port)];
-      requireProof(`the stop of ${args.gateway}`, proofs);
+      const proofs = await stopGatewayProcess(io, args, target, args.graceMs);
       return {
         summary: `${args.gateway} stopped: ${proofs.map((p) => p.observed).join('; ')}`,
         data: { gateway: args.gateway, pid: target.pid, proof: proofs },

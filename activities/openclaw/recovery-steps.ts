@@ -6,6 +6,7 @@ import { StepError } from '../errors';
 import { defineStep } from '../step';
 import { health, patchConfig, readiness, resumeGateway, runAgentTurn, securityAudit, setCronJobEnabled } from './levers';
 import type { Proof } from './oracles';
+import { undoRestore } from './restore-steps';
 import { httpUrl, withConnection, identify, plan, requireProof, cliEnv } from './shared';
 
 export function recoverySteps(deps: ActivityDeps) {
@@ -63,9 +64,18 @@ export function recoverySteps(deps: ActivityDeps) {
       ...(args.patch ? [{ kind: 'command' as const, detail: `config.patch ${JSON.stringify(args.patch)} on ${args.gateway}` }] : []),
       ...args.moves.map((m) => ({ kind: 'move' as const, detail: `move ${m.from} back to ${m.to}` })),
       ...args.enableCronJobs.map((id) => ({ kind: 'command' as const, detail: `cron.update ${id} enabled=true on ${args.gateway}` })),
+      ...(args.restoredState
+        ? [
+            {
+              kind: 'move' as const,
+              detail: `stop ${args.gateway}, move ${args.restoredState.aside} back to ${args.stateDir} (the restored state kept aside), start it`,
+            },
+          ]
+        : []),
     ],
-    run: async (_io, args) => {
+    run: async (io, args) => {
       const done: string[] = [];
+      if (args.restoredState) done.push(await undoRestore(deps, io, args));
       if (args.resume) {
         const resume = args.resume;
         await withConnection(args, (gw) => resumeGateway(gw, resume));

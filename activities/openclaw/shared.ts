@@ -15,7 +15,7 @@ import { StepError } from '../errors';
 import type { StepIO } from '../step';
 import { connectGateway, type GatewayConnection } from './client';
 import { configValue, getConfig, patchAt, patchConfig, readiness, status, type ConfigPatch } from './levers';
-import { processGone, readGatewayLock, type Proof } from './oracles';
+import { readGatewayLock, type Proof } from './oracles';
 
 export const httpUrl = (g: OpenClawGateway) => `http://127.0.0.1:${g.port}`;
 export const wsUrl = (g: OpenClawGateway) => `ws://127.0.0.1:${g.port}`;
@@ -159,22 +159,4 @@ export function memoryFiles(g: OpenClawGateway): string[] {
           .map((n) => join(daily, n))
       : []),
   ].filter((f) => existsSync(f));
-}
-
-/** The running gateway from its lock file, checked to be the live process it names. */
-export function gatewayProcess(g: OpenClawGateway): { pid: number; startTime: number } {
-  const lock = readGatewayLock(g.stateDir);
-  if (!lock)
-    throw new StepError(
-      'TargetNotFound',
-      `${g.gateway}: no gateway.state.lock under ${join(g.stateDir, 'tmp')}: no gateway holds ${g.stateDir} (check stateDir)`,
-    );
-  if (lock.port !== g.port)
-    throw new StepError('TargetNotFound', `${g.gateway}: the lock file names port ${lock.port}, the inventory ${g.port}: fix the inventory`);
-  if (processGone(lock.pid, lock.startTime).holds)
-    throw new StepError(
-      'TargetNotFound',
-      `${g.gateway}: the lock file names pid ${lock.pid} (start time ${lock.startTime}), which is not running: a stale lock`,
-    );
-  return { pid: lock.pid, startTime: lock.startTime };
 }

@@ -76,3 +76,43 @@ export async function scrubDatabase(deps: ActivityDeps, io: StepIO, g: OpenClawG
       `could not scrub the secrets out of ${copy}: ${result.stderr.split('\n').find((l) => /Error/.test(l)) ?? result.stderr.trim().split('\n').at(-1) ?? ''}`,
     );
 }
+
+/**
+ * How many transcript events each session has in its agent's database, read online (a
+ * read-only connection beside the gateway's writer). Sessions with no row count 0.
+ */
+export async function transcriptEventCounts(
+  deps: ActivityDeps,
+  io: StepIO,
+  g: OpenClawGateway,
+  sessions: { agentId: string; sessionId: string }[],
+): Promise<Record<string, number>> {
+  const script = `
+    const { DatabaseSync } = require('node:sqlite');
+    const fs = require('node:fs');
+    const path = require('node:path');
+    const wanted = JSON.parse(fs.readFileSync(0, 'utf8'));
+    const out = {};
+    for (const { agentId, sessionId } of wanted) {
+      const file = path.join(process.argv[1], 'agents', agentId, 'agent', 'openclaw-agent.sqlite');
+      if (!fs.existsSync(file)) throw new Error('no agent database ' + file);
+      const db = new DatabaseSync(file, { readOnly: true });
+      out[sessionId] = db.prepare('SELECT count(*) AS n FROM transcript_events WHERE session_id = ?').get(sessionId).n;
+      db.close();
+    }
+    process.stdout.write(JSON.stringify(out));`;
+  const result = await deps.run([g.node, '-e', script, g.stateDir], { signal: io.signal, timeoutMs: 60_000, env: cliEnv(g), input: JSON.stringify(sessions) });
+  if (result.exitCode !== 0)
+    throw new StepError(
+      'CommandFailed',
+      `could not read the transcripts of ${g.gateway}: ${
+        result.stderr
+          .trim()
+          .split('\n')
+          .find((l) => /Error/.test(l)) ??
+        result.stderr.trim().split('\n').at(-1) ??
+        ''
+      }`,
+    );
+  return JSON.parse(result.stdout) as Record<string, number>;
+}

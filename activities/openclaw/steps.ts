@@ -10,7 +10,9 @@ import { containmentSteps } from './containment-steps';
 import { credentialSteps } from './credential-steps';
 import { evidenceSteps } from './evidence-steps';
 import { recoverySteps } from './recovery-steps';
+import { restoreSteps } from './restore-steps';
+import { sessionSteps } from './session-steps';
 
 export function openclawActivities(deps: ActivityDeps) {
-  return { ...containmentSteps(deps), ...credentialSteps(deps), ...evidenceSteps(deps), ...recoverySteps(deps) };
+  return { ...containmentSteps(deps), ...credentialSteps(deps), ...evidenceSteps(deps), ...recoverySteps(deps), ...sessionSteps(deps), ...restoreSteps(deps) };
 }

@@ -107,6 +107,34 @@ describe('OpenClaw playbook steps', () => {
     assert.equal(out, '');
   });
 
+  it('a restore must be followed by a rotation of the token it brings back, and needs the capture first (rules 2 and 4)', () => {
+    const capture = `  preserve:\n    - { id: c, action: openclawCaptureEvidence, args: { gateway: claw } }\n`;
+    const restore = `  recover:\n    - { id: restore, action: openclawRestoreBackup, args: { gateway: claw } }\n`;
+    const rotate = `    - { id: rotate, action: openclawRotateToken, args: { gateway: claw } }\n`;
+    const lone = clawProblems(claw(`phases:\n${capture}${restore}${NOTE}`, 'class: destructive-action'));
+    assert.match(
+      lone,
+      /step "restore" \(openclawRestoreBackup\) brings back the credentials of its backup \(the old token among them\): add a step after it that rotates them \(openclawRotateToken for claw\)/,
+    );
+    assert.equal(clawProblems(claw(`phases:\n${capture}${restore}${rotate}${NOTE}`, 'class: destructive-action')), '');
+    const uncaptured = clawProblems(claw(`phases:\n${restore}${rotate}${NOTE}`, 'class: destructive-action'));
+    assert.match(uncaptured, /rule 4 \(no restart before capture\): step "restore" restarts "claw"/);
+    assert.match(uncaptured, /rule 2 \(evidence before destruction\): step "restore" changes "claw"/);
+  });
+
+  it('a restore compiles with the archive, the backups folder and the process service the inventory names', () => {
+    const inv = testInventory();
+    inv.openclaw.claw = { ...inv.openclaw.claw!, service: 'gateway', backups: '/srv/agent/backups' };
+    const source = claw(
+      `phases:\n  preserve:\n    - { id: c, action: openclawCaptureEvidence, args: { gateway: claw } }\n  recover:\n    - { id: restore, action: openclawRestoreBackup, args: { gateway: claw } }\n    - { id: rotate, action: openclawRotateToken, args: { gateway: claw } }\n${NOTE}`,
+      'class: destructive-action',
+    );
+    const restore = compilePlaybook(source, { inventory: inv, params: { gateway: 'claw' } }).steps.find((s) => s.id === 'restore')!;
+    assert.equal(restore.args.backups, '/srv/agent/backups');
+    assert.deepEqual(restore.args.service, { service: 'gateway', manager: { kind: 'process', pidfile: '/srv/agent/run/gateway.pid' } });
+    assert.deepEqual(restore.effects?.restarts, ['claw']);
+  });
+
   it('an unknown gateway is refused with the names the inventory has', () => {
     const out = clawProblems(claw(`phases:\n  freeze:\n    - { id: l, action: openclawLockTools, args: { gateway: nope } }\n${NOTE}`));
     assert.match(out, /"nope" is not a openclaw in the inventory \(openclaws: claw\)/);
