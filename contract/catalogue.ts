@@ -45,6 +45,13 @@ export interface ActionTraits {
    * replaces. None may lie inside the state folder (evidence, snapshots, quarantine, the server's database).
    */
   changesPaths: readonly string[];
+  /**
+   * An OpenClaw suspension is a lease the gateway ends by itself (~2 min). `takes`: its result
+   * holds one, which the incident renews while it needs the pause (workflows/leases.ts); `ends`:
+   * it stops or resumes the gateway, so a pause held on that gateway is no longer renewed once
+   * it starts.
+   */
+  pauseLease: 'none' | 'takes' | 'ends';
 }
 
 const reads = {
@@ -56,6 +63,7 @@ const reads = {
   note: 'none',
   runsIn: 'activity',
   changesPaths: [],
+  pauseLease: 'none',
 } as const;
 const changes = {
   mutating: true,
@@ -66,6 +74,7 @@ const changes = {
   note: 'none',
   runsIn: 'activity',
   changesPaths: [],
+  pauseLease: 'none',
 } as const;
 
 export const ACTIONS = {
@@ -96,11 +105,11 @@ export const ACTIONS = {
   openclawQuarantineMemory: { ...changes, phase: 'contain', timeout: 'contain', retry: 'standard', scrubs: true, note: 'contained' },
   // A smoke test runs an agent turn and a security audit (10–20 s each on a loaded machine).
   openclawSmoke: { ...reads, phase: 'verify', timeout: 'long', retry: 'patient' },
-  openclawPause: { ...changes, phase: 'freeze', timeout: 'contain', retry: 'standard', note: 'contained' },
+  openclawPause: { ...changes, phase: 'freeze', timeout: 'contain', retry: 'standard', note: 'contained', pauseLease: 'takes' },
   // A stopped gateway is started by its service manager or operator, with its own environment: not by the engine.
-  openclawStopGateway: { ...changes, phase: 'freeze', timeout: 'contain', retry: 'standard', undo: 'impossible', note: 'contained' },
+  openclawStopGateway: { ...changes, phase: 'freeze', timeout: 'contain', retry: 'standard', undo: 'impossible', note: 'contained', pauseLease: 'ends' },
   openclawDisable: { ...changes, phase: 'contain', timeout: 'contain', retry: 'standard', note: 'contained' },
-  openclawUndo: { ...changes, phase: 'recover', timeout: 'contain', retry: 'standard' },
+  openclawUndo: { ...changes, phase: 'recover', timeout: 'contain', retry: 'standard', pauseLease: 'ends' },
   notify: { ...reads, phase: 'classify', timeout: 'short', retry: 'patient', announces: true },
 } as const satisfies Record<string, ActionTraits>;
 

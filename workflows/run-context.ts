@@ -1,5 +1,6 @@
 /** What the parts of the incident workflow share while one incident runs. */
 import type { IncidentInput } from '../contract';
+import type { Leases } from './leases';
 import type { IncidentTracker } from './tracker';
 
 export interface RunContext {
@@ -7,6 +8,8 @@ export interface RunContext {
   /** Every step in plan mode: gates and waits are noted, not waited on. */
   drill: boolean;
   tracker: IncidentTracker;
+  /** Leases the incident renews while it needs them (a gateway's pause). */
+  leases: Leases;
   /** Push the tracker's state to the UI (current details) and the phase search attribute. */
   publish(): void;
   /** Push the current details only (no search attribute: no history event). */
