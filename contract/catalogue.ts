@@ -59,6 +59,13 @@ export interface ActionTraits {
    * old token): a later step of the playbook must rotate a target it changed.
    */
   revivesCredentials: boolean;
+  /**
+   * An OpenClaw suspension is a lease the gateway ends by itself (~2 min). `takes`: its result
+   * holds one, which the incident renews while it needs the pause (workflows/leases.ts); `ends`:
+   * it stops or resumes the gateway, so a pause held on that gateway is no longer renewed once
+   * it starts.
+   */
+  pauseLease: 'none' | 'takes' | 'ends';
 }
 
 const reads = {
@@ -72,6 +79,7 @@ const reads = {
   local: false,
   changesPaths: [],
   revivesCredentials: false,
+  pauseLease: 'none',
 } as const;
 const changes = {
   mutating: true,
@@ -84,6 +92,7 @@ const changes = {
   local: false,
   changesPaths: [],
   revivesCredentials: false,
+  pauseLease: 'none',
 } as const;
 
 export const ACTIONS = {
@@ -115,9 +124,9 @@ export const ACTIONS = {
   openclawQuarantineMemory: { ...changes, phase: 'contain', timeout: 'contain', retry: 'standard', scrubs: true, note: 'contained' },
   // A smoke test runs an agent turn and a security audit (10–20 s each on a loaded machine).
   openclawSmoke: { ...reads, phase: 'verify', timeout: 'long', retry: 'patient' },
-  openclawPause: { ...changes, phase: 'freeze', timeout: 'contain', retry: 'standard', note: 'contained', local: true },
+  openclawPause: { ...changes, phase: 'freeze', timeout: 'contain', retry: 'standard', note: 'contained', local: true, pauseLease: 'takes' },
   // A stopped gateway is started by its service manager or operator, with its own environment: not by the engine.
-  openclawStopGateway: { ...changes, phase: 'freeze', timeout: 'contain', retry: 'standard', undo: 'impossible', note: 'contained', local: true },
+  openclawStopGateway: { ...changes, phase: 'freeze', timeout: 'contain', retry: 'standard', undo: 'impossible', note: 'contained', local: true, pauseLease: 'ends' },
   openclawDisable: { ...changes, phase: 'contain', timeout: 'contain', retry: 'standard', note: 'contained' },
   // The run is stopped, not paused: nothing can resume it.
   openclawAbortSessions: { ...changes, phase: 'freeze', timeout: 'contain', retry: 'standard', undo: 'impossible', note: 'contained' },
@@ -131,8 +140,9 @@ export const ACTIONS = {
     note: 'contained',
     changesPaths: ['stateDir'],
     revivesCredentials: true,
+    pauseLease: 'ends',
   },
-  openclawUndo: { ...changes, phase: 'recover', timeout: 'long', retry: 'standard' },
+  openclawUndo: { ...changes, phase: 'recover', timeout: 'long', retry: 'standard', pauseLease: 'ends' },
   notify: { ...reads, phase: 'classify', timeout: 'short', retry: 'patient', announces: true },
 } as const satisfies Record<string, ActionTraits>;
 

@@ -109,6 +109,14 @@ export type TimelineKind =
   | 'resumed'
   | 'status-update'
   | 'cancel-requested'
+  /** A renewal of a gateway pause's lease failed; the message says when the lease runs out. */
+  | 'pause-renewal-failed'
+  /** The lease ran out before a renewal: the gateway admitted work again until it was suspended anew. */
+  | 'pause-lapsed'
+  /** A renewal worked again after failures (or suspended the gateway again after a lapse). */
+  | 'pause-renewed'
+  /** The incident stopped renewing a pause (undone, the gateway stopped, or the incident ended). */
+  | 'pause-released'
   | 'undo-started'
   | 'undo-succeeded'
   | 'undo-failed'

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { createActivities, execaRunner, type ActivityDeps } from '../activities';
 import { identityActivities } from '../activities/identity';
 import { inputActivities } from '../activities/input';
+import { leaseActivities } from '../activities/openclaw/lease';
 import { WORKFLOWS_PATH } from '../common/paths';
 import { freshBundle } from './bundle';
 
@@ -36,8 +37,8 @@ export function createWorker(o: CreateWorkerOptions): Promise<Worker> {
     namespace: o.namespace,
     taskQueue: o.taskQueue,
     ...workflowSource(o),
-    // The steps' actions, and the input and proof checks the workflow runs as local activities.
-    activities: { ...createActivities(deps), ...identityActivities(deps), ...inputActivities() },
+    // The steps' actions, the input and proof checks the workflow runs as local activities, and the renewal of a pause's lease.
+    activities: { ...createActivities(deps), ...identityActivities(deps), ...inputActivities(), ...leaseActivities(deps) },
     // Two workflow threads: a new incident's first workflow task no longer queues behind
     // another's (measured: first task of a 200-incident burst p50 -25 to -45%).
     workflowThreadPoolSize: 2,

@@ -8,10 +8,20 @@
  * Runs in Temporal's sandbox: deterministic, no Node APIs. Time comes from the workflow
  * clock (`Date` is replay-safe here), logs from `log` (silent during replay).
  */
-import { ApplicationFailure, isCancellation, patched, setCurrentDetails, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  patched,
+  setCurrentDetails,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { IncidentInputDraft, IncidentProgress } from '../contract';
 import { batches, isSequential } from '../contract/parallel';
 import { registerHandlers } from './handlers';
+import { Leases } from './leases';
 import { INVALID_INPUT, inputProblems, presumedInput } from './input';
 import { INCIDENT_CLASS_KEY, INCIDENT_PHASE_KEY, INCIDENT_SEVERITY_KEY } from '../contract/search-attributes';
 import { STATE_MEMO } from '../contract/definitions';
@@ -47,6 +57,7 @@ export async function incident(draft: IncidentInputDraft): Promise<IncidentProgr
     drill,
     tracker,
     localSteps,
+    leases: new Leases(CancellationScope.current()),
     publish() {
       setCurrentDetails(tracker.details());
       const phase = String(tracker.progress.phase);
@@ -92,11 +103,13 @@ export async function incident(draft: IncidentInputDraft): Promise<IncidentProgr
       throw err; // the workflow ends as cancelled
     }
     if (!(err instanceof IncidentEnd)) throw err;
+    if (ctx.leases.any) await ctx.leases.releaseAll(ctx, `the incident ${err.state === 'aborted' ? 'was aborted' : 'failed'}`);
     tracker.finish(err.state, err.message);
     ctx.publish();
     throw ApplicationFailure.nonRetryable(err.message, err.type);
   }
   stopStatusUpdates();
+  if (ctx.leases.any) await ctx.leases.releaseAll(ctx, 'the incident is closing');
   const failures = tracker.progress.steps.filter((s) => s.status === 'failed').length;
   if (drill && failures) {
     const message = `drill found ${failures} step(s) that would fail`;

@@ -1,5 +1,6 @@
 /** What the parts of the incident workflow share while one incident runs. */
 import type { IncidentInput } from '../contract';
+import type { Leases } from './leases';
 import type { IncidentTracker } from './tracker';
 
 export interface RunContext {
@@ -12,6 +13,8 @@ export interface RunContext {
    * activities, and the step runner's older patches are true without asking them.
    */
   localSteps: boolean;
+  /** Leases the incident renews while it needs them (a gateway's pause). */
+  leases: Leases;
   /** Push the tracker's state to the UI (current details) and the phase search attribute. */
   publish(): void;
   /** Push the current details only (no search attribute: no history event). */

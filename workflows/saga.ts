@@ -20,6 +20,8 @@ export function compensate(ctx: RunContext, interrupted: Step[]): Promise<void> 
     tracker.cancelRequested();
     ctx.publish();
     if (ctx.drill) return; // a drill changed nothing
+    // Before any undo: a renewal landing after the resume would suspend the gateway again.
+    if (ctx.leases.any) await ctx.leases.releaseAll(ctx, 'the incident was cancelled: its undo resumes the gateway');
     // Newest change first: by when each step finished, not by its place in the playbook.
     const byId = new Map(input.steps.map((s) => [s.id, s]));
     const succeeded = tracker.succeededInOrder().map((id) => byId.get(id)!);

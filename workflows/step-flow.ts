@@ -55,11 +55,13 @@ async function attempt(ctx: RunContext, step: Step, deferFailure: boolean): Prom
   const { tracker, input, drill } = ctx;
   for (;;) {
     await unpaused(ctx);
+    if (ctx.leases.endedBy(step)) await ctx.leases.releaseFor(ctx, step);
     tracker.started(step.id);
     ctx.publish();
     try {
       const result = await runStep(step, { plan: drill, input, progress: tracker.progress, localSteps: ctx.localSteps });
       tracker.succeeded(step, result);
+      ctx.leases.keep(ctx, step, result);
       ctx.publish();
       return 'succeeded';
     } catch (err) {

@@ -10,7 +10,7 @@ import { incidentDir, safeName } from '../journal';
 import { defineStep } from '../step';
 import { configValue, cronStatus, getConfig, listCronJobs, readiness, suspendGateway, setCronJobEnabled, status, type CronJob } from './levers';
 import { componentDisabled, execDeniedByProbe, toolsInvokeStatus, type Proof } from './oracles';
-import { httpUrl, readToken, readConfigFile, withConnection, identify, plan, requireProof, setConfig, gatewayArgs } from './shared';
+import { httpUrl, readToken, readConfigFile, withConnection, identify, plan, requireProof, setConfig, gatewayArgs, pauseRequestId } from './shared';
 import { gatewayProcess, stopGatewayProcess } from './gateway-process';
 
 /** A cron job whose payload runs a shell command on the gateway host (rather than an agent turn). */
@@ -29,7 +29,10 @@ const DISABLE_PATH: Record<ActionArgs<'openclawDisable'>['kind'], (name: string)
 
 export function containmentSteps(deps: ActivityDeps) {
   const openclawPause = defineStep(deps, 'openclawPause', {
-    plan: plan((g) => `suspend ${g.gateway} (gateway.suspend.prepare: no new work for ~2 min), then expect /readyz draining and /tools/invoke 503`),
+    plan: plan(
+      (g) =>
+        `suspend ${g.gateway} (gateway.suspend.prepare: no new work, a ~2 min lease the incident renews while it needs the pause), then expect /readyz draining and /tools/invoke 503`,
+    ),
     run: async (io, args) => {
       const token = readToken(args);
       const lease = await withConnection(
@@ -38,7 +41,7 @@ export function containmentSteps(deps: ActivityDeps) {
           // Work in flight (a turn, a background review) makes the gateway answer busy: ask again while it drains.
           const deadline = Date.now() + 40_000;
           for (;;) {
-            const answer = await suspendGateway(gw, `tourniquet-${io.key.workflowId}-${io.key.stepId}`);
+            const answer = await suspendGateway(gw, pauseRequestId(io.key.workflowId, io.key.stepId));
             if (answer.status === 'ready' || Date.now() > deadline) return answer;
             io.heartbeat({ busy: answer.blockers?.length ?? 0 });
             await new Promise((r) => setTimeout(r, 1_000));
@@ -63,11 +66,13 @@ export function containmentSteps(deps: ActivityDeps) {
       ];
       requireProof(`the suspension of ${args.gateway}`, proofs);
       return {
-        summary: `${args.gateway} suspended until ${new Date(lease.expiresAtMs ?? 0).toISOString()} (a lease: it resumes by itself when it runs out)`,
+        summary: `${args.gateway} suspended (a lease until ${new Date(lease.expiresAtMs ?? 0).toISOString()}, renewed while the incident needs the pause)`,
         data: {
           gateway: args.gateway,
           suspensionId: lease.suspensionId,
           expiresAtMs: lease.expiresAtMs,
+          // What the workflow times its renewal by: measured here, beside the gateway, free of clock skew.
+          ...(lease.expiresAtMs !== undefined ? { leaseLeftMs: lease.expiresAtMs - deps.now().getTime() } : {}),
           proof: proofs,
           undo: { action: 'openclawUndo', args: { ...gatewayArgs(args), resume: lease.suspensionId } },
         },

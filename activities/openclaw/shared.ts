@@ -20,6 +20,9 @@ import { readGatewayLock, type Proof } from './oracles';
 export const httpUrl = (g: OpenClawGateway) => `http://127.0.0.1:${g.port}`;
 export const wsUrl = (g: OpenClawGateway) => `ws://127.0.0.1:${g.port}`;
 
+/** The request id of a pause (`gateway.suspend.prepare`): renewing its lease is asking again under the same one. */
+export const pauseRequestId = (workflowId: string, stepId: string) => `tourniquet-${workflowId}-${stepId}`;
+
 /** The gateway's shared token, read where the inventory says it lives. */
 export function readToken(g: OpenClawGateway): string {
   if (g.tokenFrom.kind === 'env-file') {

@@ -142,8 +142,8 @@ it('SIGTERM drains a worker: the running step finishes, the worker exits 0, noth
 });
 
 it('a freeze step running locally survives its worker being killed, and the incident replays on a fresh worker', async () => {
-  for (const w of workers) if (w.exitCode === null && w.signalCode === null) await kill(w);
-  let worker = startWorkerProcess();
+  await workers.killAll();
+  let worker = workers.start();
   const dir = tempDir('tourniquet-local-crash-');
   const runs = join(dir, 'runs');
   const freeze = { phase: 'freeze', timeouts: { startToClose: '30s' }, effects: { freezes: ['agent'] } } as const;
@@ -164,12 +164,12 @@ it('a freeze step running locally survives its worker being killed, and the inci
   );
   // Crash 1: while the local step runs. Its workflow task times out and a new worker runs it again.
   await waitFor('the local step to start its command', async () => (existsSync(runs) ? true : undefined), 60_000);
-  await kill(worker);
-  worker = startWorkerProcess();
+  await workers.kill(worker);
+  worker = workers.start();
   // Crash 2: at the gate, so the next worker rebuilds the incident from its whole history.
   await waitFor('the approval gate', async () => ((await getProgress(env.client, id)).state === 'awaiting-approval' ? true : undefined), 90_000);
-  await kill(worker);
-  startWorkerProcess();
+  await workers.kill(worker);
+  workers.start();
   await approve(env.client, id, { step: 'gated', by: 'crash-test' });
   const result = await handle.result();
   assert.equal(result.state, 'resolved', JSON.stringify(result.steps, null, 2));
