@@ -126,7 +126,16 @@ export const ACTIONS = {
   openclawSmoke: { ...reads, phase: 'verify', timeout: 'long', retry: 'patient' },
   openclawPause: { ...changes, phase: 'freeze', timeout: 'contain', retry: 'standard', note: 'contained', local: true, pauseLease: 'takes' },
   // A stopped gateway is started by its service manager or operator, with its own environment: not by the engine.
-  openclawStopGateway: { ...changes, phase: 'freeze', timeout: 'contain', retry: 'standard', undo: 'impossible', note: 'contained', local: true, pauseLease: 'ends' },
+  openclawStopGateway: {
+    ...changes,
+    phase: 'freeze',
+    timeout: 'contain',
+    retry: 'standard',
+    undo: 'impossible',
+    note: 'contained',
+    local: true,
+    pauseLease: 'ends',
+  },
   openclawDisable: { ...changes, phase: 'contain', timeout: 'contain', retry: 'standard', note: 'contained' },
   // The run is stopped, not paused: nothing can resume it.
   openclawAbortSessions: { ...changes, phase: 'freeze', timeout: 'contain', retry: 'standard', undo: 'impossible', note: 'contained' },
