@@ -6,6 +6,9 @@
  * time. bin/tourniquet.js runs the bundle only while those still match, else the sources
  * through tsx.
  *
+ * Also dist/workflow-service.json: the part of Temporal's protobuf schema the lean client of
+ * `list` and `status` speaks (client/lean/), cut from @temporalio/proto's.
+ *
  * The bundle sits one folder below the root like every source file, so paths derived from
  * `import.meta.url` (common/paths.ts) point where they did.
  */
@@ -14,6 +17,7 @@ import { basename, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { build, type Plugin } from 'esbuild';
+import { DESCRIPTOR_PATH, leanDescriptorFile } from '../client/lean/descriptor';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const CLI_BUNDLE = join(ROOT, 'dist', 'cli.js');
@@ -137,6 +141,8 @@ export async function buildCli(): Promise<{ path: string; inputs: number }> {
   };
   const outputs = [...result.outputFiles].sort((x, y) => Number(x.path === CLI_BUNDLE) - Number(y.path === CLI_BUNDLE));
   for (const out of outputs) place(out.path, out.contents);
+  // The lean client's cut of Temporal's schema (client/lean/descriptor.ts), before the manifest.
+  place(DESCRIPTOR_PATH, JSON.stringify(leanDescriptorFile()));
   place(CLI_INPUTS, `${JSON.stringify({ inputs }, null, 1)}\n`);
   // Chunks of earlier builds: content-hashed names nothing refers to any more.
   const current = new Set(outputs.map((o) => basename(o.path)));
