@@ -7,7 +7,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { connect, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2';
-import { createRequire } from 'node:module';
+// The reflection-only build: no .proto parser. The compiled CLI carries it in this module's
+// chunk (cli/build.ts), one file instead of some thirty small CommonJS modules to resolve.
+import protobuf from 'protobufjs/light.js';
 import type { Root, Type } from 'protobufjs';
 import type { Config } from '../../common/config';
 import { DESCRIPTOR_PATH, protoVersion, SERVICE, type LeanDescriptorFile, type LeanMethod } from './descriptor';
@@ -26,9 +28,6 @@ export class GrpcStatusError extends Error {
 /** Thrown for an answer the lean client does not understand: the caller asks through the SDK instead. */
 export class NotLean extends Error {}
 
-// Loaded with `require` (CommonJS, compiled once) and only here, when a lean call is made.
-const load = createRequire(import.meta.url);
-
 /**
  * The schema, when the build wrote it from the @temporalio/proto that is installed now;
  * undefined otherwise (not built, or the SDK changed since): the SDK serves instead.
@@ -37,7 +36,6 @@ function loadSchema(given?: LeanDescriptorFile): Root | undefined {
   if (!given && !existsSync(DESCRIPTOR_PATH)) return undefined;
   const file = given ?? (JSON.parse(readFileSync(DESCRIPTOR_PATH, 'utf8')) as LeanDescriptorFile);
   if (file.protoVersion !== protoVersion()) return undefined;
-  const protobuf = load('protobufjs/light') as typeof import('protobufjs');
   return protobuf.Root.fromJSON(file.schema);
 }
 
