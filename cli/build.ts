@@ -2,9 +2,12 @@
  * The compiled CLI: one ES module, dist/cli.js, bundled from cli/index.ts with esbuild (tsx's
  * own compiler, already installed with it), so a command starts without compiling TypeScript.
  * `npm install` builds it (the `prepare` script), `npm run build` rebuilds it. Beside it sits
- * dist/cli.inputs.json: every source file it was built from, with its size and modification
- * time. bin/tourniquet.js runs the bundle only while those still match, else the sources
- * through tsx.
+ * dist/cli.inputs.json: every source file it was built from (a bundled package by its
+ * package.json), with its size and modification time. bin/tourniquet.js runs the bundle only
+ * while those still match, else the sources through tsx.
+ *
+ * Also dist/workflow-service.json: the part of Temporal's protobuf schema the lean client of
+ * `list` and `status` speaks (client/lean/), cut from @temporalio/proto's.
  *
  * The bundle sits one folder below the root like every source file, so paths derived from
  * `import.meta.url` (common/paths.ts) point where they did.
@@ -14,6 +17,7 @@ import { basename, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { build, type Plugin } from 'esbuild';
+import { DESCRIPTOR_PATH, leanDescriptorFile } from '../client/lean/descriptor';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const CLI_BUNDLE = join(ROOT, 'dist', 'cli.js');
@@ -29,9 +33,11 @@ export interface BuiltInput {
 
 /**
  * Packages compiled into the bundle: the ones every command loads before it does anything
- * (many small ES modules each, which Node resolves and links one by one on every start).
+ * (many small ES modules each, which Node resolves and links one by one on every start), and
+ * protobufjs with its helper packages, which `list` and `status` load (client/lean/).
  */
-const BUNDLED = new Set(['zod', 'commander']);
+const BUNDLED = new Set(['zod', 'commander', 'protobufjs']);
+const bundled = (name: string) => BUNDLED.has(name) || name.startsWith('@protobufjs/');
 
 /**
  * Every other package stays outside the bundle and loads from node_modules as it does under
@@ -45,7 +51,7 @@ const packages: Plugin = {
       if (args.path.startsWith('node:')) return { path: args.path, external: true };
       const parts = args.path.split('/');
       const name = args.path.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
-      if (BUNDLED.has(name)) return undefined;
+      if (bundled(name)) return undefined;
       const deep = args.path !== name && !/\.[cm]?js$/.test(args.path);
       return { path: deep ? `${args.path}.js` : args.path, external: true };
     });
@@ -125,6 +131,10 @@ export async function buildCli(): Promise<{ path: string; inputs: number }> {
     // The plugins' generated modules (`via-require:...`) have no file of their own.
     .filter((input) => !/^[a-z-]+:/.test(input))
     .map((input) => relative(ROOT, join(ROOT, input)).split(sep).join('/'))
+    // A bundled package stands for its files by its package.json, which an install rewrites:
+    // some seventy fewer files for bin/tourniquet.js to check on every start.
+    .map((file) => /^node_modules\/(@[^/]+\/)?[^/]+\//.exec(file)?.[0].concat('package.json') ?? file)
+    .filter((file, i, all) => all.indexOf(file) === i)
     .sort()
     .map((file) => {
       const s = statSync(join(ROOT, file));
@@ -137,6 +147,8 @@ export async function buildCli(): Promise<{ path: string; inputs: number }> {
   };
   const outputs = [...result.outputFiles].sort((x, y) => Number(x.path === CLI_BUNDLE) - Number(y.path === CLI_BUNDLE));
   for (const out of outputs) place(out.path, out.contents);
+  // The lean client's cut of Temporal's schema (client/lean/descriptor.ts), before the manifest.
+  place(DESCRIPTOR_PATH, JSON.stringify(leanDescriptorFile()));
   place(CLI_INPUTS, `${JSON.stringify({ inputs }, null, 1)}\n`);
   // Chunks of earlier builds: content-hashed names nothing refers to any more.
   const current = new Set(outputs.map((o) => basename(o.path)));

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { formatIssues } from '../contract/issues';
 import { Problem } from '../common/errors';
 import type { Client } from '@temporalio/client';
+import type { LeanClient } from '../client/lean';
 import { loadConfig, type Config } from '../common/config';
 import { assertReachable } from '../client/reachable';
 
@@ -19,11 +20,17 @@ export interface CommandContext {
   json: boolean;
   config(): Config;
   client(): Promise<Client>;
+  /**
+   * The lean read-only client for `list` and `status` (client/lean/): undefined when the build
+   * left no schema for it, and every answer it cannot give is undefined too: then `client()`.
+   */
+  lean(): Promise<LeanClient | undefined>;
 }
 
 function commandContext(json: boolean): CommandContext {
   let config: Config | undefined;
   let client: Promise<Client> | undefined;
+  let lean: Promise<LeanClient | undefined> | undefined;
   const ctx: CommandContext = {
     json,
     config: () => (config ??= loadConfig()),
@@ -32,6 +39,10 @@ function commandContext(json: boolean): CommandContext {
       (client ??= assertReachable(ctx.config().server)
         .then(() => import('../client/temporal'))
         .then(({ connectClient }) => connectClient(ctx.config()))),
+    lean: () =>
+      (lean ??= assertReachable(ctx.config().server)
+        .then(() => import('../client/lean'))
+        .then(({ openLeanClient }) => openLeanClient(ctx.config().server))),
   };
   return ctx;
 }

@@ -2,7 +2,10 @@
  * The `tourniquet` command line's definitions: every command, argument and option. cli/index.ts
  * runs it; cli/docs.ts renders docs/cli.md from it.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, Help, type Option } from 'commander';
+import { PROJECT_ROOT } from '../common/paths';
 import { PROBLEM_KINDS } from '../common/errors';
 import { registerApproverCommands } from './commands/approvers';
 import { registerClusterCommands } from './commands/cluster';
@@ -19,10 +22,13 @@ import { registerStatsCommand } from './commands/stats';
 import { registerRetryCommand } from './commands/retry';
 import { registerSteerCommands } from './commands/steer';
 
+/** package.json's version, which bin/tourniquet.js also prints for a bare `--version`. */
+const VERSION = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
 export function buildProgram(): Command {
   const program = new Command('tourniquet')
     .description('Incident-response playbooks for self-hosted AI agents, run as durable Temporal workflows')
-    .version('0.1.0');
+    .version(VERSION);
   usageErrorsAsProblems(program);
   registerRuntimeCommands(program);
   registerStartCommand(program);

@@ -38,6 +38,7 @@ import {
 import type { incident } from '../workflows';
 import { INCIDENT_CLASS_KEY, INCIDENT_MODE_KEY, INCIDENT_PHASE_KEY, INCIDENT_SEVERITY_KEY } from '../contract/search-attributes';
 import { Problem, type ProblemKind } from '../common/errors';
+import { unknownIncident } from './problems';
 
 /** Parse a draft into workflow input; a bad field is reported with its path. */
 export function parseIncident(draft: unknown): IncidentInput {
@@ -169,7 +170,7 @@ export async function getProgress(client: Client, id: string): Promise<IncidentP
 
 function notFound(err: unknown, id: string): Problem | undefined {
   if (err instanceof WorkflowNotFoundError || (err as { code?: number }).code === 5) {
-    return new Problem('UnknownIncident', `no incident "${id}" on this server: check the id with \`tourniquet list\``);
+    return unknownIncident(id);
   }
   return undefined;
 }

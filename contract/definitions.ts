@@ -15,8 +15,9 @@ import type {
   ResumeRequest,
 } from './payloads';
 import type { IncidentProgress } from './progress';
+import { PROGRESS_QUERY } from './names';
 
-export const WORKFLOW_TYPE = 'incident';
+export { WORKFLOW_TYPE } from './names';
 
 /**
  * The memo field a start carries when its client parsed the input with the schema (the client
@@ -75,7 +76,7 @@ export const resumeSignal = defineSignal<[ResumeRequest]>('resume');
 /** Approve or deny a waiting step, with an answer: what the CLI uses. */
 export const decideUpdate = defineUpdate<DecideResult, [DecideRequestInput]>('decide');
 /** The incident's full progress: steps, approvals waiting, timeline. */
-export const progressQuery = defineQuery<IncidentProgress>('progress');
+export const progressQuery = defineQuery<IncidentProgress>(PROGRESS_QUERY);
 
 export const DESCRIPTIONS = {
   approve:
@@ -93,19 +94,4 @@ export const DESCRIPTIONS = {
     'Record a durable control (required before an incident from a playbook closes). Payload: {"kind": "approval-gate", "note": "<what now prevents a repeat>", "by": "<name>"}. Kinds: removed-endpoint, narrowed-scope, rotated-credential, scrub-rule, circuit-breaker, lane-isolation, review-gate, parse-gate, approval-gate',
 } as const;
 
-/** Search attributes the incident sets, registered on the embedded server at start. */
-export const SEARCH_ATTRIBUTES = {
-  IncidentClass: 'Keyword',
-  IncidentSeverity: 'Keyword',
-  IncidentPhase: 'Keyword',
-  /** `drill` or `live`: drills are findable (and filterable) as drills in the Web UI. */
-  IncidentMode: 'Keyword',
-} as const;
-
-/**
- * Memo fields an incident carries, read by `tourniquet list` without asking a worker: the
- * client sets the title and mode at start, the workflow keeps the state current.
- */
-export const TITLE_MEMO = 'title';
-export const MODE_MEMO = 'mode';
-export const STATE_MEMO = 'state';
+export { MODE_MEMO, SEARCH_ATTRIBUTES, STATE_MEMO, TITLE_MEMO } from './names';

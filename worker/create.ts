@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
+import type { Config } from '../common/config';
 import { createActivities, execaRunner, type ActivityDeps } from '../activities';
 import { identityActivities } from '../activities/identity';
 import { inputActivities } from '../activities/input';
@@ -48,6 +49,18 @@ export function createWorker(o: CreateWorkerOptions): Promise<Worker> {
     maxCachedWorkflows: MAX_CACHED_INCIDENTS,
     // A SIGTERM from a process manager should finish in-flight activities, not drop them.
     shutdownGraceTime: '10s',
+  });
+}
+
+/** The worker the config describes, on an open connection: what `tourniquet worker` and `tourniquet dev` run. */
+export function createConfiguredWorker(config: Config, connection: NativeConnection, logger: Logger): Promise<Worker> {
+  return createWorker({
+    connection,
+    namespace: config.server.namespace,
+    taskQueue: config.taskQueue,
+    home: config.home,
+    approversFile: config.approversFile,
+    logger,
   });
 }
 

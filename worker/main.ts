@@ -5,7 +5,7 @@
 import { loadConfig } from '../common/config';
 import { connectWorker } from '../client/temporal';
 import { createLogger, installRuntimeLogger } from '../common/logger';
-import { createWorker } from './create';
+import { createConfiguredWorker } from './create';
 
 export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = loadConfig(env);
@@ -13,14 +13,7 @@ export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<v
   installRuntimeLogger(logger);
   const connection = await connectWorker(config);
   try {
-    const worker = await createWorker({
-      connection,
-      namespace: config.server.namespace,
-      taskQueue: config.taskQueue,
-      home: config.home,
-      approversFile: config.approversFile,
-      logger,
-    });
+    const worker = await createConfiguredWorker(config, connection, logger);
     logger.info({ address: config.server.address, taskQueue: config.taskQueue, home: config.home }, 'worker running');
     await worker.run();
     logger.info('worker stopped');

@@ -7,7 +7,9 @@ import { PROBLEM_KINDS } from '../../common/errors';
 import { PHASES } from '../../contract/catalogue';
 import { SEVERITIES } from '../../contract/grammar';
 import { INCIDENT_CLASSES } from '../../contract/grammar';
-import { action, print, printJson } from '../command';
+import { action, print, printJson, type CommandContext } from '../command';
+import { PROGRESS_QUERY } from '../../contract/names';
+import type { IncidentProgress } from '../../contract/progress';
 import { renderClock } from '../clock';
 import { renderProgress, renderTimeline } from '../format';
 
@@ -24,9 +26,7 @@ export function registerIncidentCommands(program: Command): void {
     .option('--timeline', 'also print the timeline')
     .action(
       action(z.object({ timeline: z.boolean().optional() }), async (ctx, o, id: string) => {
-        const client = await ctx.client();
-        const { getProgress } = await incidents();
-        const progress = await getProgress(client, id);
+        const progress = await readProgress(ctx, id);
         if (ctx.json) return printJson(progress);
         print(renderProgress(progress));
         print(`\n${renderClock(progress)}`);
@@ -55,33 +55,10 @@ export function registerIncidentCommands(program: Command): void {
           limit: z.coerce.number().int().min(1).max(1000),
         }),
         async (ctx, o) => {
-          const c = await ctx.client();
-          const [{ WORKFLOW_TYPE, MODE_MEMO, STATE_MEMO, TITLE_MEMO }, { INCIDENT_CLASS_KEY, INCIDENT_PHASE_KEY, INCIDENT_SEVERITY_KEY }] = await Promise.all([
-            import('../../contract/definitions'),
-            import('../../contract/search-attributes'),
-          ]);
-          const clauses = [`WorkflowType = '${WORKFLOW_TYPE}'`];
-          if (o.open) clauses.push(`ExecutionStatus = 'Running'`);
-          if (o.class) clauses.push(`IncidentClass = '${o.class}'`);
-          if (o.severity) clauses.push(`IncidentSeverity = '${o.severity}'`);
-          if (o.phase) clauses.push(`IncidentPhase = '${o.phase}'`);
-          const rows: IncidentRow[] = [];
-          for await (const wf of c.workflow.list({ query: clauses.join(' AND '), pageSize: o.limit })) {
-            const sa = wf.typedSearchAttributes;
-            const memo = wf.memo ?? {};
-            rows.push({
-              id: wf.workflowId,
-              state: incidentState(wf.status.name, memo[STATE_MEMO]),
-              mode: memo[MODE_MEMO] === 'drill' ? 'drill' : 'live',
-              ...optional('title', typeof memo[TITLE_MEMO] === 'string' ? memo[TITLE_MEMO] : undefined),
-              ...optional('class', sa.get(INCIDENT_CLASS_KEY)),
-              ...optional('severity', sa.get(INCIDENT_SEVERITY_KEY)),
-              ...optional('phase', sa.get(INCIDENT_PHASE_KEY)),
-              started: wf.startTime.toISOString(),
-              temporalStatus: wf.status.name,
-            });
-            if (rows.length >= o.limit) break;
-          }
+          const { listIncidents, listQuery, incidentRow } = await import('../../client/listing');
+          const lean = await ctx.lean();
+          const seen = await lean?.list(listQuery(o), o.limit);
+          const rows = seen ? seen.map(incidentRow) : await listIncidents(await ctx.client(), o, o.limit);
           if (ctx.json) return printJson(rows);
           if (!rows.length) return print('no incidents');
           const line = (cells: string[]) =>
@@ -151,31 +128,10 @@ export function registerFollowCommands(program: Command): void {
     );
 }
 
-function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
-  return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
-}
-
-/** One row of `tourniquet list`. */
-interface IncidentRow {
-  id: string;
-  /** The incident's own state (`awaiting-approval`, `resolved`...), as the workflow last recorded it. */
-  state: string;
-  mode: 'live' | 'drill';
-  title?: string;
-  class?: string;
-  severity?: string;
-  phase?: string;
-  started: string;
-  /** The workflow execution's status in Temporal (RUNNING, COMPLETED, TERMINATED...). */
-  temporalStatus: string;
-}
-
-/**
- * The state the workflow recorded in its memo; a workflow stopped from outside (terminated,
- * timed out) never got to record its end, and an incident from before the memo has none.
- */
-function incidentState(status: string, memo: unknown): string {
-  if (status === 'TERMINATED' || status === 'TIMED_OUT') return status.toLowerCase().replace('_', '-');
-  if (typeof memo === 'string') return memo;
-  return { RUNNING: 'running', COMPLETED: 'resolved', FAILED: 'failed', CANCELLED: 'cancelled' }[status] ?? status.toLowerCase();
+/** The incident's progress: through the lean client when it can answer, else the SDK's. */
+async function readProgress(ctx: CommandContext, id: string): Promise<IncidentProgress> {
+  const answer = await (await ctx.lean())?.query(id, PROGRESS_QUERY);
+  if (answer) return answer.value as IncidentProgress;
+  const { getProgress } = await incidents();
+  return getProgress(await ctx.client(), id);
 }

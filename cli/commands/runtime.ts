@@ -19,7 +19,7 @@ export function registerRuntimeCommands(program: Command): void {
           { connectClient, connectWorker },
           { loadIntakeConfig, loadRoutes, startIntake },
           { startStack },
-          { createWorker },
+          { createConfiguredWorker },
         ] = await Promise.all([
           import('../../common/logger'),
           import('../../client/temporal'),
@@ -45,14 +45,7 @@ export function registerRuntimeCommands(program: Command): void {
           // and a problem there stops nothing the worker would still hold.
           intake = client && intakeConfig ? await startIntake({ config: intakeConfig, client, taskQueue: config.taskQueue, logger }) : undefined;
           connection = await connectWorker({ ...config, server });
-          const worker = await createWorker({
-            connection,
-            namespace: config.server.namespace,
-            taskQueue: config.taskQueue,
-            home: config.home,
-            approversFile: config.approversFile,
-            logger,
-          });
+          const worker = await createConfiguredWorker(config, connection, logger);
           if (ctx.json)
             process.stdout.write(`${JSON.stringify({ address, uiUrl: stack.uiUrl ?? null, taskQueue: config.taskQueue, intakeUrl: intake?.url ?? null })}\n`);
           else
