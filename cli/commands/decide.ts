@@ -29,11 +29,19 @@ export function registerDecisionCommands(program: Command): void {
       action(z.object({ by: z.string().min(1), comment: z.string().optional(), ...proofOptions }), async (ctx, o, id: string, step: string) => {
         const client = await ctx.client();
         const proof = await proofFor(client, { id, step, decision: 'approve', by: o.by, code: o.code, sshKey: o.sshKey });
-        const { approve } = await incidents();
+        const { approve, getProgress } = await incidents();
         const result = await approve(client, id, { step, by: o.by, ...(o.comment ? { comment: o.comment } : {}), ...proof });
         if (ctx.json) return printJson(result);
+        if (!result.decided)
+          return print(`approved ${step} of ${id} as ${o.by}: ${result.needed} more approval(s) needed (so far: ${result.approvedBy.join(', ')})`);
+        // A paused incident takes decisions but starts no step: saying "goes on" would be untrue.
+        const { paused } = await getProgress(client, id);
         print(
-          `approved ${step} of ${id} as ${o.by}${result.decided ? ': the step goes on' : `: ${result.needed} more approval(s) needed (so far: ${result.approvedBy.join(', ')})`}`,
+          `approved ${step} of ${id} as ${o.by}: ${
+            paused
+              ? `the step goes on once the incident is resumed (paused by ${paused.by}${paused.reason ? `: ${paused.reason}` : ''}; \`tourniquet resume ${id} --by <name>\`)`
+              : 'the step goes on'
+          }`,
         );
       }),
     );

@@ -155,7 +155,17 @@ describe('operator control', () => {
     await until(id, 'the gate', (p) => p.state === 'awaiting-approval');
     await pauseIncident(env.client, id, { by: 'ann', reason: 'checking the queue first' });
     await assert.rejects(pauseIncident(env.client, id, { by: 'ann' }), refused('UnknownStep', /already paused \(by ann/));
-    await approve(env.client, id, { step: 'gated', by: 'bob' });
+    // The CLI tells the approver the truth: the approved step waits for the resume.
+    const approved = await execa(process.execPath, [join(root, 'bin/tourniquet.js'), 'approve', id, 'gated', '--by', 'bob'], {
+      cwd: root,
+      reject: false,
+      env: { TEMPORAL_ADDRESS: env.address, LOG_LEVEL: 'silent' },
+    });
+    assert.equal(approved.exitCode, 0, approved.stderr);
+    assert.equal(
+      approved.stdout.trim(),
+      `approved gated of ${id} as bob: the step goes on once the incident is resumed (paused by ann: checking the queue first; \`tourniquet resume ${id} --by <name>\`)`,
+    );
     const held = await until(id, 'the hold', (p) => p.state === 'paused');
     await new Promise((r) => setTimeout(r, 1_500));
     const still = await getProgress(env.client, id);
