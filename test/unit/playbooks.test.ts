@@ -130,8 +130,9 @@ describe('OpenClaw playbook steps', () => {
       'class: destructive-action',
     );
     const restore = compilePlaybook(source, { inventory: inv, params: { gateway: 'claw' } }).steps.find((s) => s.id === 'restore')!;
-    assert.equal(restore.args.backups, '/srv/agent/backups');
-    assert.deepEqual(restore.args.service, { service: 'gateway', manager: { kind: 'process', pidfile: '/srv/agent/run/gateway.pid' } });
+    const args = restore.args as Record<string, unknown>;
+    assert.equal(args.backups, '/srv/agent/backups');
+    assert.deepEqual(args.service, { service: 'gateway', manager: { kind: 'process', pidfile: '/srv/agent/run/gateway.pid' } });
     assert.deepEqual(restore.effects?.restarts, ['claw']);
   });
 

@@ -90,11 +90,14 @@ describe('built-in playbooks drill cleanly against the sandbox', () => {
       const claw = progress.steps.filter((s) => s.action.startsWith('openclaw'));
       assert.ok(claw.length >= 1, 'the playbook acts on the gateway');
       assert.equal(claw.length, input.steps.filter((s) => s.action.startsWith('openclaw')).length, 'every OpenClaw step was tried');
-      // A step that changes a target is refused by the run-time guard first: its capture failed (rule 2).
+      // A step that changes or restarts a target is refused by the run-time guard first: its capture failed (rules 2, 4).
       for (const step of claw) {
-        const refusal = input.steps.find((s) => s.id === step.id)!.effects?.changes.length
-          ? /rule 2 \(evidence before destruction\): .* no capture or snapshot of it has succeeded/
-          : new RegExp(`TargetNotFound: claw: config ${stateDir}/openclaw.json does not exist: fix stateDir/configPath`);
+        const fx = input.steps.find((s) => s.id === step.id)!.effects;
+        const refusal = fx?.restarts.length
+          ? /rule 4 \(no restart before capture\): .* no capture of it has succeeded/
+          : fx?.changes.length
+            ? /rule 2 \(evidence before destruction\): .* no capture or snapshot of it has succeeded/
+            : new RegExp(`TargetNotFound: claw: config ${stateDir}/openclaw.json does not exist: fix stateDir/configPath`);
         assert.match(step.error ?? '', refusal, step.id);
       }
       assert.deepEqual(fileState(sb), before, 'no file in the sandbox changed');
