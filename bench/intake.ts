@@ -180,7 +180,7 @@ async function main(): Promise<void> {
         const floodMs = performance.now() - t0;
         const used = process.cpuUsage(cpu0.intake);
         const floodDeliveries = o.deliveries + newKeys.length;
-        const perDelivery = (ms: number) => round((ms / floodDeliveries) * 100) / 100;
+        const perDelivery = (ms: number) => Math.round((ms / floodDeliveries) * 100) / 100;
         const cpuMsPerDelivery = {
           server: perDelivery(cpuMs(server.pid) - cpu0.server),
           worker: perDelivery(cpuMs(worker.pid) - cpu0.worker),
