@@ -4,30 +4,26 @@
  * the same run. Prints figures (or, with `--json`, one JSON summary with the ratios); judges
  * nothing.
  *
- * Everything on loopback: a headless Temporal dev server (own SQLite file, free port), a worker
+ * Everything on loopback: a headless Temporal dev server of its own (bench/lib.ts), a worker
  * in this process (it answers the `status` query), and one incident held at an approval gate.
  * Each command is a fresh process, as the operator starts it, run N times after one unmeasured
  * warm-up; a run's time is from spawn to exit, measured here. Also timed: `tourniquet list`
  * against a port where nothing listens, which must report ServerUnreachable (exit 5).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { execa } from 'execa';
 import { z } from 'zod';
 import { parseIncident, startIncident, getProgress } from '../client/incidents';
-import { Problem, PROBLEM_KINDS } from '../common/errors';
-import { createLogger, installRuntimeLogger } from '../common/logger';
+import { PROBLEM_KINDS } from '../common/errors';
 import { PROJECT_ROOT } from '../common/paths';
 import type { IncidentInputDraft } from '../contract';
 import { freePort } from '../common/probe';
-import { startDevServer, type DevServer } from '../server/dev-server';
-import { ensureTemporalCli } from '../server/temporal-cli';
 import { createWorker } from '../worker/create';
-import { parseOptions, say } from './lib';
+import { parseOptions, runBench, say, withBenchServer } from './lib';
 
 const optionsSchema = z.object({
   runs: z.coerce.number().int().min(1).max(200).default(10),
@@ -90,21 +86,8 @@ async function main(): Promise<void> {
     optionsSchema,
     'npm run bench:cli -- [--runs N] [--json]',
   );
-  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', 'bench');
-  installRuntimeLogger(logger);
-  const temporal = await ensureTemporalCli(logger);
-  const dir = mkdtempSync(join(tmpdir(), 'tourniquet-bench-cli-'));
-  let server: DevServer | undefined;
-  let ok = false;
-  try {
-    server = await startDevServer({
-      cliPath: temporal.path,
-      dbFile: join(dir, 'db.sqlite'),
-      port: await freePort(),
-      uiPort: false,
-      logFile: join(dir, 'temporal-server.log'),
-      logger,
-    });
+  await withBenchServer('cli', async ({ dir, server, logger, temporalCli }) => {
+    const temporal = { path: temporalCli };
     const address = server.address;
     const nativeConnection = await NativeConnection.connect({ address });
     const connection = await Connection.connect({ address });
@@ -171,12 +154,7 @@ async function main(): Promise<void> {
       await connection.close();
       await nativeConnection.close();
     }
-    ok = true;
-  } finally {
-    await server?.stop();
-    if (ok) rmSync(dir, { recursive: true, force: true });
-    else process.stderr.write(`bench: server log and state kept in ${dir}\n`);
-  }
+  });
 }
 
 const round = (v: number) => Math.round(v * 10) / 10;
@@ -206,7 +184,4 @@ function report(s: Summary, temporalPath: string): void {
 
 const ms = (v: number) => `${v.toFixed(1)} ms`.padStart(9);
 
-main().catch((err) => {
-  process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(err instanceof Problem ? err.exitCode : 1);
-});
+runBench(main);

@@ -49,6 +49,14 @@ export const round = (v: number) => Math.round(v * 10) / 10;
 /** The 1-minute load average: every figure is read beside it. */
 export const load1m = () => round(loadavg()[0]!);
 
+/** CPU time (user + system) a process has used so far, in ms (from /proc; 10 ms ticks). */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which may hold spaces: utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** Resident memory of a process, in MiB (from /proc). */
 export function rssMiB(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8')
@@ -72,17 +80,19 @@ export interface BenchEnv {
  * Run `body` against a dev server of its own. The scratch folder is removed after a run that
  * succeeded and kept (and named on stderr) after one that failed.
  */
-export async function withBenchServer<T>(name: string, body: (env: BenchEnv) => Promise<T>): Promise<T> {
+export async function withBenchServer<T>(name: string, body: (env: BenchEnv) => Promise<T>, o: { dbDir?: string } = {}): Promise<T> {
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', 'bench');
   installRuntimeLogger(logger);
   const cli = await ensureTemporalCli(logger);
   const dir = mkdtempSync(join(tmpdir(), `tourniquet-bench-${name}-`));
+  // The database may live elsewhere (tmpfs, say); it goes with the run either way.
+  const dbDir = o.dbDir ? mkdtempSync(join(o.dbDir, `tourniquet-bench-${name}-db-`)) : dir;
   let server: DevServer | undefined;
   let ok = false;
   try {
     server = await startDevServer({
       cliPath: cli.path,
-      dbFile: join(dir, 'db.sqlite'),
+      dbFile: join(dbDir, 'db.sqlite'),
       port: await freePort(),
       uiPort: false,
       logFile: join(dir, 'temporal-server.log'),
@@ -93,6 +103,7 @@ export async function withBenchServer<T>(name: string, body: (env: BenchEnv) => 
     return result;
   } finally {
     await server?.stop();
+    if (dbDir !== dir) rmSync(dbDir, { recursive: true, force: true });
     if (ok) rmSync(dir, { recursive: true, force: true });
     else process.stderr.write(`bench: server log and state kept in ${dir}\n`);
   }

@@ -14,6 +14,7 @@ import {
   isCancellation,
   patched,
   setCurrentDetails,
+  sleep,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
@@ -28,7 +29,7 @@ import { STATE_MEMO } from '../contract/definitions';
 import { runConcurrently } from './parallel';
 import { IncidentEnd, type RunContext } from './run-context';
 import { compensate } from './saga';
-import { LOCAL_STEPS_PATCH } from './presets';
+import { LOCAL_STEPS_PATCH, runsLocally } from './presets';
 import { runOne } from './step-flow';
 import { startStatusUpdates } from './status';
 import { IncidentTracker } from './tracker';
@@ -87,9 +88,16 @@ export async function incident(draft: IncidentInputDraft): Promise<IncidentProgr
   try {
     const invalid = await inputProblems(draft);
     if (invalid) throw new IncidentEnd('failed', INVALID_INPUT, invalid);
-    for (const batch of batches(input.steps)) {
+    const all = batches(input.steps);
+    const local = (batch: typeof input.steps | undefined) => !!batch && localSteps && batch.some((s) => runsLocally(s));
+    for (const [i, batch] of all.entries()) {
       if (isSequential(batch)) await runOne(ctx, batch[0]!);
       else await runConcurrently(ctx, batch);
+      // A local activity's result may reach the workflow in a later task than its marker's on
+      // replay; a timer started and cancelled in one task leaves no events. A 1 ms timer after
+      // the last local step puts a task boundary in the same place on both, before anything
+      // (the end of the incident) cancels the status updates' timer.
+      if (local(batch) && !local(all[i + 1])) await sleep(1);
     }
   } catch (err) {
     stopStatusUpdates();

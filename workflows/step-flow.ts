@@ -3,12 +3,12 @@
  * before the note, the run-time guard of the ordering rules, then the activity with the step's
  * failure policy. A lone step and each member of a parallel group go the same way.
  */
-import { ActivityFailure, ApplicationFailure, condition, isCancellation } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, isCancellation, sleep } from '@temporalio/workflow';
 import { RetryState } from '@temporalio/common';
 import type { Step } from '../contract';
 import { phaseOf } from '../contract/catalogue';
 import { approvalGate, controlGate, skip, unpaused } from './gates';
-import { activityOptionsFor } from './presets';
+import { activityOptionsFor, runsLocally } from './presets';
 import { runStep } from './run-step';
 import { IncidentEnd, type RunContext } from './run-context';
 import type { Evidence } from './tracker';
@@ -65,6 +65,9 @@ async function attempt(ctx: RunContext, step: Step, deferFailure: boolean): Prom
       ctx.publish();
       return 'succeeded';
     } catch (err) {
+      // A failed local step may end the incident (cancelling the status updates' timer): a task
+      // boundary first, so the end lands in the same task on replay (see incident.ts).
+      if (ctx.localSteps && runsLocally(step) && !isCancellation(err)) await sleep(1);
       const { message, attempts } = describeFailure(err, step);
       tracker.failed(step.id, message, attempts);
       // A drill collects every problem instead of stopping at the first.
