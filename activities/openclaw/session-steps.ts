@@ -23,7 +23,7 @@ interface SessionRow {
   hasActiveRun?: boolean;
   activeRunIds?: string[];
 }
-type Target = { key: string; sessionId?: string | undefined; agentId: string; runs: string[] };
+type Target = { key: string; sessionId?: string | undefined; agentId: string; active: boolean; runs: string[] };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -44,10 +44,10 @@ async function targetsOf(gw: GatewayConnection, args: ActionArgs<'openclawAbortS
         .join(', ')}${rows.length > 10 ? ', …' : ''}): check the session key`,
     );
   const chosen = args.sessions.length ? rows.filter((r) => args.sessions.includes(r.key)) : rows.filter((r) => r.hasActiveRun);
-  return chosen.map((r) => ({ key: r.key, sessionId: r.sessionId, agentId: r.agentId ?? 'main', runs: r.activeRunIds ?? [] }));
+  return chosen.map((r) => ({ key: r.key, sessionId: r.sessionId, agentId: r.agentId ?? 'main', active: r.hasActiveRun === true, runs: r.activeRunIds ?? [] }));
 }
 
-const describe = (t: Target) => `${t.key} (${t.runs.length ? `run ${t.runs.join(', ')}` : 'no run in flight'})`;
+const describe = (t: Target) => `${t.key} (${t.active ? `a run in flight${t.runs.length ? `: ${t.runs.join(', ')}` : ''}` : 'no run in flight'})`;
 
 /** The transcripts of the targets, counted now and after `quietMs`; equal counts mean no run wrote. */
 async function transcriptsQuiet(deps: ActivityDeps, io: StepIO, g: OpenClawGateway, targets: Target[], quietMs: number): Promise<Proof[]> {
