@@ -77,6 +77,21 @@ export const LOCAL_STEP_MAX_MS = 60_000;
  * with no schedule-to-close or heartbeat of its own (a local activity cannot heartbeat).
  */
 export function runsLocally(step: Step): boolean {
+  return LOCAL_STEPS_ENABLED && mayRunLocally(step);
+}
+
+/**
+ * Local execution is built and off. A freeze step that fails as a local activity (a stale
+ * pidfile, a drill's refused step) leaves the replay of the closed incident stuck before its
+ * failure: a query of it (`tourniquet status`) answered "running" for an incident that had
+ * failed. Until that is understood and tested, every step runs as an ordinary activity;
+ * incidents still ask {@link LOCAL_STEPS_PATCH} at their start, which now marks them as started
+ * by this version (the older patches are true for them).
+ */
+export const LOCAL_STEPS_ENABLED = false;
+
+/** Whether the step qualifies for a local activity (what {@link runsLocally} runs locally once enabled). */
+export function mayRunLocally(step: Step): boolean {
   if (!ACTIONS[step.action].local || phaseOf(step) !== 'freeze') return false;
   if (step.timeouts?.heartbeat !== undefined || step.timeouts?.scheduleToClose !== undefined) return false;
   const startToClose = activityOptionsFor(step).startToCloseTimeout;

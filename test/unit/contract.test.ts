@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { incidentId, parseIncident } from '../../client/incidents';
 import { Problem } from '../../common/errors';
 import { incidentInputSchema, formatIssues } from '../../contract';
-import { activityOptionsFor, localActivityOptionsFor, runsLocally, usesContainPreset } from '../../workflows/presets';
+import { activityOptionsFor, localActivityOptionsFor, mayRunLocally, usesContainPreset } from '../../workflows/presets';
 
 const valid = {
   class: 'secret-exposure',
@@ -96,13 +96,13 @@ describe('activity option presets', () => {
     const step = (s: Record<string, unknown>) => parseIncident({ ...valid, steps: [{ id: 's', ...s }] }).steps[0]!;
     const pidfile = { service: 'agent', manager: { kind: 'process', pidfile: '/tmp/agent.pid' } };
     const cmd = { action: 'runCommand', args: { argv: ['true'] } };
-    assert.ok(runsLocally(step({ action: 'stopService', args: pidfile })), 'a stop in its default (freeze) phase');
-    assert.ok(!runsLocally(step({ action: 'stopService', phase: 'contain', args: pidfile })), 'the same stop later in the incident');
-    assert.ok(!runsLocally(step({ ...cmd, phase: 'freeze' })), "a command's 30-minute preset is too long");
-    assert.ok(runsLocally(step({ ...cmd, phase: 'freeze', timeouts: { startToClose: '30s' } })));
-    assert.ok(!runsLocally(step({ ...cmd, phase: 'freeze', timeouts: { startToClose: '2m' } })));
-    assert.ok(!runsLocally(step({ ...cmd, phase: 'freeze', timeouts: { startToClose: '30s', heartbeat: '5s' } })), 'a heartbeat needs an activity');
-    assert.ok(!runsLocally(step({ action: 'notify', phase: 'freeze', args: { text: 'hi' } })), 'notify is not a local action');
+    assert.ok(mayRunLocally(step({ action: 'stopService', args: pidfile })), 'a stop in its default (freeze) phase');
+    assert.ok(!mayRunLocally(step({ action: 'stopService', phase: 'contain', args: pidfile })), 'the same stop later in the incident');
+    assert.ok(!mayRunLocally(step({ ...cmd, phase: 'freeze' })), "a command's 30-minute preset is too long");
+    assert.ok(mayRunLocally(step({ ...cmd, phase: 'freeze', timeouts: { startToClose: '30s' } })));
+    assert.ok(!mayRunLocally(step({ ...cmd, phase: 'freeze', timeouts: { startToClose: '2m' } })));
+    assert.ok(!mayRunLocally(step({ ...cmd, phase: 'freeze', timeouts: { startToClose: '30s', heartbeat: '5s' } })), 'a heartbeat needs an activity');
+    assert.ok(!mayRunLocally(step({ action: 'notify', phase: 'freeze', args: { text: 'hi' } })), 'notify is not a local action');
     const local = localActivityOptionsFor(step({ action: 'stopService', args: pidfile }));
     assert.equal(local.startToCloseTimeout, '1m');
     assert.ok(!('heartbeatTimeout' in local));
