@@ -13,18 +13,15 @@
  * - floor: a workflow with one no-op activity on the same server, start to result.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
 import { execa } from 'execa';
 import { z } from 'zod';
 import { isAlive } from '../activities/process';
 import { parseIncident, startIncident } from '../client/incidents';
-import { WORKFLOWS_PATH } from '../common/paths';
 import type { IncidentInputDraft } from '../contract';
 import { createWorker } from '../worker/create';
+import { connectEngine } from './engine';
 import { createFloorWorker } from './floor/worker';
 import { load1m, parseOptions, pct, round, runBench, say, withBenchServer } from './lib';
 
@@ -73,14 +70,8 @@ async function main(): Promise<void> {
     const home = join(dir, 'home');
     const agents = join(dir, 'agents');
     mkdirSync(agents, { recursive: true });
-    const workflowBundle = await bundleWorkflowCode({
-      workflowsPath: WORKFLOWS_PATH,
-      logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
-    });
-    const nativeConnection = await NativeConnection.connect({ address: server.address });
-    const connection = await Connection.connect({ address: server.address });
-    const client = new Client({ connection });
-    const taskQueue = `bench-contain-${randomBytes(4).toString('hex')}`;
+    const connected = await connectEngine(server, 'contain');
+    const { workflowBundle, nativeConnection, client, taskQueue } = connected;
     const floorQueue = `${taskQueue}-floor`;
     const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, home, logger, workflowBundle });
     const floorWorker = await createFloorWorker(nativeConnection, floorQueue);
@@ -121,8 +112,7 @@ async function main(): Promise<void> {
         }
       }),
     );
-    await connection.close();
-    await nativeConnection.close();
+    await connected.close();
     const loadAfter = load1m();
     const summary = {
       tourniquetP50Ms: pct(engine, 0.5),

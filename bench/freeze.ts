@@ -15,19 +15,18 @@
  * Each incident is then cancelled, which starts the gateway again for the next one. Prints
  * figures; judges nothing.
  */
-import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { isAlive, readPidfile } from '../activities/process';
 import { cancelIncident, getProgress, startIncident } from '../client/incidents';
 import { compilePlaybook, loadInventory, YamlSource, type Inventory } from '../compiler';
-import { PROJECT_ROOT, WORKFLOWS_PATH } from '../common/paths';
+import { PROJECT_ROOT } from '../common/paths';
 import { createSandbox, SANDBOX_PARAMS, startGateway, stopGateway, type Sandbox } from '../demo/sandbox';
 import { createWorker } from '../worker/create';
+import { connectEngine } from './engine';
 import { parseOptions, pct, round, runBench, say, withBenchServer } from './lib';
 import { slowHook } from './slow-hook';
 
@@ -62,14 +61,8 @@ async function main(): Promise<void> {
       const home = join(dir, 'home');
       sb = await createSandbox(join(dir, 'sandbox'));
       const inventory = withChannel(loadInventory(sb.inventoryFile), dir, hook.url, hangMs);
-      const workflowBundle = await bundleWorkflowCode({
-        workflowsPath: WORKFLOWS_PATH,
-        logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
-      });
-      const nativeConnection = await NativeConnection.connect({ address: server.address });
-      const connection = await Connection.connect({ address: server.address });
-      const client = new Client({ connection });
-      const taskQueue = `bench-freeze-${randomBytes(4).toString('hex')}`;
+      const engine = await connectEngine(server, 'freeze');
+      const { workflowBundle, nativeConnection, client, taskQueue } = engine;
       const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, home, logger, workflowBundle });
       const samples: Record<Shape, number[]> = { sequential: [], parallel: [] };
       const sandbox = sb;
@@ -93,8 +86,7 @@ async function main(): Promise<void> {
           }
         }
       });
-      await connection.close();
-      await nativeConnection.close();
+      await engine.close();
       const loadAfter = loadavg()[0]!;
       const p50 = (xs: number[]) => pct(xs, 0.5);
       const summary = {
