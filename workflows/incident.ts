@@ -29,7 +29,7 @@ import { STATE_MEMO } from '../contract/definitions';
 import { runConcurrently } from './parallel';
 import { IncidentEnd, type RunContext } from './run-context';
 import { compensate } from './saga';
-import { LOCAL_STEPS_PATCH, runsLocally } from './presets';
+import { LOCAL_RUN_PATCH, LOCAL_STEPS_PATCH, runsLocally } from './presets';
 import { runOne } from './step-flow';
 import { startStatusUpdates } from './status';
 import { IncidentTracker } from './tracker';
@@ -41,6 +41,7 @@ export async function incident(draft: IncidentInputDraft): Promise<IncidentProgr
   const proofs = patched('approver-identity');
   // Asked here, before any local activity can run (see LOCAL_STEPS_PATCH).
   const localSteps = patched(LOCAL_STEPS_PATCH);
+  const runLocal = localSteps && patched(LOCAL_RUN_PATCH);
   const tracker = new IncidentTracker(workflowInfo().workflowId, input, () => new Date().toISOString(), { proofs });
   // Search attributes are set by the client at start when the server has them registered;
   // upserting an unregistered one would fail every workflow task, so follow the client's lead.
@@ -58,6 +59,7 @@ export async function incident(draft: IncidentInputDraft): Promise<IncidentProgr
     drill,
     tracker,
     localSteps,
+    runLocal,
     leases: new Leases(CancellationScope.current()),
     publish() {
       setCurrentDetails(tracker.details());
@@ -89,7 +91,7 @@ export async function incident(draft: IncidentInputDraft): Promise<IncidentProgr
     const invalid = await inputProblems(draft);
     if (invalid) throw new IncidentEnd('failed', INVALID_INPUT, invalid);
     const all = batches(input.steps);
-    const local = (batch: typeof input.steps | undefined) => !!batch && localSteps && batch.some((s) => runsLocally(s));
+    const local = (batch: typeof input.steps | undefined) => !!batch && batch.some((s) => runsLocally(s, runLocal));
     for (const [i, batch] of all.entries()) {
       if (isSequential(batch)) await runOne(ctx, batch[0]!);
       else await runConcurrently(ctx, batch);

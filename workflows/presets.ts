@@ -60,11 +60,11 @@ export function activityOptionsFor(step: Step, { containHeartbeat = true }: { co
 }
 
 /**
- * The `patched` id under which freeze steps may run as local activities. It is asked once, when
- * the incident starts, before any local activity: a `patched()` asked after a local activity
- * that resolved in a later workflow task (a slow one splits the task) would look for its marker
- * in the wrong task on replay. Incidents started with it need none of the step runner's older
- * patches either (they are all true for them), so none is asked later.
+ * The `patched` id asked first when an incident starts: incidents started with it need none of
+ * the step runner's older patches (they are all true for them), so none is asked later. That
+ * matters once steps run locally: a `patched()` asked after a local activity that resolved in a
+ * later workflow task (a slow one splits the task) would look for its marker in the wrong task
+ * on replay. Whether freeze steps run locally is {@link LOCAL_RUN_PATCH}'s.
  */
 export const LOCAL_STEPS_PATCH = 'local-freeze-steps';
 
@@ -72,25 +72,23 @@ export const LOCAL_STEPS_PATCH = 'local-freeze-steps';
 export const LOCAL_STEP_MAX_MS = 60_000;
 
 /**
- * Does this step run as a local activity? Its action must allow it (`local` in the catalogue),
- * it must stand in the freeze phase, and its start-to-close be at most {@link LOCAL_STEP_MAX_MS}
- * with no schedule-to-close or heartbeat of its own (a local activity cannot heartbeat).
+ * The `patched` id under which an incident runs its freeze steps as local activities, asked at
+ * the start right after {@link LOCAL_STEPS_PATCH}. Incidents started while local execution was
+ * switched off carry that marker and ran every step as an activity: they keep doing so on replay.
  */
-export function runsLocally(step: Step): boolean {
-  return LOCAL_STEPS_ENABLED && mayRunLocally(step);
-}
+export const LOCAL_RUN_PATCH = 'local-freeze-steps-run';
 
 /**
- * Local execution is built and off. A freeze step that fails as a local activity (a stale
- * pidfile, a drill's refused step) leaves the replay of the closed incident stuck before its
- * failure: a query of it (`tourniquet status`) answered "running" for an incident that had
- * failed. Until that is understood and tested, every step runs as an ordinary activity;
- * incidents still ask {@link LOCAL_STEPS_PATCH} at their start, which now marks them as started
- * by this version (the older patches are true for them).
+ * Does this step run as a local activity? The incident must have started under
+ * {@link LOCAL_RUN_PATCH}, the step's action must allow it (`local` in the catalogue), it must
+ * stand in the freeze phase, and its start-to-close be at most {@link LOCAL_STEP_MAX_MS} with no
+ * schedule-to-close or heartbeat of its own (a local activity cannot heartbeat).
  */
-export const LOCAL_STEPS_ENABLED = false;
+export function runsLocally(step: Step, runLocal: boolean): boolean {
+  return runLocal && mayRunLocally(step);
+}
 
-/** Whether the step qualifies for a local activity (what {@link runsLocally} runs locally once enabled). */
+/** Whether the step qualifies for a local activity, whatever the incident. */
 export function mayRunLocally(step: Step): boolean {
   if (!ACTIONS[step.action].local || phaseOf(step) !== 'freeze') return false;
   if (step.timeouts?.heartbeat !== undefined || step.timeouts?.scheduleToClose !== undefined) return false;

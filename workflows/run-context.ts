@@ -13,6 +13,8 @@ export interface RunContext {
    * activities, and the step runner's older patches are true without asking them.
    */
   localSteps: boolean;
+  /** Started under `LOCAL_RUN_PATCH`: freeze steps run as local activities. */
+  runLocal: boolean;
   /** Leases the incident renews while it needs them (a gateway's pause). */
   leases: Leases;
   /** Push the tracker's state to the UI (current details) and the phase search attribute. */

@@ -13,10 +13,12 @@ export interface RunStepOptions {
   progress: IncidentProgress;
   /** The incident started under `LOCAL_STEPS_PATCH`: freeze steps may run locally, and no older patch is asked. */
   localSteps: boolean;
+  /** The incident started under `LOCAL_RUN_PATCH`: its freeze steps run locally. */
+  runLocal: boolean;
 }
 
 export function runStep(step: Step, o: RunStepOptions): Promise<StepResult> {
-  const activity = (o.localSteps && runsLocally(step) ? localProxy(step) : remoteProxy(step, o.localSteps))[step.action as keyof Activities] as StepActivity;
+  const activity = (runsLocally(step, o.runLocal) ? localProxy(step) : remoteProxy(step, o.localSteps))[step.action as keyof Activities] as StepActivity;
   const ctx: StepContext = { stepId: step.id, ...(o.plan ? { plan: true } : {}) };
   // The note is written from the workflow's own record of the incident.
   if (step.action === 'writeNote') ctx.progress = o.progress;

@@ -37,7 +37,7 @@ export function compensate(ctx: RunContext, interrupted: Step[]): Promise<void> 
       tracker.undoStarted(step.id, plan.step.action);
       ctx.publish();
       try {
-        const result = await runStep(plan.step, { plan: false, input, progress: tracker.progress, localSteps: ctx.localSteps });
+        const result = await runStep(plan.step, { plan: false, input, progress: tracker.progress, localSteps: ctx.localSteps, runLocal: ctx.runLocal });
         tracker.undone(step.id, plan.step.action, 'succeeded', result.summary);
       } catch (err) {
         const message = err instanceof ActivityFailure ? (err.cause?.message ?? err.message) : err instanceof Error ? err.message : String(err);

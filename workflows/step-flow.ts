@@ -3,7 +3,7 @@
  * before the note, the run-time guard of the ordering rules, then the activity with the step's
  * failure policy. A lone step and each member of a parallel group go the same way.
  */
-import { ActivityFailure, ApplicationFailure, condition, isCancellation, sleep } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, isCancellation, sleep, TemporalFailure } from '@temporalio/workflow';
 import { RetryState } from '@temporalio/common';
 import type { Step } from '../contract';
 import { phaseOf } from '../contract/catalogue';
@@ -59,7 +59,7 @@ async function attempt(ctx: RunContext, step: Step, deferFailure: boolean): Prom
     tracker.started(step.id);
     ctx.publish();
     try {
-      const result = await runStep(step, { plan: drill, input, progress: tracker.progress, localSteps: ctx.localSteps });
+      const result = await runStep(step, { plan: drill, input, progress: tracker.progress, localSteps: ctx.localSteps, runLocal: ctx.runLocal });
       tracker.succeeded(step, result);
       ctx.leases.keep(ctx, step, result);
       ctx.publish();
@@ -67,8 +67,8 @@ async function attempt(ctx: RunContext, step: Step, deferFailure: boolean): Prom
     } catch (err) {
       // A failed local step may end the incident (cancelling the status updates' timer): a task
       // boundary first, so the end lands in the same task on replay (see incident.ts).
-      if (ctx.localSteps && runsLocally(step) && !isCancellation(err)) await sleep(1);
-      const { message, attempts } = describeFailure(err, step);
+      if (runsLocally(step, ctx.runLocal) && !isCancellation(err)) await sleep(1);
+      const { message, attempts } = describeFailure(err, step, runsLocally(step, ctx.runLocal));
       tracker.failed(step.id, message, attempts);
       // A drill collects every problem instead of stopping at the first.
       if (drill || deferFailure || step.onFailure === 'continue') {
@@ -106,18 +106,25 @@ export async function onFailure(ctx: RunContext, step: Step, message: string): P
   return 'retry';
 }
 
-/** The innermost message of an activity failure, and how many attempts were spent. */
-function describeFailure(err: unknown, step: Step): { message: string; attempts: number } {
+/**
+ * The innermost message of an activity failure, and how many attempts were spent. A local
+ * activity's failure reaches the workflow as the activity's own failure (an `ApplicationFailure`
+ * or a `TimeoutFailure`), not wrapped in an `ActivityFailure`: taken for a bug, it used to end the
+ * incident without its record, whose query then answered "running" for a failed incident.
+ */
+function describeFailure(err: unknown, step: Step, local: boolean): { message: string; attempts: number } {
   // Cancellation and bugs are not step failures.
-  if (!(err instanceof ActivityFailure) || isCancellation(err)) throw err;
-  const cause = err.cause;
+  if (isCancellation(err)) throw err;
+  const remote = err instanceof ActivityFailure;
+  if (!remote && !(local && err instanceof TemporalFailure)) throw err;
+  const cause = remote ? err.cause : err;
   const message = cause?.message ?? err.message;
   let attempts = 1;
   if (cause instanceof ApplicationFailure) {
     const detail = cause.details?.[0] as { attempt?: number } | undefined;
     if (typeof detail?.attempt === 'number') attempts = detail.attempt;
   }
-  if (err.retryState === RetryState.MAXIMUM_ATTEMPTS_REACHED) {
+  if (err instanceof ActivityFailure && err.retryState === RetryState.MAXIMUM_ATTEMPTS_REACHED) {
     attempts = Math.max(attempts, activityOptionsFor(step).retry?.maximumAttempts ?? attempts);
   }
   return { message: cause instanceof ApplicationFailure && cause.type ? `${cause.type}: ${message}` : message, attempts };

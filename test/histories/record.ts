@@ -172,6 +172,31 @@ async function main(): Promise<void> {
         await slow.handle.result();
         await save('freeze-local-slow', slow.id);
       }
+      if (want('freeze-local-failed')) {
+        // A freeze step failing as a local activity: its failure reaches the workflow unwrapped.
+        const failed = await startDraft(
+          env.client,
+          {
+            class: 'runaway-automation',
+            severity: 'S3',
+            title: 'recorded failing local freeze',
+            steps: [
+              {
+                id: 'failing-freeze',
+                action: 'runCommand',
+                phase: 'freeze',
+                timeouts: { startToClose: '30s' },
+                retry: { maximumAttempts: 2, initialInterval: '100ms' },
+                args: { argv: ['false'] },
+              },
+              { id: 'never', action: 'runCommand', args: { argv: ['true'] } },
+            ],
+          },
+          { taskQueue },
+        );
+        await failed.handle.result().catch(() => undefined);
+        await save('freeze-local-failed', failed.id);
+      }
     });
   } finally {
     await stopGateway(sandbox);

@@ -21,7 +21,6 @@ import { tempDir } from '../helpers/activity';
 import { startTestServer, waitFor, type TestServer } from '../helpers/temporal';
 import { startDraft } from '../helpers/start';
 import { workerProcesses, type WorkerProcesses } from '../helpers/worker-process';
-import { LOCAL_STEPS_ENABLED } from '../../workflows/presets';
 
 let env: TestServer;
 let sandbox: Sandbox;
@@ -142,52 +141,48 @@ it('SIGTERM drains a worker: the running step finishes, the worker exits 0, noth
   assert.equal(readFileSync(join(dir, 'runs'), 'utf8'), 'done\n', 'the command ran once');
 });
 
-it(
-  'a freeze step running locally survives its worker being killed, and the incident replays on a fresh worker',
-  { skip: LOCAL_STEPS_ENABLED ? false : 'local steps are off (LOCAL_STEPS_ENABLED in workflows/presets.ts)' },
-  async () => {
-    await workers.killAll();
-    let worker = workers.start();
-    const dir = tempDir('tourniquet-local-crash-');
-    const runs = join(dir, 'runs');
-    const freeze = { phase: 'freeze', timeouts: { startToClose: '30s' }, effects: { freezes: ['agent'] } } as const;
-    const { id, handle } = await startDraft(
-      env.client,
-      {
-        class: 'runaway-automation',
-        severity: 'S3',
-        title: 'local freeze step under a crash',
-        steps: [
-          // Longer than a workflow task (10 s timeout, split at 8 s): its result lands in a later task.
-          { id: 'slow-freeze', action: 'runCommand', ...freeze, args: { argv: ['sh', '-c', `echo run >> ${runs}; sleep 9`], rerunIfInterrupted: true } },
-          { id: 'quick-freeze', action: 'runCommand', ...freeze, args: { argv: ['true'] } },
-          { id: 'gated', action: 'runCommand', approval: { required: true }, args: { argv: ['true'] } },
-        ],
-      },
-      { taskQueue },
-    );
-    // Crash 1: while the local step runs. Its workflow task times out and a new worker runs it again.
-    await waitFor('the local step to start its command', async () => (existsSync(runs) ? true : undefined), 60_000);
-    await workers.kill(worker);
-    worker = workers.start();
-    // Crash 2: at the gate, so the next worker rebuilds the incident from its whole history.
-    await waitFor('the approval gate', async () => ((await getProgress(env.client, id)).state === 'awaiting-approval' ? true : undefined), 90_000);
-    await workers.kill(worker);
-    workers.start();
-    await approve(env.client, id, { step: 'gated', by: 'crash-test' });
-    const result = await handle.result();
-    assert.equal(result.state, 'resolved', JSON.stringify(result.steps, null, 2));
-    assert.equal(readFileSync(runs, 'utf8'), 'run\nrun\n', 'the interrupted command ran again once, as rerunIfInterrupted allows');
+it('a freeze step running locally survives its worker being killed, and the incident replays on a fresh worker', async () => {
+  await workers.killAll();
+  let worker = workers.start();
+  const dir = tempDir('tourniquet-local-crash-');
+  const runs = join(dir, 'runs');
+  const freeze = { phase: 'freeze', timeouts: { startToClose: '30s' }, effects: { freezes: ['agent'] } } as const;
+  const { id, handle } = await startDraft(
+    env.client,
+    {
+      class: 'runaway-automation',
+      severity: 'S3',
+      title: 'local freeze step under a crash',
+      steps: [
+        // Longer than a workflow task (10 s timeout, split at 8 s): its result lands in a later task.
+        { id: 'slow-freeze', action: 'runCommand', ...freeze, args: { argv: ['sh', '-c', `echo run >> ${runs}; sleep 9`], rerunIfInterrupted: true } },
+        { id: 'quick-freeze', action: 'runCommand', ...freeze, args: { argv: ['true'] } },
+        { id: 'gated', action: 'runCommand', approval: { required: true }, args: { argv: ['true'] } },
+      ],
+    },
+    { taskQueue },
+  );
+  // Crash 1: while the local step runs. Its workflow task times out and a new worker runs it again.
+  await waitFor('the local step to start its command', async () => (existsSync(runs) ? true : undefined), 60_000);
+  await workers.kill(worker);
+  worker = workers.start();
+  // Crash 2: at the gate, so the next worker rebuilds the incident from its whole history.
+  await waitFor('the approval gate', async () => ((await getProgress(env.client, id)).state === 'awaiting-approval' ? true : undefined), 90_000);
+  await workers.kill(worker);
+  workers.start();
+  await approve(env.client, id, { step: 'gated', by: 'crash-test' });
+  const result = await handle.result();
+  assert.equal(result.state, 'resolved', JSON.stringify(result.steps, null, 2));
+  assert.equal(readFileSync(runs, 'utf8'), 'run\nrun\n', 'the interrupted command ran again once, as rerunIfInterrupted allows');
 
-    const events = (await handle.fetchHistory()).events ?? [];
-    const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes!.activityId);
-    assert.equal(scheduled.length, 1, 'only the gated step went through the server as an activity');
-    const markers = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
-    assert.equal(markers, 2, 'both freeze steps ran as local activities');
-    assert.ok(
-      events.some((e) => e.workflowTaskTimedOutEventAttributes),
-      'the first worker really died inside its workflow task',
-    );
-    assert.equal(events.filter((e) => e.workflowTaskFailedEventAttributes).length, 0, 'no workflow task failed (no nondeterminism on replay)');
-  },
-);
+  const events = (await handle.fetchHistory()).events ?? [];
+  const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes!.activityId);
+  assert.equal(scheduled.length, 1, 'only the gated step went through the server as an activity');
+  const markers = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
+  assert.equal(markers, 2, 'both freeze steps ran as local activities');
+  assert.ok(
+    events.some((e) => e.workflowTaskTimedOutEventAttributes),
+    'the first worker really died inside its workflow task',
+  );
+  assert.equal(events.filter((e) => e.workflowTaskFailedEventAttributes).length, 0, 'no workflow task failed (no nondeterminism on replay)');
+});

@@ -178,6 +178,37 @@ describe('incident workflow on a real Temporal server', () => {
     assert.equal(p.steps[1]!.status, 'pending');
   });
 
+  it('a freeze step failing as a local activity fails the incident with its record, and the closed incident says so', async () => {
+    const { id, handle } = await start({
+      class: 'service-outage',
+      severity: 'S2',
+      title: 'failing local step',
+      steps: [
+        {
+          id: 'flaky',
+          action: 'runCommand',
+          phase: 'freeze',
+          timeouts: { startToClose: '30s' },
+          retry: { maximumAttempts: 2, initialInterval: '100ms' },
+          args: { argv: ['false'] },
+        },
+        { id: 'never', action: 'runCommand', args: { argv: ['true'] } },
+      ],
+    });
+    const failure = await failureOf(handle.result());
+    assert.equal(failure.type, 'IncidentFailed');
+    const { events } = await handle.fetchHistory();
+    const markers = events!.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
+    assert.equal(markers, 1, 'the step ran as a local activity');
+    // The query of the closed incident replays its whole history on a worker.
+    const p = await getProgress(env.client, id);
+    assert.equal(p.state, 'failed');
+    assert.equal(p.steps[0]!.status, 'failed');
+    assert.equal(p.steps[0]!.attempts, 2);
+    assert.match(p.steps[0]!.error!, /^CommandFailed: false exited 1/);
+    assert.equal(p.steps[1]!.status, 'pending');
+  });
+
   it('a non-retryable refusal fails at once: restore without a snapshot', async () => {
     const dir = tempDir('tourniquet-restore-');
     const { id, handle } = await start({
