@@ -31,7 +31,7 @@ import { z } from 'zod';
 import { getProgress } from '../client/incidents';
 import { loadIntakeConfig, startIntake } from '../intake';
 import { WORKFLOW_TYPE, type IncidentProgress } from '../contract';
-import { bashStop, inLanes, poster, shuffled, startAgent, startWorkerProcess, STOP_SCRIPT, type Poster } from './intake-load';
+import { agentFactory, bashStop, inLanes, poster, shuffled, startWorkerProcess, STOP_SCRIPT, type Poster } from './intake-load';
 import { cpuMs, invocation, load1m, parseOptions, pct, round, runBench, say, withBenchServer } from './lib';
 
 const USAGE = 'npm run bench:intake -- [--deliveries N] [--keys K] [--burst B] [--concurrency C] [--db-dir DIR] [--json]';
@@ -145,14 +145,15 @@ async function main(): Promise<void> {
         logger,
       });
       const agents = new Map<string, number>();
-      const agentFor = (key: string) => agents.get(key) ?? agents.set(key, startAgent()).get(key)!;
+      const factory = agentFactory();
+      const agentFor = async (key: string) => agents.get(key) ?? agents.set(key, await factory.start()).get(key)!;
       const p = poster(intake, token);
       try {
         const tag = randomBytes(3).toString('hex');
         // Repeats: K incidents open and contained first, then the flood with new keys among it.
         const openKeys = Array.from({ length: o.keys }, (_, i) => `open-${tag}-${i}`);
         await inLanes(
-          openKeys.map((k) => () => p.deliver(k, agentFor(k))),
+          openKeys.map((k) => async () => p.deliver(k, await agentFor(k))),
           o.concurrency,
         );
         await settle(client, incidentsOf(p, openKeys), (x) => x.state === 'awaiting-approval', 600_000);
@@ -166,7 +167,7 @@ async function main(): Promise<void> {
           while (flooding) {
             const key = `new-${tag}-${newKeys.length}`;
             newKeys.push(key);
-            newDeliveries.push(p.deliver(key, agentFor(key)));
+            newDeliveries.push(agentFor(key).then((pid) => p.deliver(key, pid)));
             await new Promise((r) => setTimeout(r, 100));
           }
         })();
@@ -193,7 +194,7 @@ async function main(): Promise<void> {
 
         // Burst: B new keys at once.
         const burstKeys = Array.from({ length: o.burst }, (_, i) => `burst-${tag}-${i}`);
-        for (const k of burstKeys) agentFor(k);
+        for (const k of burstKeys) await agentFor(k);
         const burstStart = Date.now();
         await inLanes(
           burstKeys.map((k) => () => p.deliver(k, agents.get(k)!)),
@@ -201,7 +202,9 @@ async function main(): Promise<void> {
         );
         const burstProgress = await settle(client, incidentsOf(p, burstKeys), (x) => contained(x) !== undefined, 900_000);
         const burstContainMaxMs = Math.max(...[...burstProgress.values()].map((x) => contained(x)! - burstStart));
-        const bashBurstMs = round(await bashStop(Array.from({ length: o.burst }, () => startAgent())));
+        const bashAgents: number[] = [];
+        for (let i = 0; i < o.burst; i++) bashAgents.push(await factory.start());
+        const bashBurstMs = round(await bashStop(bashAgents));
 
         // Accounting: every delivery answered 202 is in its incident's timeline; one incident per key.
         const allKeys = [...p.keys.keys()];
@@ -222,6 +225,15 @@ async function main(): Promise<void> {
         // A key's incident id is a hash of the key: a second incident for a key is a second run of an id, or a key without one.
         const duplicates = runs.length - new Set(runs).size + Math.max(0, new Set(runs).size - allKeys.length);
         failed = lost !== 0 || duplicates !== 0 || new Set(runs).size !== allKeys.length;
+
+        // How the open incidents' repeats reached them: signals per delivery (batches carry several).
+        let signals = 0;
+        for (const id of incidentsOf(p, openKeys)) {
+          const { events } = await client.workflow.getHandle(id).fetchHistory();
+          signals += (events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes).length;
+        }
+        const openDeliveries = openKeys.reduce((n, k) => n + (p.keys.get(k)?.accepted ?? 0), 0);
+        const signalsPerDelivery = round(signals / openDeliveries);
 
         const summary = {
           cpuMsPerDelivery,
@@ -248,6 +260,7 @@ async function main(): Promise<void> {
         row('first POST to the last one contained', `${burstContainMaxMs} ms`);
         row(`bash stopping ${o.burst} agents one by one`, `${bashBurstMs} ms`);
         say();
+        row('signals per delivery (open incidents)', `${signalsPerDelivery} (${signals} signals for ${openDeliveries} deliveries)`);
         row('answers by outcome', [...p.outcomes].map(([k, v]) => `${k} ${v}`).join(', '));
         row('retries (503 or no connection)', String(p.retries));
         row('keys / incidents', `${allKeys.length} / ${new Set(runs).size}`);
@@ -258,6 +271,7 @@ async function main(): Promise<void> {
         await intake.close();
         await worker.stop();
         await connection.close();
+        factory.close();
         for (const pid of agents.values()) {
           try {
             process.kill(-pid, 'SIGKILL');

@@ -69,6 +69,8 @@ export const operatorSignal = defineSignal<[OperatorDecision]>('operator');
 export const controlSignal = defineSignal<[ControlInput]>('control');
 /** Record an alert notification (a repeat, or the resolution) in the timeline. */
 export const alertSignal = defineSignal<[AlertNotice]>('alert');
+/** Record several notices of one incident's alert at once, in order: the intake's batch of repeats. */
+export const alertsSignal = defineSignal<[AlertNotice[]]>('alerts');
 /** Hold the incident: no new step starts until `resume`. */
 export const pauseSignal = defineSignal<[PauseRequest]>('pause');
 /** Let a paused incident go on. */
@@ -84,6 +86,7 @@ export const DESCRIPTIONS = {
   deny: 'Deny a waiting step (aborts or skips per the step). Payload: {"step": "<step id>", "by": "<name>", "reason": "<why>", "code": "<6 digits, when the step needs a proven identity>"}',
   alert:
     'Record an alert notification in the timeline (a resolved alert never closes the incident). Payload: {"source": "<sender>", "status": "firing"|"resolved", "fingerprint": "<group key>", "summary": "<text>", "receivedAt": "<ISO time>"}',
+  alerts: 'Record several alert notifications at once, in order (the intake batches repeats that arrive together). Payload: [<alert payload>, ...]',
   progress: 'Incident progress: phase, every step with status and attempts, pending approvals (and on whom they wait), controls, undo, timeline.',
   pause: 'Hold the incident: the running step finishes, no new step starts until resume. Payload: {"by": "<name>", "reason": "<optional>"}',
   resume: 'Let a paused incident go on. Payload: {"by": "<name>", "comment": "<optional>"}',

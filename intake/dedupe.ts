@@ -6,12 +6,15 @@
  * concurrent, lands in that incident's timeline. Once that incident has ended, a firing is a
  * re-fire (within the reopen window: a linked follow-up, or only a record) or the start of a
  * new linked incident (generations.ts). A resolved delivery is only a signal: it never starts
- * an incident, and it never closes one either (the workflow just records it).
+ * an incident, and it never closes one either (the workflow just records it). Repeats for an
+ * incident this intake knows that arrive while one is in flight go together as one `alerts`
+ * signal (coalesce.ts), each answered once its signal is in the history.
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { dedupedIncidentId, startIncident } from '../client/incidents';
 import { formatDuration } from '../common/duration';
-import { alertSignal, type AlertNotice, type IncidentClass, type IncidentInput } from '../contract';
+import { alertSignal, alertsSignal, type AlertNotice, type IncidentClass, type IncidentInput } from '../contract';
+import { RepeatCoalescer } from './coalesce';
 import { IntakeError } from './errors';
 import { GenerationCache, generationId, locate } from './generations';
 import { lifecycleSchema, onRefireFor } from './lifecycle';
@@ -149,7 +152,7 @@ export function temporalDelivery(client: Client, o: TemporalDeliveryOptions): Te
     }
   };
 
-  const fire = async (input: IncidentInput, plan: DeliveryPlan, alert: AlertNotice, receivedAt: Date): Promise<DeliveryOutcome> => {
+  const fireAlone = async (input: IncidentInput, plan: DeliveryPlan, alert: AlertNotice, receivedAt: Date): Promise<DeliveryOutcome> => {
     const base = { class: input.class };
     if (!plan.holdUnlessRunning) {
       // The common case in one call: the remembered generation runs, or the key is new.
@@ -192,6 +195,25 @@ export function temporalDelivery(client: Client, o: TemporalDeliveryOptions): Te
       };
     }
     throw new IntakeError('TemporalUnavailable', `the incidents of key ${plan.key} kept ending while this delivery looked for them: retry`);
+  };
+
+  const repeats = new RepeatCoalescer((id, notices) =>
+    track(client.connection.withDeadline(Date.now() + timeoutMs, () => client.workflow.getHandle(id).signal(alertsSignal, notices))),
+  );
+
+  const fire = async (input: IncidentInput, plan: DeliveryPlan, alert: AlertNotice, receivedAt: Date): Promise<DeliveryOutcome> => {
+    // A key whose incident this intake has seen: repeats arriving together go as one signal.
+    if (!plan.holdUnlessRunning && generations.has(plan.baseId)) {
+      const id = generationId(plan.baseId, generations.get(plan.baseId));
+      try {
+        const alone = await repeats.repeat(id, alert, () => fireAlone(input, plan, alert, receivedAt));
+        return alone ?? { class: input.class, incidentId: id, outcome: 'repeat', startedRun: false };
+      } catch (err) {
+        // That incident has ended since: this delivery looks for the key's current one itself.
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
+    }
+    return fireAlone(input, plan, alert, receivedAt);
   };
 
   /** A resolution reaches the running incident of its key, and never starts one. */

@@ -44,6 +44,9 @@ export class GenerationCache {
   get(baseId: string): number {
     return this.latest.get(baseId) ?? 1;
   }
+  has(baseId: string): boolean {
+    return this.latest.has(baseId);
+  }
   set(baseId: string, generation: number): void {
     this.latest.delete(baseId);
     this.latest.set(baseId, generation);

@@ -7,6 +7,7 @@ import { ApplicationFailure, patched, setHandler } from '@temporalio/workflow';
 import { checkDecide } from '../contract/checks';
 import {
   alertSignal,
+  alertsSignal,
   approveSignal,
   controlSignal,
   decideUpdate,
@@ -54,15 +55,14 @@ export function registerHandlers(ctx: RunContext): void {
   setHandler(resumeSignal, (d) => after(tracker.receiveResume(d)), { description: DESCRIPTIONS.resume });
   // Recorded in the timeline; an alert never steers the incident, but a flapping one may
   // raise its severity once (the search attribute follows, for incidents started since).
-  setHandler(
-    alertSignal,
-    (a) => {
-      const before = tracker.progress.severity;
-      tracker.receiveAlert(a);
-      if (tracker.progress.severity !== before && (ctx.localSteps || patched('alert-severity-raise'))) ctx.publishSeverity();
-    },
-    { description: DESCRIPTIONS.alert },
-  );
+  const receiveAlert = (a: unknown) => {
+    const before = tracker.progress.severity;
+    tracker.receiveAlert(a);
+    if (tracker.progress.severity !== before && (ctx.localSteps || patched('alert-severity-raise'))) ctx.publishSeverity();
+  };
+  setHandler(alertSignal, receiveAlert, { description: DESCRIPTIONS.alert });
+  // Anything but a list is taken as one notice, and ignored with its reason if it is not one.
+  setHandler(alertsSignal, (notices) => (Array.isArray(notices) ? notices : [notices]).forEach(receiveAlert), { description: DESCRIPTIONS.alerts });
 
   /** Validator and handler share one check; the validator must not change anything. */
   const check = (raw: unknown): Extract<Checked, { ok: true }> => {

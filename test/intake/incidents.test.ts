@@ -80,6 +80,37 @@ describe('intake with a real Temporal server', () => {
     assert.equal(contained.steps[0]!.phase, 'contain');
   });
 
+  it('repeats of an open incident that arrive together go as batches, each answered only once it is in the history', async () => {
+    const key = `flood-${randomUUID()}`;
+    const first = await postGeneric({ dedupKey: key, summary: 'mailer loop, delivery 0', labels: { alertname: 'Flood' } });
+    assert.equal(first.answer.outcome, 'started');
+    const id = first.answer.incidentId!;
+    await until(id, 'the approval gate', (p) => p.state === 'awaiting-approval');
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => postGeneric({ dedupKey: key, summary: `mailer loop, delivery ${i + 1}`, labels: { alertname: 'Flood' } })),
+    );
+    assert.ok(
+      answers.every((a) => a.status === 202 && a.answer.outcome === 'repeat' && a.answer.incidentId === id),
+      JSON.stringify(answers.find((a) => a.status !== 202)),
+    );
+    // Read at once: every answered delivery is already in the incident's history.
+    const signaled = (await stack.env.client.workflow.getHandle(id).fetchHistory()).events!.flatMap((e) =>
+      e.workflowExecutionSignaledEventAttributes ? [e.workflowExecutionSignaledEventAttributes] : [],
+    );
+    const carried = signaled.flatMap((s) => {
+      const payload = JSON.parse(Buffer.from(s.input!.payloads![0]!.data!).toString('utf8')) as { summary: string } | { summary: string }[];
+      return (Array.isArray(payload) ? payload : [payload]).map((n) => n.summary);
+    });
+    assert.deepEqual(new Set(carried).size, 41, 'all 41 deliveries in the history when the last was answered');
+    assert.ok(
+      signaled.some((s) => s.signalName === 'alerts'),
+      'some went as a batch',
+    );
+    assert.ok(signaled.length < 41, `${signaled.length} signals for 41 deliveries`);
+    const p = await until(id, '41 alert events', (x) => alertEvents(x).length === 41);
+    assert.equal(new Set(alertEvents(p).map((e) => e.message.replace(/.*delivery /, ''))).size, 41, 'every delivery recorded once');
+  });
+
   it('delivers a resolution to the running incident without closing it; a resolution alone starts nothing', async () => {
     const key = `flood-${randomUUID()}`;
     const first = await postGeneric({ dedupKey: key, summary: 'cron loop', labels: { alertname: 'Flood' } });
