@@ -43,6 +43,9 @@ export function devServerArgs(o: Pick<DevServerOptions, 'dbFile' | 'port' | 'uiP
   // The transfer queue's reader defaults to 20 polls/s per shard (one shard here): once its
   // burst is spent every activity and workflow task waits for the next 50 ms slot.
   args.push('--dynamic-config-value', 'history.transferProcessorMaxPollRPS=10000');
+  // A timer due sooner than this shift fires this much late at the least (default 1 s): the
+  // 1 ms timer that closes a run of local freeze steps held the next step for a second.
+  args.push('--dynamic-config-value', 'history.timerProcessorMaxTimeShift="1ms"');
   // Search attributes are registered at start: re-reading them on every request costs database
   // reads per signal-with-start for nothing.
   args.push('--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=false');
