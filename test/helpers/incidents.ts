@@ -14,3 +14,26 @@ export function gated(approval: Record<string, unknown>, extra: Partial<Incident
     ...extra,
   } as IncidentInputDraft;
 }
+
+/**
+ * A freeze step whose command fails twice (as a local activity), then a step that never runs:
+ * a local step's failure reaches the workflow unwrapped (workflows/step-flow.ts).
+ */
+export function failingLocalFreeze(title: string): IncidentInputDraft {
+  return {
+    class: 'runaway-automation',
+    severity: 'S3',
+    title,
+    steps: [
+      {
+        id: 'flaky',
+        action: 'runCommand',
+        phase: 'freeze',
+        timeouts: { startToClose: '30s' },
+        retry: { maximumAttempts: 2, initialInterval: '100ms' },
+        args: { argv: ['false'] },
+      },
+      { id: 'never', action: 'runCommand', args: { argv: ['true'] } },
+    ],
+  };
+}

@@ -17,6 +17,7 @@ import { createSandbox, SANDBOX_PARAMS, secretExposureIncident, stopGateway } fr
 import { createWorker } from '../../worker/create';
 import { tempDir } from '../helpers/activity';
 import { quietLogger, startTestServer, waitFor } from '../helpers/temporal';
+import { failingLocalFreeze } from '../helpers/incidents';
 import { startDraft } from '../helpers/start';
 
 const here = new URL('.', import.meta.url).pathname;
@@ -174,26 +175,7 @@ async function main(): Promise<void> {
       }
       if (want('freeze-local-failed')) {
         // A freeze step failing as a local activity: its failure reaches the workflow unwrapped.
-        const failed = await startDraft(
-          env.client,
-          {
-            class: 'runaway-automation',
-            severity: 'S3',
-            title: 'recorded failing local freeze',
-            steps: [
-              {
-                id: 'failing-freeze',
-                action: 'runCommand',
-                phase: 'freeze',
-                timeouts: { startToClose: '30s' },
-                retry: { maximumAttempts: 2, initialInterval: '100ms' },
-                args: { argv: ['false'] },
-              },
-              { id: 'never', action: 'runCommand', args: { argv: ['true'] } },
-            ],
-          },
-          { taskQueue },
-        );
+        const failed = await startDraft(env.client, failingLocalFreeze('recorded failing local freeze'), { taskQueue });
         await failed.handle.result().catch(() => undefined);
         await save('freeze-local-failed', failed.id);
       }

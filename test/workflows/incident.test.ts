@@ -16,6 +16,7 @@ import { approveSignal, denySignal, WORKFLOW_TYPE, type IncidentInputDraft, type
 import { tempDir } from '../helpers/activity';
 import { fileState } from '../helpers/sandbox';
 import { startTestStack, untilProgress, type TestServer, type TestStack } from '../helpers/temporal';
+import { failingLocalFreeze } from '../helpers/incidents';
 import { startDraft } from '../helpers/start';
 
 let env: TestServer;
@@ -179,22 +180,7 @@ describe('incident workflow on a real Temporal server', () => {
   });
 
   it('a freeze step failing as a local activity fails the incident with its record, and the closed incident says so', async () => {
-    const { id, handle } = await start({
-      class: 'service-outage',
-      severity: 'S2',
-      title: 'failing local step',
-      steps: [
-        {
-          id: 'flaky',
-          action: 'runCommand',
-          phase: 'freeze',
-          timeouts: { startToClose: '30s' },
-          retry: { maximumAttempts: 2, initialInterval: '100ms' },
-          args: { argv: ['false'] },
-        },
-        { id: 'never', action: 'runCommand', args: { argv: ['true'] } },
-      ],
-    });
+    const { id, handle } = await start(failingLocalFreeze('failing local step'));
     const failure = await failureOf(handle.result());
     assert.equal(failure.type, 'IncidentFailed');
     const { events } = await handle.fetchHistory();
