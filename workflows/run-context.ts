@@ -9,8 +9,8 @@ export interface RunContext {
   drill: boolean;
   tracker: IncidentTracker;
   /**
-   * Started under `LOCAL_STEPS_PATCH` (asked once at the start): freeze steps may run as local
-   * activities, and the step runner's older patches are true without asking them.
+   * Started under `LOCAL_STEPS_PATCH` (asked once at the start): the step runner's older
+   * patches are true without asking them.
    */
   localSteps: boolean;
   /** Started under `LOCAL_RUN_PATCH`: freeze steps run as local activities. */

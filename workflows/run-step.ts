@@ -11,7 +11,7 @@ export interface RunStepOptions {
   plan: boolean;
   input: IncidentInput;
   progress: IncidentProgress;
-  /** The incident started under `LOCAL_STEPS_PATCH`: freeze steps may run locally, and no older patch is asked. */
+  /** The incident started under `LOCAL_STEPS_PATCH`: no older patch is asked. */
   localSteps: boolean;
   /** The incident started under `LOCAL_RUN_PATCH`: its freeze steps run locally. */
   runLocal: boolean;

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import pino from 'pino';
 import type { Worker } from '@temporalio/worker';
 import { compilePlaybook, findPlaybook, YamlSource, type Inventory } from '../../compiler';
@@ -117,6 +118,24 @@ export async function startClawWorld(options: ClawWorldOptions = {}): Promise<Cl
       await stub.close();
     },
   };
+}
+
+/**
+ * A world for the enclosing `describe`: started before its tests (OpenClaw's install can take
+ * minutes on a fresh machine), stopped after them. Its fields are there once `before` has run.
+ */
+export function clawWorldForSuite(options: ClawWorldOptions = {}): ClawWorld {
+  const world = {} as ClawWorld;
+  before(
+    async () => {
+      Object.assign(world, await startClawWorld(options));
+    },
+    { timeout: 10 * MINUTE },
+  );
+  after(async () => {
+    await world.stop?.();
+  });
+  return world;
 }
 
 /**

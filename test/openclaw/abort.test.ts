@@ -8,26 +8,16 @@
  * One gateway for the file. TOURNIQUET_SKIP_OPENCLAW=1 skips it.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { connectGateway, listSessions } from '../../activities/openclaw';
 import { getProgress } from '../../client/incidents';
 import { contentText, defaultScript, type RecordedRequest } from '../../server/openclaw/model-stub';
-import { currentToken, MINUTE, skipOpenClaw, startClawWorld, type ClawWorld } from '../helpers/openclaw';
+import { currentToken, MINUTE, skipOpenClaw, clawWorldForSuite } from '../helpers/openclaw';
 import { startDraft } from '../helpers/start';
 import { waitFor } from '../helpers/temporal';
 
 describe('aborting a runaway session on a real OpenClaw gateway', { skip: skipOpenClaw, timeout: 12 * MINUTE }, () => {
-  let world: ClawWorld;
-
-  before(
-    async () => {
-      world = await startClawWorld();
-    },
-    { timeout: 10 * MINUTE },
-  );
-  after(async () => {
-    await world?.stop();
-  });
+  const world = clawWorldForSuite();
 
   it(
     'openclawAbortSessions stops a tool loop: the drill changes nothing, the abort is proven, and the model gets no further call',

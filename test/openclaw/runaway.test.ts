@@ -11,14 +11,14 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { componentDisabled, connectGateway, cronStatus, fileStopsGrowing } from '../../activities/openclaw';
 import { approve, recordControl } from '../../client/incidents';
 import { fingerprint } from '../../common/hash';
 import { PROJECT_ROOT } from '../../common/paths';
 import { loadInventory } from '../../compiler';
 import { discoverOpenClaw } from '../../server/openclaw/discover';
-import { currentToken, driveIncident, lineCount, MINUTE, skipOpenClaw, startClawWorld, type ClawWorld } from '../helpers/openclaw';
+import { currentToken, driveIncident, lineCount, MINUTE, skipOpenClaw, clawWorldForSuite } from '../helpers/openclaw';
 import { startDraft } from '../helpers/start';
 import { waitFor } from '../helpers/temporal';
 
@@ -26,17 +26,7 @@ describe(
   'scenario (b): a runaway shell-payload cron job, frozen by the openclaw-runaway-automation playbook',
   { skip: skipOpenClaw, timeout: 15 * MINUTE },
   () => {
-    let world: ClawWorld;
-
-    before(
-      async () => {
-        world = await startClawWorld();
-      },
-      { timeout: 10 * MINUTE },
-    );
-    after(async () => {
-      await world?.stop();
-    });
+    const world = clawWorldForSuite();
 
     it('drills cleanly: the freeze names the shell job it would disable, and nothing changes', async () => {
       const gw = await connectGateway({ url: `ws://127.0.0.1:${world.gateway.port}`, token: world.gateway.token });

@@ -13,26 +13,16 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { connectGateway, runAgentTurn, toolsInvoke, toolsInvokeStatus } from '../../activities/openclaw';
 import { verifyEvidence } from '../../activities';
 import { approve, recordControl } from '../../client/incidents';
 import { fingerprint } from '../../common/hash';
-import { currentToken, driveIncident, filesUnder, MINUTE, skipOpenClaw, startClawWorld, type ClawWorld } from '../helpers/openclaw';
+import { currentToken, driveIncident, filesUnder, MINUTE, skipOpenClaw, clawWorldForSuite } from '../helpers/openclaw';
 import { startDraft } from '../helpers/start';
 
 describe('scenario (c): a leaked gateway token, killed by the openclaw-secret-exposure playbook', { skip: skipOpenClaw, timeout: 15 * MINUTE }, () => {
-  let world: ClawWorld;
-
-  before(
-    async () => {
-      world = await startClawWorld();
-    },
-    { timeout: 10 * MINUTE },
-  );
-  after(async () => {
-    await world?.stop();
-  });
+  const world = clawWorldForSuite();
 
   it('the old token is dead within seconds, and no copy of either token leaves the gateway', { timeout: 10 * MINUTE }, async (t) => {
     const leaked = world.gateway.token;
