@@ -2,7 +2,7 @@
  * The embedded Temporal server: `temporal server start-dev` with a SQLite file, the Web UI,
  * and tourniquet's search attributes registered. Started and stopped by this process.
  */
-import { mkdirSync, openSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { spawn } from 'node:child_process';
 import { Connection } from '@temporalio/client';
@@ -55,6 +55,9 @@ export function devServerArgs(o: Pick<DevServerOptions, 'dbFile' | 'port' | 'uiP
   return args;
 }
 
+/** How often a start that lost a port race is tried again before it is reported. */
+const START_ATTEMPTS = 3;
+
 export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   const address = `127.0.0.1:${o.port}`;
   if (await portAccepts(o.port)) {
@@ -65,6 +68,27 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   }
   mkdirSync(dirname(o.dbFile), { recursive: true, mode: 0o700 });
   mkdirSync(dirname(o.logFile), { recursive: true });
+  for (let attempt = 1; ; attempt++) {
+    const logFrom = existsSync(o.logFile) ? statSync(o.logFile).size : 0;
+    const started = await launch(o, address);
+    if (started.ok) return started.server;
+    const log = readFrom(o.logFile, logFrom);
+    // The server picks its internal ports (history, matching, metrics…) by asking the kernel for a
+    // free one and binding it a moment later; another process can take it in between. That start
+    // is lost, not wrong: the next one draws new ports. Our own port is still free, or we would
+    // not be here twice.
+    const lostRace = /address already in use/i.test(log) && !(await portAccepts(o.port));
+    if (!lostRace || attempt >= START_ATTEMPTS) {
+      const tail = log.trim().split('\n').slice(-5).join('\n');
+      throw new Problem('StartupFailed', `the Temporal dev server exited during start-up; see ${o.logFile}${tail ? `. Its last lines:\n${tail}` : ''}`);
+    }
+    o.logger.warn({ attempt, log: o.logFile }, 'the Temporal dev server lost a port to another process during start-up; starting it again');
+  }
+}
+
+type Launch = { ok: true; server: DevServer } | { ok: false };
+
+async function launch(o: DevServerOptions, address: string): Promise<Launch> {
   const out = openSync(o.logFile, 'a');
   const child = spawn(o.cliPath, devServerArgs(o), { stdio: ['ignore', out, out] });
   closeSync(out);
@@ -77,7 +101,10 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
 
   const deadline = Date.now() + (o.startupTimeoutMs ?? 60_000);
   for (;;) {
-    if (exited) throw new Problem('StartupFailed', `the Temporal dev server exited during start-up; see ${o.logFile}`);
+    if (exited) {
+      process.off('exit', orphanGuard);
+      return { ok: false };
+    }
     if (await serverAnswers(address)) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
@@ -90,18 +117,30 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   }
   o.logger.info({ address, ui: o.uiPort, db: o.dbFile }, 'Temporal dev server ready');
   return {
-    address,
-    uiUrl: o.uiPort === false ? undefined : `http://localhost:${o.uiPort}`,
-    pid: child.pid ?? -1,
-    async stop() {
-      if (exited) return;
-      process.off('exit', orphanGuard);
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exit;
-      clearTimeout(timer);
+    ok: true,
+    server: {
+      address,
+      uiUrl: o.uiPort === false ? undefined : `http://localhost:${o.uiPort}`,
+      pid: child.pid ?? -1,
+      async stop() {
+        if (exited) return;
+        process.off('exit', orphanGuard);
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exit;
+        clearTimeout(timer);
+      },
     },
   };
+}
+
+/** What was appended to `path` from byte `from` on (the server's output of one start). */
+function readFrom(path: string, from: number): string {
+  try {
+    return readFileSync(path).subarray(from).toString('utf8');
+  } catch {
+    return '';
+  }
 }
 
 async function serverAnswers(address: string): Promise<boolean> {
