@@ -114,7 +114,13 @@ export class ApprovalDesk {
     const step = this.stepOf(id);
     if (!step) return reject('UnknownStep', `no step "${id}" (steps: ${this.progress.steps.map((s) => s.id).join(', ')})`, id, by);
     const gate = this.gates.get(id);
-    if (step.status !== 'awaiting-approval' || !gate || this.decisions.has(id)) {
+    const earlier = this.decisions.get(id);
+    if (earlier) {
+      const what = earlier.kind === 'approve' ? 'approved' : 'denied';
+      const held = this.progress.paused && step.status === 'pending' ? `; it starts once the incident is resumed (paused by ${this.progress.paused.by})` : '';
+      return reject('StepNotWaiting', `step "${id}" was already ${what} by ${earlier.by}${held}`, id, by);
+    }
+    if (step.status !== 'awaiting-approval' || !gate) {
       const waiting = this.progress.pendingApprovals.map((p) => p.step);
       return reject(
         'StepNotWaiting',
@@ -241,6 +247,10 @@ export class ApprovalDesk {
   private decide(id: string, decision: Decision): void {
     this.decisions.set(id, decision);
     this.clearGate(id);
+    // Approved, the step no longer waits for people: until it starts (at once, or after a
+    // pause is lifted) it is pending again, with its approvers beside it.
+    const step = this.stepOf(id);
+    if (decision.kind === 'approve' && step?.status === 'awaiting-approval') step.status = 'pending';
   }
 
   private clearGate(id: string): void {

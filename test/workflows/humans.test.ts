@@ -173,6 +173,13 @@ describe('operator control', () => {
     assert.deepEqual(still.paused && [still.paused.by, still.paused.reason], ['ann', 'checking the queue first']);
     assert.ok(!still.timeline.some((e) => e.kind === 'step-started' && e.step === 'gated'), 'no new step started while paused');
     assert.equal(held.steps[2]!.status, 'pending');
+    // Approved and held by the pause: the step no longer waits for people, and says who approved.
+    assert.deepEqual([held.steps[1]!.status, held.steps[1]!.approvedBy], ['pending', ['bob']]);
+    assert.deepEqual(held.pendingApprovals, []);
+    await assert.rejects(
+      approve(env.client, id, { step: 'gated', by: 'carol' }),
+      refused('UnknownStep', /step "gated" was already approved by bob; it starts once the incident is resumed \(paused by ann\)/),
+    );
     await resumeIncident(env.client, id, { by: 'ann', comment: 'queue is fine' });
     const result = await handle.result();
     assert.equal(result.state, 'resolved');
