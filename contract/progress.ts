@@ -171,6 +171,8 @@ export const FINAL_STATES: ReadonlySet<IncidentState> = new Set(['resolved', 'ab
 
 /** Where a step ran beside others: `group g`, `fan-out of rotate`, both, or undefined for a step that ran alone. */
 export function besideWhat(s: Pick<StepProgress, 'group' | 'fanOut'>): string | undefined {
+  // Called for every step each time the details are drawn (twice a step): the usual answer first.
+  if (s.group === undefined && s.fanOut === undefined) return undefined;
   const where = [s.group !== undefined ? `group ${s.group}` : '', s.fanOut !== undefined ? `fan-out of ${s.fanOut}` : ''].filter(Boolean);
   return where.length ? where.join(', ') : undefined;
 }

@@ -29,7 +29,7 @@ import { STATE_MEMO } from '../contract/definitions';
 import { runConcurrently } from './parallel';
 import { IncidentEnd, type RunContext } from './run-context';
 import { compensate } from './saga';
-import { LOCAL_RUN_PATCH, LOCAL_STEPS_PATCH, runsLocally } from './presets';
+import { LEAN_STEPS_PATCH, LOCAL_RUN_PATCH, LOCAL_STEPS_PATCH, runsLocally } from './presets';
 import { runOne } from './step-flow';
 import { startStatusUpdates } from './status';
 import { IncidentTracker } from './tracker';
@@ -42,6 +42,7 @@ export async function incident(draft: IncidentInputDraft): Promise<IncidentProgr
   // Asked here, before any local activity can run (see LOCAL_STEPS_PATCH).
   const localSteps = patched(LOCAL_STEPS_PATCH);
   const runLocal = localSteps && patched(LOCAL_RUN_PATCH);
+  const lean = runLocal && patched(LEAN_STEPS_PATCH);
   const tracker = new IncidentTracker(workflowInfo().workflowId, input, () => new Date().toISOString(), { proofs });
   // Search attributes are set by the client at start when the server has them registered;
   // upserting an unregistered one would fail every workflow task, so follow the client's lead.
@@ -60,6 +61,7 @@ export async function incident(draft: IncidentInputDraft): Promise<IncidentProgr
     tracker,
     localSteps,
     runLocal,
+    lean,
     leases: new Leases(CancellationScope.current()),
     publish() {
       setCurrentDetails(tracker.details());

@@ -79,6 +79,15 @@ export const LOCAL_STEP_MAX_MS = 60_000;
 export const LOCAL_RUN_PATCH = 'local-freeze-steps-run';
 
 /**
+ * The `patched` id under which a step takes no await it does not need (no pause to wait out, no
+ * gate): asked at the start right after {@link LOCAL_RUN_PATCH}. Each promise in the sandbox
+ * costs a stack capture by the SDK's promise hook, a third of a step's workflow CPU; but fewer
+ * awaits can change the order of commands that concurrent parts of the workflow (status
+ * updates, leases, group members) issue in one task, so incidents started before keep theirs.
+ */
+export const LEAN_STEPS_PATCH = 'lean-step-path';
+
+/**
  * Does this step run as a local activity? The incident must have started under
  * {@link LOCAL_RUN_PATCH}, the step's action must allow it (`local` in the catalogue), it must
  * stand in the freeze phase, and its start-to-close be at most {@link LOCAL_STEP_MAX_MS} with no

@@ -15,6 +15,8 @@ export interface RunContext {
   localSteps: boolean;
   /** Started under `LOCAL_RUN_PATCH`: freeze steps run as local activities. */
   runLocal: boolean;
+  /** Started under `LEAN_STEPS_PATCH`: a step awaits only what it must wait for. */
+  lean: boolean;
   /** Leases the incident renews while it needs them (a gateway's pause). */
   leases: Leases;
   /** Push the tracker's state to the UI (current details) and the phase search attribute. */

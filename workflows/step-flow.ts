@@ -17,7 +17,13 @@ import type { Evidence } from './tracker';
 export type Outcome = 'succeeded' | 'failed' | 'skipped';
 
 /** A lone step: gate, then everything else. */
-export async function runOne(ctx: RunContext, step: Step): Promise<Outcome> {
+export function runOne(ctx: RunContext, step: Step): Promise<Outcome> {
+  if (!ctx.lean || step.approval?.required) return gatedOne(ctx, step);
+  ctx.tracker.enter(step);
+  return proceed(ctx, step);
+}
+
+async function gatedOne(ctx: RunContext, step: Step): Promise<Outcome> {
   ctx.tracker.enter(step);
   if (step.approval?.required && (await approvalGate(ctx, step)) === 'skip') return 'skipped';
   return proceed(ctx, step);
@@ -31,30 +37,52 @@ export interface ProceedOptions {
 }
 
 /** Everything after the gate: wait out a pause, hold the note for a control, guard the rules, run. */
-export async function proceed(ctx: RunContext, step: Step, o: ProceedOptions = {}): Promise<Outcome> {
-  const { tracker, input, drill } = ctx;
+export function proceed(ctx: RunContext, step: Step, o: ProceedOptions = {}): Promise<Outcome> {
+  // The usual way (not paused, no control to wait for) awaits nothing before the activity.
+  if (ctx.lean && !ctx.tracker.isPaused() && !holdsForControl(ctx, step)) return guardAndRun(ctx, step, o);
+  return waitThenRun(ctx, step, o);
+}
+
+const holdsForControl = (ctx: RunContext, step: Step) => step.action === 'writeNote' && !!ctx.input.playbook;
+
+function guardAndRun(ctx: RunContext, step: Step, o: ProceedOptions): Promise<Outcome> {
+  const settled = settleInWorkflow(ctx, step, o);
+  if (settled === undefined) return attempt(ctx, step, o.deferFailure ?? false);
+  return settled instanceof IncidentEnd ? Promise.reject(settled) : Promise.resolve(settled);
+}
+
+/** As {@link proceed}, with the awaits incidents started before {@link RunContext.lean} took: kept for their replay. */
+async function waitThenRun(ctx: RunContext, step: Step, o: ProceedOptions): Promise<Outcome> {
   await unpaused(ctx);
+  if (holdsForControl(ctx, step)) await controlGate(ctx, step);
+  const settled = settleInWorkflow(ctx, step, o);
+  if (settled instanceof IncidentEnd) throw settled;
+  return settled ?? attempt(ctx, step, o.deferFailure ?? false);
+}
+
+/**
+ * What a step comes to without an activity: a control the workflow records itself, or a refusal
+ * by the ordering rules (the incident's end, or a failure a drill collects); otherwise nothing.
+ */
+function settleInWorkflow(ctx: RunContext, step: Step, o: ProceedOptions): Outcome | IncidentEnd | undefined {
+  const { tracker, input, drill } = ctx;
   if (step.action === 'recordControl') {
     tracker.addControl(step.args.kind, step.args.note, input.playbook ? `playbook ${input.playbook.name}` : 'incident', step.id);
     tracker.succeeded(step, { summary: `control ${step.args.kind} recorded by the workflow` });
     ctx.publish();
     return 'succeeded';
   }
-  if (step.action === 'writeNote' && input.playbook) await controlGate(ctx, step);
   const refused = tracker.violation(step, o.evidence);
-  if (refused) {
-    tracker.failed(step.id, refused, 0);
-    if (drill) return 'failed';
-    throw new IncidentEnd('failed', 'IncidentFailed', refused);
-  }
-  return attempt(ctx, step, o.deferFailure ?? false);
+  if (!refused) return undefined;
+  tracker.failed(step.id, refused, 0);
+  return drill ? 'failed' : new IncidentEnd('failed', 'IncidentFailed', refused);
 }
 
 /** Run a step; on failure apply its policy (abort, continue, or ask an operator). */
 async function attempt(ctx: RunContext, step: Step, deferFailure: boolean): Promise<Outcome> {
   const { tracker, input, drill } = ctx;
   for (;;) {
-    await unpaused(ctx);
+    if (!ctx.lean || tracker.isPaused()) await unpaused(ctx);
     if (ctx.leases.endedBy(step)) await ctx.leases.releaseFor(ctx, step);
     tracker.started(step.id);
     ctx.publish();
