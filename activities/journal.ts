@@ -125,10 +125,10 @@ function readEntry(path: string, done: boolean): JournalEntry | undefined {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  if (!done) return JSON.parse(text) as JournalEntry;
   try {
     return JSON.parse(text) as JournalEntry;
-  } catch {
-    return undefined;
+  } catch (err) {
+    if (done) return undefined;
+    throw err;
   }
 }

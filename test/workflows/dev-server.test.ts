@@ -30,20 +30,17 @@ exec '${realCli}' "$@"
   return { path, runs: () => (existsSync(count) ? Number(readFileSync(count, 'utf8')) : 0) };
 }
 
+/** The embedded server as tourniquet starts it, with `cliPath` for the CLI, in `dir`. */
+const startIn = async (dir: string, cliPath: string, logFile = join(dir, 'server.log')) =>
+  startDevServer({ cliPath, dbFile: join(dir, 'temporal.sqlite'), port: await freePort(), uiPort: false, logFile, logger: quietLogger });
+
 const LOST_BIND = 'Error: unable to start server: listen tcp 127.0.0.1:40001: bind: address already in use';
 
 describe('embedded dev server start-up', () => {
   it('starts again when its first start lost a port to another process, and answers', async () => {
     const dir = tempDir('tourniquet-devserver-');
     const cli = flakyCli(dir, (await ensureTemporalCli(quietLogger)).path, 1, LOST_BIND);
-    const server = await startDevServer({
-      cliPath: cli.path,
-      dbFile: join(dir, 'temporal.sqlite'),
-      port: await freePort(),
-      uiPort: false,
-      logFile: join(dir, 'server.log'),
-      logger: quietLogger,
-    });
+    const server = await startIn(dir, cli.path);
     try {
       assert.equal(cli.runs(), 2);
       const connection = await Connection.connect({ address: server.address });
@@ -59,32 +56,19 @@ describe('embedded dev server start-up', () => {
     const dir = tempDir('tourniquet-devserver-');
     const cli = flakyCli(dir, '/bin/false', 5, LOST_BIND);
     const logFile = join(dir, 'server.log');
-    await assert.rejects(
-      startDevServer({ cliPath: cli.path, dbFile: join(dir, 'temporal.sqlite'), port: await freePort(), uiPort: false, logFile, logger: quietLogger }),
-      (error: Problem) => {
-        assert.equal(error.kind, 'StartupFailed');
-        assert.match(error.message, new RegExp(`see ${logFile}`));
-        assert.match(error.message, /address already in use/);
-        return true;
-      },
-    );
+    await assert.rejects(startIn(dir, cli.path, logFile), (error: Problem) => {
+      assert.equal(error.kind, 'StartupFailed');
+      assert.match(error.message, new RegExp(`see ${logFile}`));
+      assert.match(error.message, /address already in use/);
+      return true;
+    });
     assert.equal(cli.runs(), 3);
   });
 
   it('does not start again when the server failed for another reason', async () => {
     const dir = tempDir('tourniquet-devserver-');
     const cli = flakyCli(dir, '/bin/false', 5, 'Error: unable to open database file: permission denied');
-    await assert.rejects(
-      startDevServer({
-        cliPath: cli.path,
-        dbFile: join(dir, 'temporal.sqlite'),
-        port: await freePort(),
-        uiPort: false,
-        logFile: join(dir, 'server.log'),
-        logger: quietLogger,
-      }),
-      /exited during start-up.*\n.*unable to open database file/s,
-    );
+    await assert.rejects(startIn(dir, cli.path), /exited during start-up.*\n.*unable to open database file/s);
     assert.equal(cli.runs(), 1);
   });
 });
