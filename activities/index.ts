@@ -41,6 +41,6 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type { ActivityDeps, CommandRunner, CommandResult } from './deps';
-export { execaRunner } from './runner';
+export { execaRunner, helperRunner } from './runner';
 export { FAILURE_TYPES, StepError } from './errors';
 export { evidenceRoot, verifyEvidence } from './evidence';

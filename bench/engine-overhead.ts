@@ -11,7 +11,8 @@
  * A step's time is the gap between consecutive step ends in the final progress (the worker's
  * clock when the activity returned), so it includes everything between two activities: the
  * workflow task, scheduling, the poll, the journal and the spawn itself.
- * Plain: the same N spawns through the worker's own command runner (execa), one after another,
+ * Plain: the same N spawns through the worker's own command runner (its command helper), one
+ * after another; the same through execa in this process (how commands ran before the helper);
  * and one bash loop of N forks of the `true` binary.
  * Floor: Temporal's own, a workflow of N no-op activities on the same server, same run.
  */
@@ -24,7 +25,7 @@ import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
 import { execa } from 'execa';
 import { z } from 'zod';
 import type { Logger } from 'pino';
-import { execaRunner } from '../activities';
+import { execaRunner, helperRunner } from '../activities';
 import { parseIncident, startIncident } from '../client/incidents';
 import { WORKFLOWS_PATH } from '../common/paths';
 import type { DevServer } from '../server/dev-server';
@@ -136,7 +137,10 @@ async function runEngine(server: DevServer, home: string, n: number, logger: Log
 }
 
 interface PlainRun {
+  /** Through the worker's runner (the command helper). */
   spawnMs: number[];
+  /** Through execa in this process. */
+  inProcessMs: number[];
   spawnTotalMs: number;
   /** Time bash itself measured around its loop ($EPOCHREALTIME), without bash's own start. */
   loopMs: number;
@@ -145,21 +149,23 @@ interface PlainRun {
 
 async function runPlain(n: number): Promise<PlainRun> {
   const spawnMs: number[] = [];
+  const inProcessMs: number[] = [];
   const started = performance.now();
   for (let i = 0; i < n; i++) {
-    // The worker's own runner, so both sides pay the same execa cost per spawn.
-    const result = await execaRunner(['true']);
+    // The worker's own runner, so both sides pay the same cost per spawn.
+    const result = await helperRunner(['true']);
     if (result.exitCode !== 0) throw new Error(`true exited ${result.exitCode}: ${result.stderr}`);
     spawnMs.push(result.durationMs);
   }
   const spawnTotalMs = performance.now() - started;
+  for (let i = 0; i < n; i++) inProcessMs.push((await execaRunner(['true'])).durationMs);
 
   // `true` is a bash builtin: name the binary, or the loop forks nothing.
   const trueBinary = (await execa('bash', ['-c', 'type -P true'])).stdout.trim();
   const script = `s=$EPOCHREALTIME; for i in $(seq ${n}); do "${trueBinary}"; done; e=$EPOCHREALTIME; echo "$s $e"`;
   const [s, e] = (await execa('bash', ['-c', script])).stdout.trim().split(' ').map(Number);
   if (s === undefined || e === undefined || Number.isNaN(s) || Number.isNaN(e)) throw new Error('bash did not report $EPOCHREALTIME (needs bash 5)');
-  return { spawnMs, spawnTotalMs, loopMs: (e - s) * 1000, trueBinary };
+  return { spawnMs, inProcessMs, spawnTotalMs, loopMs: (e - s) * 1000, trueBinary };
 }
 
 /** Peak resident set of a child process (Linux), for the server's share of the footprint. */
@@ -223,7 +229,7 @@ function reportIncident(title: string, n: number, run: IncidentRun, plain: Plain
   const late = stats(run.stepGapsMs.slice(-quarter));
   row('per step, median of first / last 1/4', `${ms(early.median)} / ${ms(late.median)} (first step left out)`);
   row('workflow history', `${run.historyEvents} events (${(run.historyEvents / n).toFixed(1)} per step)`);
-  row('overhead per step (minus plain execa)', `median ${ms(e.median - p.median)}, p95 ${ms(e.p95 - p.p95)}`);
+  row('overhead per step (minus plain spawn)', `median ${ms(e.median - p.median)}, p95 ${ms(e.p95 - p.p95)}`);
   say();
 }
 
@@ -243,10 +249,12 @@ function report(argv: string[], n: number, cli: string, engine: EngineRun, plain
   say('  (per step = endedAt[i] - endedAt[i-1] from the final progress: when each activity returned, 1 ms resolution)');
   say();
   say('plain: the same N commands without the engine');
-  row('execa spawn of true, median', ms(p.median));
-  row('execa spawn of true, p95', ms(p.p95));
-  row('execa spawn of true, min / max', `${ms(p.min)} / ${ms(p.max)}`);
-  row('execa, N spawns in sequence', ms(plain.spawnTotalMs));
+  const inProcess = stats(plain.inProcessMs);
+  row('spawn of true (command helper), median', ms(p.median));
+  row('spawn of true (command helper), p95', ms(p.p95));
+  row('spawn of true, min / max', `${ms(p.min)} / ${ms(p.max)}`);
+  row('N spawns in sequence', ms(plain.spawnTotalMs));
+  row('execa in this process, median / p95', `${ms(inProcess.median)} / ${ms(inProcess.p95)} (RSS ${mib(process.memoryUsage().rss / 1024)})`);
   row(`bash loop of ${plain.trueBinary}, whole`, `${ms(plain.loopMs)} (${ms(plain.loopMs / n)} per command)`);
   say();
   const f = stats(engine.floorGapsMs);

@@ -10,7 +10,8 @@
  * the incident holds at an approval gate so every later delivery finds it open. In order:
  *
  * - repeats: K incidents are opened, then N deliveries for those K keys arrive while a new key's
- *   alert is posted every 100 ms. (a) CPU ms per delivery of each process over this phase;
+ *   alert is posted every 100 ms. (a) CPU ms per delivery of each process over this phase (the
+ *   worker's with its command helper, which forks the commands; not the commands' own);
  *   (b) each new alert's POST to its containment confirmed (the step's end, the worker's clock);
  *   (d) deliveries per second over the phase.
  * - burst: B new keys posted at once; (c) the last of them contained, from the burst's first POST,
@@ -32,7 +33,7 @@ import { getProgress } from '../client/incidents';
 import { loadIntakeConfig, startIntake } from '../intake';
 import { WORKFLOW_TYPE, type IncidentProgress } from '../contract';
 import { agentFactory, bashStop, inLanes, poster, shuffled, startWorkerProcess, STOP_SCRIPT, type Poster } from './intake-load';
-import { cpuMs, invocation, load1m, parseOptions, pct, round, runBench, say, withBenchServer } from './lib';
+import { commandHelperPid, cpuMs, invocation, load1m, parseOptions, pct, round, runBench, say, withBenchServer } from './lib';
 
 const USAGE = 'npm run bench:intake -- [--deliveries N] [--keys K] [--burst B] [--concurrency C] [--db-dir DIR] [--json]';
 
@@ -158,7 +159,10 @@ async function main(): Promise<void> {
         );
         await settle(client, incidentsOf(p, openKeys), (x) => x.state === 'awaiting-approval', 600_000);
         const newKeys: string[] = [];
-        const cpu0 = { server: cpuMs(server.pid), worker: cpuMs(worker.pid), intake: process.cpuUsage() };
+        // The worker's commands fork from its command helper (started by the first containment).
+        const helperPid = commandHelperPid(worker.pid);
+        if (helperPid === undefined) throw new Error('the worker has no command helper after its first containments');
+        const cpu0 = { server: cpuMs(server.pid), worker: cpuMs(worker.pid), helper: cpuMs(helperPid), intake: process.cpuUsage() };
         const flood = shuffled(Array.from({ length: o.deliveries }, (_, i) => openKeys[i % o.keys]!));
         const t0 = performance.now();
         let flooding = true;
@@ -182,9 +186,10 @@ async function main(): Promise<void> {
         const used = process.cpuUsage(cpu0.intake);
         const floodDeliveries = o.deliveries + newKeys.length;
         const perDelivery = (ms: number) => Math.round((ms / floodDeliveries) * 100) / 100;
+        const helperMs = cpuMs(helperPid) - cpu0.helper;
         const cpuMsPerDelivery = {
           server: perDelivery(cpuMs(server.pid) - cpu0.server),
-          worker: perDelivery(cpuMs(worker.pid) - cpu0.worker),
+          worker: perDelivery(cpuMs(worker.pid) - cpu0.worker + helperMs),
           intakeAndPoster: perDelivery((used.user + used.system) / 1000),
         };
         const newProgress = await settle(client, incidentsOf(p, newKeys), (x) => contained(x) !== undefined, 600_000);
@@ -252,7 +257,10 @@ async function main(): Promise<void> {
         say(`repeats: ${o.deliveries} deliveries for ${o.keys} open incidents, ${o.concurrency} at a time, a new key every 100 ms among them`);
         row('deliveries/second', `${summary.deliveriesPerSecond} (${floodDeliveries} in ${(floodMs / 1000).toFixed(1)} s)`);
         row('POST round trip p50 / p99 (all phases)', `${pct(p.rttMs, 0.5).toFixed(1)} / ${pct(p.rttMs, 0.99).toFixed(1)} ms`);
-        row('CPU ms per delivery: server / worker', `${cpuMsPerDelivery.server} / ${cpuMsPerDelivery.worker}`);
+        row(
+          'CPU ms per delivery: server / worker',
+          `${cpuMsPerDelivery.server} / ${cpuMsPerDelivery.worker} (of which its command helper ${perDelivery(helperMs)})`,
+        );
         row('CPU ms per delivery: intake + poster', `${cpuMsPerDelivery.intakeAndPoster} (one process)`);
         row(`new alerts (${newMs.length}): POST to contained p50 / p99`, `${pct(newMs, 0.5)} / ${pct(newMs, 0.99)} ms`);
         say();

@@ -3,7 +3,7 @@
  * their own (own SQLite file, free port, headless) kept with its log when a run fails,
  * percentiles, and process memory. Each benchmark prints figures and judges nothing.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -55,6 +55,24 @@ export function cpuMs(pid: number): number {
   // Fields after the command name, which may hold spaces: utime and stime are the 12th and 13th.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * The worker's command helper (activities/runner): the child of `workerPid` running helper.js.
+ * Commands fork from it, so the fork's cost is its CPU, not the worker's: a worker's figure
+ * counts both.
+ */
+export function commandHelperPid(workerPid: number): number | undefined {
+  for (const tid of readdirSync(`/proc/${workerPid}/task`)) {
+    for (const child of readFileSync(`/proc/${workerPid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean)) {
+      try {
+        if (readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('runner/helper.js')) return Number(child);
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+  return undefined;
 }
 
 /** Resident memory of a process, in MiB (from /proc). */

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { Config } from '../common/config';
-import { createActivities, execaRunner, type ActivityDeps } from '../activities';
+import { createActivities, helperRunner, type ActivityDeps } from '../activities';
 import { identityActivities } from '../activities/identity';
 import { inputActivities } from '../activities/input';
 import { leaseActivities } from '../activities/openclaw/lease';
@@ -28,7 +28,7 @@ export interface CreateWorkerOptions {
 export const MAX_CACHED_INCIDENTS = 600;
 
 export function realDeps(home: string, logger: Logger): ActivityDeps {
-  return { run: execaRunner, logger: logger.child({ component: 'activity' }), home, fetch: globalThis.fetch, randomBytes, now: () => new Date() };
+  return { run: helperRunner, logger: logger.child({ component: 'activity' }), home, fetch: globalThis.fetch, randomBytes, now: () => new Date() };
 }
 
 export function createWorker(o: CreateWorkerOptions): Promise<Worker> {

@@ -7,7 +7,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 
 const silentSdkLogger = new DefaultLogger('ERROR', () => {});
-import { createActivities, execaRunner, type ActivityDeps } from '../../activities';
+import { createActivities, helperRunner, type ActivityDeps } from '../../activities';
 import type { ActivityActionName, StepContext, StepResult } from '../../contract';
 import { quietLogger } from './temporal';
 
@@ -17,7 +17,7 @@ export function tempDir(prefix = 'tourniquet-'): string {
 
 export function testDeps(overrides: Partial<ActivityDeps> = {}): ActivityDeps {
   return {
-    run: execaRunner,
+    run: helperRunner,
     logger: quietLogger,
     home: tempDir('tourniquet-home-'),
     fetch: globalThis.fetch,
