@@ -39,6 +39,12 @@ const envSchema = z.object({
     .default(1024 * 1024),
   /** Seconds a signed timestamp may differ from now (either way) before the delivery is refused as a replay. */
   TOURNIQUET_INTAKE_REPLAY_WINDOW: z.coerce.number().int().min(10).max(3600).default(300),
+  /**
+   * Least time in ms between two signals that carry repeats to one incident; repeats arriving
+   * meanwhile wait and go together. Bounds a storm's cost to Temporal; each repeat's answer
+   * waits at most this long more. 0 sends the next batch as soon as the last is acknowledged.
+   */
+  TOURNIQUET_INTAKE_REPEAT_GAP: z.coerce.number().int().min(0).max(2000, 'must be at most 2000 ms: a sender waits for the answer').default(500),
   /** Refuse HMAC signatures without a signed timestamp (Grafana, generic). */
   TOURNIQUET_INTAKE_REQUIRE_TIMESTAMP: flag,
   /** Accept unauthenticated deliveries. Only together with a loopback host. */
@@ -65,6 +71,8 @@ export interface IntakeConfig {
   port: number;
   bodyLimit: number;
   replayWindowSec: number;
+  /** Least ms between two signals of repeats to one incident (TOURNIQUET_INTAKE_REPEAT_GAP). */
+  repeatGapMs: number;
   requireTimestamp: boolean;
   /** Unauthenticated, loopback only: every source is open. */
   insecure: boolean;
@@ -99,6 +107,7 @@ export function loadIntakeConfig(env: NodeJS.ProcessEnv = process.env, o: Intake
     port: o.port ?? e.TOURNIQUET_INTAKE_PORT,
     bodyLimit: e.TOURNIQUET_INTAKE_BODY_LIMIT,
     replayWindowSec: e.TOURNIQUET_INTAKE_REPLAY_WINDOW,
+    repeatGapMs: e.TOURNIQUET_INTAKE_REPEAT_GAP,
     requireTimestamp: e.TOURNIQUET_INTAKE_REQUIRE_TIMESTAMP,
     insecure: o.insecure ?? e.TOURNIQUET_INTAKE_INSECURE,
     routesFile: routesFile ? resolve(cwd, routesFile) : undefined,

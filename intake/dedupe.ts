@@ -6,9 +6,10 @@
  * concurrent, lands in that incident's timeline. Once that incident has ended, a firing is a
  * re-fire (within the reopen window: a linked follow-up, or only a record) or the start of a
  * new linked incident (generations.ts). A resolved delivery is only a signal: it never starts
- * an incident, and it never closes one either (the workflow just records it). Repeats for an
- * incident this intake knows that arrive while one is in flight go together as one `alerts`
- * signal (coalesce.ts), each answered once its signal is in the history.
+ * an incident, and it never closes one either (the workflow just records it). A repeat for an
+ * incident this intake knows is a plain `alerts` signal, and repeats that arrive while one is in
+ * flight go together as one (coalesce.ts), each answered once its signal is in the history; if
+ * that incident has ended meanwhile, the delivery takes the signal-with-start path above.
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { dedupedIncidentId, startIncident } from '../client/incidents';
@@ -114,6 +115,8 @@ export interface TemporalDeliveryOptions {
   taskQueue: string;
   /** How long one delivery may wait for Temporal before answering 503 (default 3 s; PagerDuty gives up at 5 s). */
   timeoutMs?: number;
+  /** Least time between two signals of repeats to one incident, in ms (coalesce.ts; default 0). */
+  repeatGapMs?: number;
 }
 
 export interface TemporalDelivery extends DeliverAlert {
@@ -197,8 +200,10 @@ export function temporalDelivery(client: Client, o: TemporalDeliveryOptions): Te
     throw new IntakeError('TemporalUnavailable', `the incidents of key ${plan.key} kept ending while this delivery looked for them: retry`);
   };
 
-  const repeats = new RepeatCoalescer((id, notices) =>
-    track(client.connection.withDeadline(Date.now() + timeoutMs, () => client.workflow.getHandle(id).signal(alertsSignal, notices))),
+  const repeats = new RepeatCoalescer(
+    (id, notices) => track(client.connection.withDeadline(Date.now() + timeoutMs, () => client.workflow.getHandle(id).signal(alertsSignal, notices))),
+    100,
+    o.repeatGapMs ?? 0,
   );
 
   const fire = async (input: IncidentInput, plan: DeliveryPlan, alert: AlertNotice, receivedAt: Date): Promise<DeliveryOutcome> => {
@@ -206,8 +211,10 @@ export function temporalDelivery(client: Client, o: TemporalDeliveryOptions): Te
     if (!plan.holdUnlessRunning && generations.has(plan.baseId)) {
       const id = generationId(plan.baseId, generations.get(plan.baseId));
       try {
-        const alone = await repeats.repeat(id, alert, () => fireAlone(input, plan, alert, receivedAt));
-        return alone ?? { class: input.class, incidentId: id, outcome: 'repeat', startedRun: false };
+        // A plain signal, not a signal-with-start: the incident is known to run, so the input,
+        // memo and search attributes a start would carry are neither sent nor read by the server.
+        await repeats.repeat(id, alert, () => client.workflow.getHandle(id).signal(alertsSignal, [alert]));
+        return { class: input.class, incidentId: id, outcome: 'repeat', startedRun: false };
       } catch (err) {
         // That incident has ended since: this delivery looks for the key's current one itself.
         if (!(err instanceof WorkflowNotFoundError)) throw err;

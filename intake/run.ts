@@ -77,7 +77,11 @@ export async function startIntake(o: StartIntakeOptions): Promise<RunningIntake>
   // Playbooks (with the inventory) by default; raw incident templates when a folder is configured.
   const resolve =
     o.resolve ?? (config.templatesDir ? templatesFor(config.templatesDir, routes) : playbookResolver(o.playbooks ?? defaultPlaybookOptions(), routes));
-  const deliver = temporalDelivery(o.client, { taskQueue: o.taskQueue, ...(o.temporalTimeoutMs ? { timeoutMs: o.temporalTimeoutMs } : {}) });
+  const deliver = temporalDelivery(o.client, {
+    taskQueue: o.taskQueue,
+    repeatGapMs: config.repeatGapMs,
+    ...(o.temporalTimeoutMs ? { timeoutMs: o.temporalTimeoutMs } : {}),
+  });
   const stateDir = o.stateDir ?? intakeStateDir();
   const silences = new SilenceBook(stateDir);
   silences.all(); // a broken silences file is reported before anything listens

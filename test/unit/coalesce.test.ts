@@ -54,3 +54,45 @@ it('a failed batch fails each of its deliveries with the error, and the next bat
   assert.deepEqual(await Promise.all(queued), [gone, gone, 'ok']);
   assert.equal(calls, 2);
 });
+
+it('with a gap: the first repeat goes at once, later ones wait out the gap and go together, each answered when its batch is', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  let clock = 0;
+  const advance = async (ms: number) => {
+    clock += ms;
+    t.mock.timers.tick(ms);
+    await new Promise((r) => setImmediate(r));
+  };
+  const sent: string[][] = [];
+  const acks: (() => void)[] = [];
+  // The sender acknowledges a batch only when the test says so.
+  const send = (id: string, notices: AlertNotice[]) =>
+    new Promise<void>((ack) => {
+      sent.push([id, ...notices.map((n) => n.summary)]);
+      acks.push(ack);
+    });
+  const c = new RepeatCoalescer(send, 100, 500, () => clock);
+  const notAlone = () => Promise.reject(new Error('not alone'));
+
+  assert.equal(await c.repeat('inc', notice(0), async () => 'alone'), 'alone', 'the first of a quiet incident goes at once');
+  const answered: number[] = [];
+  const queued = [1, 2].map((n) => c.repeat('inc', notice(n), notAlone).then(() => answered.push(n)));
+  await advance(499);
+  assert.deepEqual(sent, [], 'held during the gap');
+  await advance(1);
+  assert.deepEqual(sent, [['inc', 'n1', 'n2']], 'sent together when the gap is over');
+  assert.deepEqual(answered, [], 'not answered before the server acknowledges');
+  acks.shift()!();
+  await Promise.all(queued);
+  assert.deepEqual(answered, [1, 2]);
+
+  const later = c.repeat('inc', notice(3), notAlone);
+  await advance(499);
+  assert.equal(sent.length, 1, 'the gap counts from the last batch');
+  await advance(1);
+  assert.deepEqual(sent[1], ['inc', 'n3']);
+  acks.shift()!();
+  await later;
+  await advance(500);
+  assert.equal(await c.repeat('inc', notice(4), async () => 'alone again'), 'alone again', 'quiet for a gap: the lane closes');
+});
