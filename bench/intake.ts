@@ -1,5 +1,5 @@
 /**
- * `npm run bench:intake [-- --deliveries N --keys K --burst B --concurrency C --db-dir DIR --json]`:
+ * `npm run bench:intake [-- --deliveries N --keys K --burst B --concurrency C --repeat-gap MS --db-dir DIR --json]`:
  * the alert intake under a storm, on a dev server of its own (bench/lib.ts; its database on
  * tmpfs, /dev/shm, when there is one, so the figures are the engine's and not the disk's), a
  * `tourniquet worker` process as in production, and in this process the intake (generic
@@ -16,11 +16,13 @@
  *   (d) deliveries per second over the phase.
  * - burst: B new keys posted at once; (c) the last of them contained, from the burst's first POST,
  *   beside bash stopping B such agents one after another.
+ * - floor: Temporal's own cost of the repeats, the same signals in the same lanes and order sent
+ *   straight from a client to K workflows that only count them: server CPU ms per signal.
  * - accounting over every phase: lost = deliveries not answered 202 or missing from their
  *   incident's timeline; duplicates = incidents beyond one per key.
  *
  * Prints figures and, with --json, `{"cpuMsPerDelivery","newDuringRepeatsP99Ms","burstContainMaxMs",
- * "bashBurstMs","deliveriesPerSecond","lost","duplicates"}`; judges nothing but the invariants
+ * "bashBurstMs","deliveriesPerSecond","lost","duplicates","floorServerCpuMsPerSignal"}`; judges nothing but the invariants
  * (exits non-zero when a delivery is lost or a key got two incidents).
  */
 import { randomBytes } from 'node:crypto';
@@ -28,14 +30,18 @@ import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
 import { z } from 'zod';
 import { getProgress } from '../client/incidents';
 import { loadIntakeConfig, startIntake } from '../intake';
 import { WORKFLOW_TYPE, type IncidentProgress } from '../contract';
+import { createFloorWorker } from './floor/worker';
+import type { listener } from './floor/workflows';
+import { noticeSignal, stopSignal } from './floor/workflows';
 import { agentFactory, bashStop, inLanes, poster, shuffled, startWorkerProcess, STOP_SCRIPT, type Poster } from './intake-load';
 import { commandHelperPid, cpuMs, invocation, load1m, parseOptions, pct, round, runBench, say, withBenchServer } from './lib';
 
-const USAGE = 'npm run bench:intake -- [--deliveries N] [--keys K] [--burst B] [--concurrency C] [--db-dir DIR] [--json]';
+const USAGE = 'npm run bench:intake -- [--deliveries N] [--keys K] [--burst B] [--concurrency C] [--repeat-gap MS] [--db-dir DIR] [--json]';
 
 const optionsSchema = z.object({
   /** Repeat deliveries for the open incidents. */
@@ -45,6 +51,8 @@ const optionsSchema = z.object({
   /** New incidents posted at once after the repeats. */
   burst: z.coerce.number().int().min(1).max(10_000).default(1_000),
   concurrency: z.coerce.number().int().min(1).max(512).default(64),
+  /** The intake's TOURNIQUET_INTAKE_REPEAT_GAP, in ms (default: the intake's own). */
+  'repeat-gap': z.string().regex(/^\d+$/, 'must be a number of ms').optional(),
   'db-dir': z.string().min(1).optional(),
   json: z.boolean().default(false),
 });
@@ -109,6 +117,8 @@ async function settle(client: Client, ids: string[], done: (p: IncidentProgress)
   return settled;
 }
 
+const perSignal = (ms: number, count: number) => Math.round((ms / count) * 100) / 100;
+
 const incidentsOf = (p: Poster, keys: string[]) => [...new Set(keys.map((k) => p.keys.get(k)?.incidentId).filter((x): x is string => !!x))];
 
 async function main(): Promise<void> {
@@ -120,6 +130,7 @@ async function main(): Promise<void> {
       keys: { type: 'string' },
       burst: { type: 'string' },
       concurrency: { type: 'string' },
+      'repeat-gap': { type: 'string' },
       'db-dir': { type: 'string' },
       json: { type: 'boolean' },
     },
@@ -139,12 +150,11 @@ async function main(): Promise<void> {
       const taskQueue = `bench-intake-${randomBytes(4).toString('hex')}`;
       const worker = await startWorkerProcess(client, server.address, taskQueue, join(dir, 'home'), join(dir, 'worker.log'));
       const token = randomBytes(24).toString('hex');
-      const intake = await startIntake({
-        config: loadIntakeConfig({ TOURNIQUET_INTAKE_GENERIC_TOKEN: token }, { port: 0, routes: join(dir, 'routes.yaml'), templates: join(dir, 'templates') }),
-        client,
-        taskQueue,
-        logger,
-      });
+      const intakeConfig = loadIntakeConfig(
+        { TOURNIQUET_INTAKE_GENERIC_TOKEN: token, TOURNIQUET_INTAKE_REPEAT_GAP: o['repeat-gap'] },
+        { port: 0, routes: join(dir, 'routes.yaml'), templates: join(dir, 'templates') },
+      );
+      const intake = await startIntake({ config: intakeConfig, client, taskQueue, logger });
       const agents = new Map<string, number>();
       const factory = agentFactory();
       const agentFor = async (key: string) => agents.get(key) ?? agents.set(key, await factory.start()).get(key)!;
@@ -185,7 +195,7 @@ async function main(): Promise<void> {
         const floodMs = performance.now() - t0;
         const used = process.cpuUsage(cpu0.intake);
         const floodDeliveries = o.deliveries + newKeys.length;
-        const perDelivery = (ms: number) => Math.round((ms / floodDeliveries) * 100) / 100;
+        const perDelivery = (ms: number) => perSignal(ms, floodDeliveries);
         const helperMs = cpuMs(helperPid) - cpu0.helper;
         const cpuMsPerDelivery = {
           server: perDelivery(cpuMs(server.pid) - cpu0.server),
@@ -210,6 +220,29 @@ async function main(): Promise<void> {
         const bashAgents: number[] = [];
         for (let i = 0; i < o.burst; i++) bashAgents.push(await factory.start());
         const bashBurstMs = round(await bashStop(bashAgents));
+
+        // Temporal's floor for the repeats: the same signals, lanes and order sent straight to K
+        // workflows that only count them (bench/floor), from their first signal to their results.
+        const nativeConnection = await NativeConnection.connect({ address: server.address });
+        const floorQueue = `${taskQueue}-floor`;
+        const floorWorker = await createFloorWorker(nativeConnection, floorQueue);
+        const floorServerMsPerSignal = await floorWorker
+          .runUntil(async () => {
+            const listeners = await Promise.all(
+              openKeys.map((_, i) => client.workflow.start<typeof listener>('listener', { taskQueue: floorQueue, workflowId: `listener-${tag}-${i}` })),
+            );
+            const notice = { source: 'generic', status: 'firing', fingerprint: 'bench', summary: 'bench alert', receivedAt: new Date().toISOString() };
+            const s0 = cpuMs(server.pid);
+            await inLanes(
+              flood.map((k) => () => listeners[openKeys.indexOf(k)]!.signal(noticeSignal, notice)),
+              o.concurrency,
+            );
+            await Promise.all(listeners.map((h) => h.signal(stopSignal)));
+            const counted = (await Promise.all(listeners.map((h) => h.result()))).reduce((a, b) => a + b, 0);
+            if (counted !== flood.length) throw new Error(`the floor's listeners counted ${counted} of ${flood.length} signals`);
+            return perSignal(cpuMs(server.pid) - s0, flood.length);
+          })
+          .finally(() => nativeConnection.close());
 
         // Accounting: every delivery answered 202 is in its incident's timeline; one incident per key.
         const allKeys = [...p.keys.keys()];
@@ -248,6 +281,7 @@ async function main(): Promise<void> {
           deliveriesPerSecond: Math.round(floodDeliveries / (floodMs / 1000)),
           lost,
           duplicates,
+          floorServerCpuMsPerSignal: floorServerMsPerSignal,
         };
         const row = (label: string, value: string) => say(`  ${label.padEnd(46)} ${value}`);
         say(`== tourniquet alert intake: ${invocation('bench:intake', 'bench/intake.ts', argv)} ==`);
@@ -255,6 +289,7 @@ async function main(): Promise<void> {
         say('  dev server (SQLite), a `tourniquet worker` process, the intake and the poster in this process; loopback only');
         say();
         say(`repeats: ${o.deliveries} deliveries for ${o.keys} open incidents, ${o.concurrency} at a time, a new key every 100 ms among them`);
+        say(`  (the intake's repeat gap: ${intakeConfig.repeatGapMs} ms)`);
         row('deliveries/second', `${summary.deliveriesPerSecond} (${floodDeliveries} in ${(floodMs / 1000).toFixed(1)} s)`);
         row('POST round trip p50 / p99 (all phases)', `${pct(p.rttMs, 0.5).toFixed(1)} / ${pct(p.rttMs, 0.99).toFixed(1)} ms`);
         row(
@@ -262,6 +297,7 @@ async function main(): Promise<void> {
           `${cpuMsPerDelivery.server} / ${cpuMsPerDelivery.worker} (of which its command helper ${perDelivery(helperMs)})`,
         );
         row('CPU ms per delivery: intake + poster', `${cpuMsPerDelivery.intakeAndPoster} (one process)`);
+        row("Temporal's floor: server CPU ms per signal", `${floorServerMsPerSignal} (the same ${flood.length} signals to ${o.keys} counting workflows)`);
         row(`new alerts (${newMs.length}): POST to contained p50 / p99`, `${pct(newMs, 0.5)} / ${pct(newMs, 0.99)} ms`);
         say();
         say(`burst: ${o.burst} new incidents posted at once`);

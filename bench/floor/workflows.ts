@@ -3,7 +3,7 @@
  * server and worker settings. No tourniquet code runs here, so the gap between an incident and
  * this is what tourniquet itself costs.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { condition, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { floorActivities } from './activities';
 
 const { noop } = proxyActivities<typeof floorActivities>({ startToCloseTimeout: '1m' });
@@ -16,4 +16,18 @@ export async function floor(steps: number): Promise<number[]> {
     ends.push(Date.now());
   }
   return ends;
+}
+
+/** A notice to `listener`: what an alert repeat is to an incident. */
+export const noticeSignal = defineSignal<[unknown]>('notice');
+export const stopSignal = defineSignal('stop');
+
+/** Counts notices until stopped: Temporal's floor for a signal to an open workflow. */
+export async function listener(): Promise<number> {
+  let notices = 0;
+  let stopped = false;
+  setHandler(noticeSignal, () => void notices++);
+  setHandler(stopSignal, () => void (stopped = true));
+  await condition(() => stopped);
+  return notices;
 }
