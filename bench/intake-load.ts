@@ -1,7 +1,7 @@
 /**
  * What bench/intake.ts drives: agents to contain (a `sleep` leading its own process group), the
  * alert poster (C lanes posting to the generic endpoint, retrying 5xx and 429), the same stop in
- * bash, and a `tourniquet worker` in its own process.
+ * bash, and `tourniquet worker` and `tourniquet intake` each in its own process.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
@@ -10,7 +10,7 @@ import type { Client } from '@temporalio/client';
 import { execa } from 'execa';
 import { isAlive } from '../activities/process';
 import { PROJECT_ROOT } from '../common/paths';
-import type { Answer, RunningIntake } from '../intake';
+import type { Answer } from '../intake';
 
 /**
  * Agents to contain: `sleep` leading its own session and process group (its pid is also its
@@ -84,7 +84,7 @@ export interface Poster {
 
 const TRIES = 5;
 
-export function poster(intake: RunningIntake, token: string): Poster {
+export function poster(intake: { url: string }, token: string): Poster {
   const bump = <K>(m: Map<K, number>, k: K) => m.set(k, (m.get(k) ?? 0) + 1);
   const p: Poster = {
     keys: new Map(),
@@ -186,6 +186,55 @@ export async function startWorkerProcess(client: Client, address: string, taskQu
   }
   return {
     pid: child.pid!,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+export interface IntakeProcess extends WorkerProcess {
+  url: string;
+}
+
+/**
+ * `tourniquet intake` in its own process, as it runs in production, so its CPU is its own and
+ * not the poster's. Ready once `GET /healthz` answers.
+ */
+export async function startIntakeProcess(o: {
+  address: string;
+  taskQueue: string;
+  port: number;
+  routes: string;
+  templates: string;
+  env: Record<string, string>;
+  logFile: string;
+}): Promise<IntakeProcess> {
+  const out = openSync(o.logFile, 'a');
+  const args = ['intake', '--routes', o.routes, '--templates', o.templates, '--port', String(o.port)];
+  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'tourniquet.js'), ...args], {
+    env: { ...process.env, ...o.env, TEMPORAL_ADDRESS: o.address, TOURNIQUET_TASK_QUEUE: o.taskQueue, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', out, out],
+  });
+  closeSync(out);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${o.port}`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the intake exited during start-up; see ${o.logFile}`);
+    if (
+      await fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
+    if (Date.now() > deadline) throw new Error(`the intake did not answer within 120 s; see ${o.logFile}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return {
+    pid: child.pid!,
+    url,
     async stop() {
       child.kill('SIGTERM');
       await exited;

@@ -2,8 +2,8 @@
  * `npm run bench:intake [-- --deliveries N --keys K --burst B --concurrency C --repeat-gap MS --db-dir DIR --json]`:
  * the alert intake under a storm, on a dev server of its own (bench/lib.ts; its database on
  * tmpfs, /dev/shm, when there is one, so the figures are the engine's and not the disk's), a
- * `tourniquet worker` process as in production, and in this process the intake (generic
- * endpoint, bearer token) and the poster, C deliveries at a time.
+ * `tourniquet worker` process and a `tourniquet intake` process as in production (generic
+ * endpoint, bearer token), and in this process the poster, C deliveries at a time.
  *
  * Each alert names an agent (a `sleep` leading its own process group); its incident's first step
  * kills that group and confirms it gone (a freeze-phase `runCommand`, so a local activity), then
@@ -33,12 +33,12 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { z } from 'zod';
 import { getProgress } from '../client/incidents';
-import { loadIntakeConfig, startIntake } from '../intake';
 import { WORKFLOW_TYPE, type IncidentProgress } from '../contract';
 import { createFloorWorker } from './floor/worker';
 import type { listener } from './floor/workflows';
 import { noticeSignal, stopSignal } from './floor/workflows';
-import { agentFactory, bashStop, inLanes, poster, shuffled, startWorkerProcess, STOP_SCRIPT, type Poster } from './intake-load';
+import { agentFactory, bashStop, inLanes, poster, shuffled, startIntakeProcess, startWorkerProcess, STOP_SCRIPT, type Poster } from './intake-load';
+import { freePort } from '../common/probe';
 import { commandHelperPid, cpuMs, invocation, load1m, parseOptions, pct, round, runBench, say, withBenchServer } from './lib';
 
 const USAGE = 'npm run bench:intake -- [--deliveries N] [--keys K] [--burst B] [--concurrency C] [--repeat-gap MS] [--db-dir DIR] [--json]';
@@ -141,7 +141,7 @@ async function main(): Promise<void> {
   let failed = false;
   await withBenchServer(
     'intake',
-    async ({ dir, server, logger }) => {
+    async ({ dir, server }) => {
       mkdirSync(join(dir, 'templates'));
       writeFileSync(join(dir, 'templates', 'bench.yaml'), TEMPLATE);
       writeFileSync(join(dir, 'routes.yaml'), ROUTES);
@@ -150,11 +150,16 @@ async function main(): Promise<void> {
       const taskQueue = `bench-intake-${randomBytes(4).toString('hex')}`;
       const worker = await startWorkerProcess(client, server.address, taskQueue, join(dir, 'home'), join(dir, 'worker.log'));
       const token = randomBytes(24).toString('hex');
-      const intakeConfig = loadIntakeConfig(
-        { TOURNIQUET_INTAKE_GENERIC_TOKEN: token, TOURNIQUET_INTAKE_REPEAT_GAP: o['repeat-gap'] },
-        { port: 0, routes: join(dir, 'routes.yaml'), templates: join(dir, 'templates') },
-      );
-      const intake = await startIntake({ config: intakeConfig, client, taskQueue, logger });
+      const repeatGap = o['repeat-gap'];
+      const intake = await startIntakeProcess({
+        address: server.address,
+        taskQueue,
+        port: await freePort(),
+        routes: join(dir, 'routes.yaml'),
+        templates: join(dir, 'templates'),
+        env: { TOURNIQUET_INTAKE_GENERIC_TOKEN: token, ...(repeatGap !== undefined ? { TOURNIQUET_INTAKE_REPEAT_GAP: repeatGap } : {}) },
+        logFile: join(dir, 'intake.log'),
+      });
       const agents = new Map<string, number>();
       const factory = agentFactory();
       const agentFor = async (key: string) => agents.get(key) ?? agents.set(key, await factory.start()).get(key)!;
@@ -172,7 +177,7 @@ async function main(): Promise<void> {
         // The worker's commands fork from its command helper (started by the first containment).
         const helperPid = commandHelperPid(worker.pid);
         if (helperPid === undefined) throw new Error('the worker has no command helper after its first containments');
-        const cpu0 = { server: cpuMs(server.pid), worker: cpuMs(worker.pid), helper: cpuMs(helperPid), intake: process.cpuUsage() };
+        const cpu0 = { server: cpuMs(server.pid), worker: cpuMs(worker.pid), helper: cpuMs(helperPid), intake: cpuMs(intake.pid), poster: process.cpuUsage() };
         const flood = shuffled(Array.from({ length: o.deliveries }, (_, i) => openKeys[i % o.keys]!));
         const t0 = performance.now();
         let flooding = true;
@@ -193,19 +198,30 @@ async function main(): Promise<void> {
         await trickle;
         await Promise.all(newDeliveries);
         const floodMs = performance.now() - t0;
-        const used = process.cpuUsage(cpu0.intake);
+        const used = process.cpuUsage(cpu0.poster);
         const floodDeliveries = o.deliveries + newKeys.length;
         const perDelivery = (ms: number) => perSignal(ms, floodDeliveries);
         const helperMs = cpuMs(helperPid) - cpu0.helper;
         const cpuMsPerDelivery = {
           server: perDelivery(cpuMs(server.pid) - cpu0.server),
           worker: perDelivery(cpuMs(worker.pid) - cpu0.worker + helperMs),
-          intakeAndPoster: perDelivery((used.user + used.system) / 1000),
+          intake: perDelivery(cpuMs(intake.pid) - cpu0.intake),
+          poster: perDelivery((used.user + used.system) / 1000),
         };
         const newProgress = await settle(client, incidentsOf(p, newKeys), (x) => contained(x) !== undefined, 600_000);
         const newMs = newKeys
           .map((k) => (contained(newProgress.get(p.keys.get(k)?.incidentId ?? '')) ?? NaN) - p.keys.get(k)!.firstPostAt)
           .filter((ms) => !Number.isNaN(ms));
+        // Where a new alert's time goes: before its incident's first workflow task ran (the
+        // intake, the server, the task's wait for a worker thread), and from there to the stop.
+        const firstTaskMs = newKeys.map((k) => {
+          const x = newProgress.get(p.keys.get(k)?.incidentId ?? '');
+          return x ? Date.parse(x.startedAt) - p.keys.get(k)!.firstPostAt : NaN;
+        });
+        const toContainMs = newKeys.map((k) => {
+          const x = newProgress.get(p.keys.get(k)?.incidentId ?? '');
+          return x ? (contained(x) ?? NaN) - Date.parse(x.startedAt) : NaN;
+        });
 
         // Burst: B new keys at once.
         const burstKeys = Array.from({ length: o.burst }, (_, i) => `burst-${tag}-${i}`);
@@ -286,19 +302,22 @@ async function main(): Promise<void> {
         const row = (label: string, value: string) => say(`  ${label.padEnd(46)} ${value}`);
         say(`== tourniquet alert intake: ${invocation('bench:intake', 'bench/intake.ts', argv)} ==`);
         say(`  ${new Date().toISOString()}, node ${process.version}, load ${loadBefore} -> ${load1m()}`);
-        say('  dev server (SQLite), a `tourniquet worker` process, the intake and the poster in this process; loopback only');
+        say('  dev server (SQLite), a `tourniquet worker` process, a `tourniquet intake` process, the poster in this process; loopback only');
         say();
         say(`repeats: ${o.deliveries} deliveries for ${o.keys} open incidents, ${o.concurrency} at a time, a new key every 100 ms among them`);
-        say(`  (the intake's repeat gap: ${intakeConfig.repeatGapMs} ms)`);
+        say(`  (the intake's repeat gap: ${repeatGap === undefined ? "the intake's default" : `${repeatGap} ms`})`);
         row('deliveries/second', `${summary.deliveriesPerSecond} (${floodDeliveries} in ${(floodMs / 1000).toFixed(1)} s)`);
         row('POST round trip p50 / p99 (all phases)', `${pct(p.rttMs, 0.5).toFixed(1)} / ${pct(p.rttMs, 0.99).toFixed(1)} ms`);
         row(
           'CPU ms per delivery: server / worker',
           `${cpuMsPerDelivery.server} / ${cpuMsPerDelivery.worker} (of which its command helper ${perDelivery(helperMs)})`,
         );
-        row('CPU ms per delivery: intake + poster', `${cpuMsPerDelivery.intakeAndPoster} (one process)`);
+        row('CPU ms per delivery: intake / poster', `${cpuMsPerDelivery.intake} / ${cpuMsPerDelivery.poster} (the poster is this process)`);
         row("Temporal's floor: server CPU ms per signal", `${floorServerMsPerSignal} (the same ${flood.length} signals to ${o.keys} counting workflows)`);
         row(`new alerts (${newMs.length}): POST to contained p50 / p99`, `${pct(newMs, 0.5)} / ${pct(newMs, 0.99)} ms`);
+        const split = (ms: number[]) => ms.filter((x) => !Number.isNaN(x));
+        row('  of which POST to first workflow task p50 / p99', `${pct(split(firstTaskMs), 0.5)} / ${pct(split(firstTaskMs), 0.99)} ms`);
+        row('  and first workflow task to contained p50 / p99', `${pct(split(toContainMs), 0.5)} / ${pct(split(toContainMs), 0.99)} ms`);
         say();
         say(`burst: ${o.burst} new incidents posted at once`);
         row('first POST to the last one contained', `${burstContainMaxMs} ms`);
@@ -312,7 +331,7 @@ async function main(): Promise<void> {
         row('duplicates', String(duplicates));
         if (o.json) say(JSON.stringify(summary));
       } finally {
-        await intake.close();
+        await intake.stop();
         await worker.stop();
         await connection.close();
         factory.close();
