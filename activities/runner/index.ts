@@ -54,7 +54,8 @@ class Helper {
       this.settleRef();
     };
     this.child.on('error', (err) => gone(`could not start (${err.message})`));
-    this.child.on('exit', (code, signal) => gone(`exited (${signal ?? `code ${code}`})`));
+    // 'close', not 'exit': answers it wrote before it died are read first.
+    this.child.on('close', (code, signal) => gone(`exited (${signal ?? `code ${code}`})`));
     this.settleRef();
   }
 
