@@ -6,8 +6,8 @@
  * server, which holds it durably from then on: a 202 never comes before what it carries is
  * durable. One signal for many notices is one request, one history event and one workflow task
  * instead of many; the gap bounds what a storm of repeats costs the server (at most one signal
- * per incident per gap, each worth about one Temporal signal: 6.5 ms of the dev server's CPU
- * here) whatever the storm's rate, which leaves room for the first tasks of new incidents.
+ * per incident per gap, each worth about one Temporal signal: 3-7 ms of the dev server's CPU
+ * here, bench:intake's floor) whatever the storm's rate, which leaves room for the first tasks of new incidents.
  */
 import type { AlertNotice } from '../contract';
 

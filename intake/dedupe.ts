@@ -8,8 +8,9 @@
  * new linked incident (generations.ts). A resolved delivery is only a signal: it never starts
  * an incident, and it never closes one either (the workflow just records it). A repeat for an
  * incident this intake knows is a plain `alerts` signal, and repeats that arrive while one is in
- * flight go together as one (coalesce.ts), each answered once its signal is in the history; if
- * that incident has ended meanwhile, the delivery takes the signal-with-start path above.
+ * flight, or within the repeat gap, go together as one (coalesce.ts), each answered once the
+ * server has acknowledged its signal; if that incident has ended meanwhile, the delivery takes
+ * the signal-with-start path above.
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { dedupedIncidentId, startIncident } from '../client/incidents';
