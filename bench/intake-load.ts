@@ -158,30 +158,28 @@ export function shuffled<T>(items: T[], seed = 6): T[] {
   return out;
 }
 
-export interface WorkerProcess {
+export interface TourniquetProcess {
   pid: number;
   stop(): Promise<void>;
 }
 
 /**
- * `tourniquet worker` in its own process, as it runs in production: the intake and the poster
- * do not share an event loop with the activities. Ready once it polls the task queue.
+ * `tourniquet <args>` in its own process, as it runs in production, its output in `logFile`;
+ * resolves once `ready()` says so (polled every 250 ms, for up to 120 s).
  */
-export async function startWorkerProcess(client: Client, address: string, taskQueue: string, home: string, logFile: string): Promise<WorkerProcess> {
+async function startTourniquet(args: string[], env: Record<string, string>, logFile: string, ready: () => Promise<boolean>): Promise<TourniquetProcess> {
   const out = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'tourniquet.js'), 'worker'], {
-    env: { ...process.env, TEMPORAL_ADDRESS: address, TOURNIQUET_TASK_QUEUE: taskQueue, TOURNIQUET_HOME: home, LOG_LEVEL: 'warn' },
+  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'tourniquet.js'), ...args], {
+    env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
     stdio: ['ignore', out, out],
   });
   closeSync(out);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 120_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`the worker exited during start-up; see ${logFile}`);
-    // The task queue type defaults to workflow: a worker polling it has finished starting.
-    const r = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: taskQueue } });
-    if ((r.pollers?.length ?? 0) > 0) break;
-    if (Date.now() > deadline) throw new Error(`the worker did not poll within 120 s; see ${logFile}`);
+    if (child.exitCode !== null) throw new Error(`tourniquet ${args[0]} exited during start-up; see ${logFile}`);
+    if (await ready()) break;
+    if (Date.now() > deadline) throw new Error(`tourniquet ${args[0]} was not ready within 120 s; see ${logFile}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   return {
@@ -193,13 +191,22 @@ export async function startWorkerProcess(client: Client, address: string, taskQu
   };
 }
 
-export interface IntakeProcess extends WorkerProcess {
-  url: string;
+/**
+ * `tourniquet worker`: the intake and the poster do not share an event loop with the
+ * activities. Ready once it polls the task queue.
+ */
+export function startWorkerProcess(client: Client, address: string, taskQueue: string, home: string, logFile: string): Promise<TourniquetProcess> {
+  const env = { TEMPORAL_ADDRESS: address, TOURNIQUET_TASK_QUEUE: taskQueue, TOURNIQUET_HOME: home };
+  return startTourniquet(['worker'], env, logFile, async () => {
+    // The task queue type defaults to workflow: a worker polling it has finished starting.
+    const r = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: taskQueue } });
+    return (r.pollers?.length ?? 0) > 0;
+  });
 }
 
 /**
- * `tourniquet intake` in its own process, as it runs in production, so its CPU is its own and
- * not the poster's. Ready once `GET /healthz` answers.
+ * `tourniquet intake`, so its CPU is its own and not the poster's. Ready once `GET /healthz`
+ * answers.
  */
 export async function startIntakeProcess(o: {
   address: string;
@@ -209,35 +216,15 @@ export async function startIntakeProcess(o: {
   templates: string;
   env: Record<string, string>;
   logFile: string;
-}): Promise<IntakeProcess> {
-  const out = openSync(o.logFile, 'a');
-  const args = ['intake', '--routes', o.routes, '--templates', o.templates, '--port', String(o.port)];
-  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'tourniquet.js'), ...args], {
-    env: { ...process.env, ...o.env, TEMPORAL_ADDRESS: o.address, TOURNIQUET_TASK_QUEUE: o.taskQueue, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', out, out],
-  });
-  closeSync(out);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+}): Promise<TourniquetProcess & { url: string }> {
   const url = `http://127.0.0.1:${o.port}`;
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the intake exited during start-up; see ${o.logFile}`);
-    if (
-      await fetch(`${url}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      break;
-    if (Date.now() > deadline) throw new Error(`the intake did not answer within 120 s; see ${o.logFile}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return {
-    pid: child.pid!,
-    url,
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  const args = ['intake', '--routes', o.routes, '--templates', o.templates, '--port', String(o.port)];
+  const env = { ...o.env, TEMPORAL_ADDRESS: o.address, TOURNIQUET_TASK_QUEUE: o.taskQueue };
+  const started = await startTourniquet(args, env, o.logFile, () =>
+    fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    ),
+  );
+  return { ...started, url };
 }

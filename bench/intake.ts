@@ -22,8 +22,8 @@
  *   incident's timeline; duplicates = incidents beyond one per key.
  *
  * Prints figures and, with --json, `{"cpuMsPerDelivery","newDuringRepeatsP99Ms","burstContainMaxMs",
- * "bashBurstMs","deliveriesPerSecond","lost","duplicates","floorServerCpuMsPerSignal"}`; judges nothing but the invariants
- * (exits non-zero when a delivery is lost or a key got two incidents).
+ * "bashBurstMs","deliveriesPerSecond","lost","duplicates","floorServerCpuMsPerSignal"}`; judges
+ * nothing but the invariants (exits non-zero when a delivery is lost or a key got two incidents).
  */
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
@@ -33,12 +33,12 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { z } from 'zod';
 import { getProgress } from '../client/incidents';
+import { freePort } from '../common/probe';
 import { WORKFLOW_TYPE, type IncidentProgress } from '../contract';
 import { createFloorWorker } from './floor/worker';
 import type { listener } from './floor/workflows';
 import { noticeSignal, stopSignal } from './floor/workflows';
 import { agentFactory, bashStop, inLanes, poster, shuffled, startIntakeProcess, startWorkerProcess, STOP_SCRIPT, type Poster } from './intake-load';
-import { freePort } from '../common/probe';
 import { commandHelperPid, cpuMs, invocation, load1m, parseOptions, pct, round, runBench, say, withBenchServer } from './lib';
 
 const USAGE = 'npm run bench:intake -- [--deliveries N] [--keys K] [--burst B] [--concurrency C] [--repeat-gap MS] [--db-dir DIR] [--json]';
@@ -117,7 +117,7 @@ async function settle(client: Client, ids: string[], done: (p: IncidentProgress)
   return settled;
 }
 
-const perSignal = (ms: number, count: number) => Math.round((ms / count) * 100) / 100;
+const msPer = (ms: number, count: number) => Math.round((ms / count) * 100) / 100;
 
 const incidentsOf = (p: Poster, keys: string[]) => [...new Set(keys.map((k) => p.keys.get(k)?.incidentId).filter((x): x is string => !!x))];
 
@@ -200,7 +200,7 @@ async function main(): Promise<void> {
         const floodMs = performance.now() - t0;
         const used = process.cpuUsage(cpu0.poster);
         const floodDeliveries = o.deliveries + newKeys.length;
-        const perDelivery = (ms: number) => perSignal(ms, floodDeliveries);
+        const perDelivery = (ms: number) => msPer(ms, floodDeliveries);
         const helperMs = cpuMs(helperPid) - cpu0.helper;
         const cpuMsPerDelivery = {
           server: perDelivery(cpuMs(server.pid) - cpu0.server),
@@ -209,19 +209,19 @@ async function main(): Promise<void> {
           poster: perDelivery((used.user + used.system) / 1000),
         };
         const newProgress = await settle(client, incidentsOf(p, newKeys), (x) => contained(x) !== undefined, 600_000);
-        const newMs = newKeys
-          .map((k) => (contained(newProgress.get(p.keys.get(k)?.incidentId ?? '')) ?? NaN) - p.keys.get(k)!.firstPostAt)
-          .filter((ms) => !Number.isNaN(ms));
         // Where a new alert's time goes: before its incident's first workflow task ran (the
         // intake, the server, the task's wait for a worker thread), and from there to the stop.
-        const firstTaskMs = newKeys.map((k) => {
+        const newRuns = newKeys.map((k) => {
           const x = newProgress.get(p.keys.get(k)?.incidentId ?? '');
-          return x ? Date.parse(x.startedAt) - p.keys.get(k)!.firstPostAt : NaN;
+          const posted = p.keys.get(k)!.firstPostAt;
+          const firstTask = x ? Date.parse(x.startedAt) : NaN;
+          const stopped = contained(x) ?? NaN;
+          return { total: stopped - posted, firstTask: firstTask - posted, toContain: stopped - firstTask };
         });
-        const toContainMs = newKeys.map((k) => {
-          const x = newProgress.get(p.keys.get(k)?.incidentId ?? '');
-          return x ? (contained(x) ?? NaN) - Date.parse(x.startedAt) : NaN;
-        });
+        const known = (pick: (r: (typeof newRuns)[number]) => number) => newRuns.map(pick).filter((ms) => !Number.isNaN(ms));
+        const newMs = known((r) => r.total);
+        const firstTaskMs = known((r) => r.firstTask);
+        const toContainMs = known((r) => r.toContain);
 
         // Burst: B new keys at once.
         const burstKeys = Array.from({ length: o.burst }, (_, i) => `burst-${tag}-${i}`);
@@ -256,7 +256,7 @@ async function main(): Promise<void> {
             await Promise.all(listeners.map((h) => h.signal(stopSignal)));
             const counted = (await Promise.all(listeners.map((h) => h.result()))).reduce((a, b) => a + b, 0);
             if (counted !== flood.length) throw new Error(`the floor's listeners counted ${counted} of ${flood.length} signals`);
-            return perSignal(cpuMs(server.pid) - s0, flood.length);
+            return msPer(cpuMs(server.pid) - s0, flood.length);
           })
           .finally(() => nativeConnection.close());
 
@@ -315,9 +315,8 @@ async function main(): Promise<void> {
         row('CPU ms per delivery: intake / poster', `${cpuMsPerDelivery.intake} / ${cpuMsPerDelivery.poster} (the poster is this process)`);
         row("Temporal's floor: server CPU ms per signal", `${floorServerMsPerSignal} (the same ${flood.length} signals to ${o.keys} counting workflows)`);
         row(`new alerts (${newMs.length}): POST to contained p50 / p99`, `${pct(newMs, 0.5)} / ${pct(newMs, 0.99)} ms`);
-        const split = (ms: number[]) => ms.filter((x) => !Number.isNaN(x));
-        row('  of which POST to first workflow task p50 / p99', `${pct(split(firstTaskMs), 0.5)} / ${pct(split(firstTaskMs), 0.99)} ms`);
-        row('  and first workflow task to contained p50 / p99', `${pct(split(toContainMs), 0.5)} / ${pct(split(toContainMs), 0.99)} ms`);
+        row('  of which POST to first workflow task p50 / p99', `${pct(firstTaskMs, 0.5)} / ${pct(firstTaskMs, 0.99)} ms`);
+        row('  and first workflow task to contained p50 / p99', `${pct(toContainMs, 0.5)} / ${pct(toContainMs, 0.99)} ms`);
         say();
         say(`burst: ${o.burst} new incidents posted at once`);
         row('first POST to the last one contained', `${burstContainMaxMs} ms`);
