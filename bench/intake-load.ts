@@ -141,6 +141,28 @@ export async function inLanes(jobs: (() => Promise<void>)[], lanes: number): Pro
   );
 }
 
+/**
+ * Start `jobs` at `perSecond`, whether or not earlier ones have finished (an alert source does not
+ * wait for the intake), with at most `maxInFlight` unfinished; resolves once all have finished.
+ * Returns how long the last start came after its due time: how far the rate was not held.
+ */
+export async function atRate(jobs: (() => Promise<void>)[], perSecond: number, maxInFlight: number): Promise<number> {
+  const t0 = performance.now();
+  const running = new Set<Promise<void>>();
+  let lateMs = 0;
+  for (const [i, job] of jobs.entries()) {
+    const due = t0 + (i * 1000) / perSecond;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    while (running.size >= maxInFlight) await Promise.race(running);
+    lateMs = Math.max(0, performance.now() - due);
+    const run: Promise<void> = job().finally(() => running.delete(run));
+    running.add(run);
+  }
+  await Promise.all(running);
+  return lateMs;
+}
+
 /** Deterministic shuffle (mulberry32), so runs post in the same order. */
 export function shuffled<T>(items: T[], seed = 6): T[] {
   let a = seed;

@@ -1,9 +1,10 @@
 /**
- * `npm run bench:intake [-- --deliveries N --keys K --burst B --concurrency C --repeat-gap MS --db-dir DIR --json]`:
+ * `npm run bench:intake [-- --deliveries N --keys K --burst B --concurrency C --rate R --repeat-gap MS --db-dir DIR --json]`:
  * the alert intake under a storm, on a dev server of its own (bench/lib.ts; its database on
  * tmpfs, /dev/shm, when there is one, so the figures are the engine's and not the disk's), a
  * `tourniquet worker` process and a `tourniquet intake` process as in production (generic
- * endpoint, bearer token), and in this process the poster, C deliveries at a time.
+ * endpoint, bearer token), and in this process the poster, C deliveries at a time (or, with
+ * --rate, R a second whatever the answers).
  *
  * Each alert names an agent (a `sleep` leading its own process group); its incident's first step
  * kills that group and confirms it gone (a freeze-phase `runCommand`, so a local activity), then
@@ -17,12 +18,14 @@
  * - burst: B new keys posted at once; (c) the last of them contained, from the burst's first POST,
  *   beside bash stopping B such agents one after another.
  * - floor: Temporal's own cost of the repeats, the same signals in the same lanes and order sent
- *   straight from a client to K workflows that only count them: server CPU ms per signal.
+ *   straight from a client to K workflows that only count them: server CPU ms per signal; and of
+ *   the burst, B workflows started in the same lanes, each running one local activity in its
+ *   first task: from the first start to the last activity run.
  * - accounting over every phase: lost = deliveries not answered 202 or missing from their
  *   incident's timeline; duplicates = incidents beyond one per key.
  *
  * Prints figures and, with --json, `{"cpuMsPerDelivery","newDuringRepeatsP99Ms","burstContainMaxMs",
- * "bashBurstMs","deliveriesPerSecond","lost","duplicates","floorServerCpuMsPerSignal"}`; judges
+ * "bashBurstMs","deliveriesPerSecond","lost","duplicates","floorServerCpuMsPerSignal","floorBurstMaxMs"}`; judges
  * nothing but the invariants (exits non-zero when a delivery is lost or a key got two incidents).
  */
 import { randomBytes } from 'node:crypto';
@@ -35,13 +38,14 @@ import { z } from 'zod';
 import { getProgress } from '../client/incidents';
 import { freePort } from '../common/probe';
 import { WORKFLOW_TYPE, type IncidentProgress } from '../contract';
+import { INCIDENT_PHASE_KEY } from '../contract/search-attributes';
 import { createFloorWorker } from './floor/worker';
-import type { listener } from './floor/workflows';
+import type { firstStep, listener } from './floor/workflows';
 import { noticeSignal, stopSignal } from './floor/workflows';
-import { agentFactory, bashStop, inLanes, poster, shuffled, startIntakeProcess, startWorkerProcess, STOP_SCRIPT, type Poster } from './intake-load';
+import { agentFactory, atRate, bashStop, inLanes, poster, shuffled, startIntakeProcess, startWorkerProcess, STOP_SCRIPT, type Poster } from './intake-load';
 import { commandHelperPid, cpuMs, invocation, load1m, parseOptions, pct, round, runBench, say, withBenchServer } from './lib';
 
-const USAGE = 'npm run bench:intake -- [--deliveries N] [--keys K] [--burst B] [--concurrency C] [--repeat-gap MS] [--db-dir DIR] [--json]';
+const USAGE = 'npm run bench:intake -- [--deliveries N] [--keys K] [--burst B] [--concurrency C] [--rate R] [--repeat-gap MS] [--db-dir DIR] [--json]';
 
 const optionsSchema = z.object({
   /** Repeat deliveries for the open incidents. */
@@ -51,6 +55,8 @@ const optionsSchema = z.object({
   /** New incidents posted at once after the repeats. */
   burst: z.coerce.number().int().min(1).max(10_000).default(1_000),
   concurrency: z.coerce.number().int().min(1).max(512).default(64),
+  /** Post the repeats at this many per second, not waiting for answers (up to 1,024 unanswered); default: C lanes, each posting when its last was answered. */
+  rate: z.coerce.number().int().min(1).max(10_000).optional(),
   /** The intake's TOURNIQUET_INTAKE_REPEAT_GAP, in ms (default: the intake's own). */
   'repeat-gap': z.string().regex(/^\d+$/, 'must be a number of ms').optional(),
   'db-dir': z.string().min(1).optional(),
@@ -130,6 +136,7 @@ async function main(): Promise<void> {
       keys: { type: 'string' },
       burst: { type: 'string' },
       concurrency: { type: 'string' },
+      rate: { type: 'string' },
       'repeat-gap': { type: 'string' },
       'db-dir': { type: 'string' },
       json: { type: 'boolean' },
@@ -190,10 +197,9 @@ async function main(): Promise<void> {
             await new Promise((r) => setTimeout(r, 100));
           }
         })();
-        await inLanes(
-          flood.map((k) => () => p.deliver(k, agents.get(k)!)),
-          o.concurrency,
-        );
+        const floodJobs = flood.map((k) => () => p.deliver(k, agents.get(k)!));
+        const lateMs = o.rate === undefined ? 0 : await atRate(floodJobs, o.rate, 1_024);
+        if (o.rate === undefined) await inLanes(floodJobs, o.concurrency);
         flooding = false;
         await trickle;
         await Promise.all(newDeliveries);
@@ -226,37 +232,72 @@ async function main(): Promise<void> {
         // Burst: B new keys at once.
         const burstKeys = Array.from({ length: o.burst }, (_, i) => `burst-${tag}-${i}`);
         for (const k of burstKeys) await agentFor(k);
+        // The burst is over when every one of its incidents reached its held step, whose phase is
+        // `contain`: counted in visibility, so no query to the worker competes with the burst.
+        const atHold = `TaskQueue = '${taskQueue}' AND ${INCIDENT_PHASE_KEY.name} = 'contain'`;
+        const heldBefore = (await client.workflow.count(atHold)).count;
+        const burstCpu0 = { server: cpuMs(server.pid), worker: cpuMs(worker.pid) + cpuMs(helperPid), intake: cpuMs(intake.pid) };
         const burstStart = Date.now();
         await inLanes(
           burstKeys.map((k) => () => p.deliver(k, agents.get(k)!)),
           o.concurrency,
         );
-        const burstProgress = await settle(client, incidentsOf(p, burstKeys), (x) => contained(x) !== undefined, 900_000);
+        const burstDeadline = Date.now() + 900_000;
+        while ((await client.workflow.count(atHold)).count < heldBefore + o.burst) {
+          if (Date.now() > burstDeadline) throw new Error(`the burst's ${o.burst} incidents did not all reach their held step within 900 s`);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        const burstCpuMsPerIncident = {
+          server: msPer(cpuMs(server.pid) - burstCpu0.server, o.burst),
+          worker: msPer(cpuMs(worker.pid) + cpuMs(helperPid) - burstCpu0.worker, o.burst),
+          intake: msPer(cpuMs(intake.pid) - burstCpu0.intake, o.burst),
+        };
+        const burstProgress = await settle(client, incidentsOf(p, burstKeys), (x) => contained(x) !== undefined, 60_000);
         const burstContainMaxMs = Math.max(...[...burstProgress.values()].map((x) => contained(x)! - burstStart));
         const bashAgents: number[] = [];
         for (let i = 0; i < o.burst; i++) bashAgents.push(await factory.start());
         const bashBurstMs = round(await bashStop(bashAgents));
 
-        // Temporal's floor for the repeats: the same signals, lanes and order sent straight to K
+        // Temporal's floor for the repeats: the same signals, lanes (or rate) and order sent straight to K
         // workflows that only count them (bench/floor), from their first signal to their results.
         const nativeConnection = await NativeConnection.connect({ address: server.address });
         const floorQueue = `${taskQueue}-floor`;
         const floorWorker = await createFloorWorker(nativeConnection, floorQueue);
-        const floorServerMsPerSignal = await floorWorker
+        const floor = await floorWorker
           .runUntil(async () => {
             const listeners = await Promise.all(
               openKeys.map((_, i) => client.workflow.start<typeof listener>('listener', { taskQueue: floorQueue, workflowId: `listener-${tag}-${i}` })),
             );
             const notice = { source: 'generic', status: 'firing', fingerprint: 'bench', summary: 'bench alert', receivedAt: new Date().toISOString() };
             const s0 = cpuMs(server.pid);
-            await inLanes(
-              flood.map((k) => () => listeners[openKeys.indexOf(k)]!.signal(noticeSignal, notice)),
-              o.concurrency,
-            );
+            const signals = flood.map((k) => () => listeners[openKeys.indexOf(k)]!.signal(noticeSignal, notice));
+            if (o.rate === undefined) await inLanes(signals, o.concurrency);
+            else await atRate(signals, o.rate, 1_024);
             await Promise.all(listeners.map((h) => h.signal(stopSignal)));
             const counted = (await Promise.all(listeners.map((h) => h.result()))).reduce((a, b) => a + b, 0);
             if (counted !== flood.length) throw new Error(`the floor's listeners counted ${counted} of ${flood.length} signals`);
-            return msPer(cpuMs(server.pid) - s0, flood.length);
+            const serverMsPerSignal = msPer(cpuMs(server.pid) - s0, flood.length);
+            // Temporal's floor for the burst: B workflows started at once in the same lanes, each
+            // running one local activity in its first task, as an incident's freeze step does.
+            const firstSteps: Promise<number>[] = [];
+            const b1 = cpuMs(server.pid);
+            const own0 = process.cpuUsage();
+            const b0 = Date.now();
+            await inLanes(
+              burstKeys.map((_, i) => async () => {
+                const h = await client.workflow.start<typeof firstStep>('firstStep', { taskQueue: floorQueue, workflowId: `first-${tag}-${i}` });
+                firstSteps.push(h.result());
+              }),
+              o.concurrency,
+            );
+            const burstMaxMs = Math.max(...(await Promise.all(firstSteps))) - b0;
+            const own = process.cpuUsage(own0);
+            return {
+              serverMsPerSignal,
+              burstMaxMs,
+              burstServerMsPerWorkflow: msPer(cpuMs(server.pid) - b1, burstKeys.length),
+              burstWorkerMsPerWorkflow: msPer((own.user + own.system) / 1000, burstKeys.length),
+            };
           })
           .finally(() => nativeConnection.close());
 
@@ -297,14 +338,16 @@ async function main(): Promise<void> {
           deliveriesPerSecond: Math.round(floodDeliveries / (floodMs / 1000)),
           lost,
           duplicates,
-          floorServerCpuMsPerSignal: floorServerMsPerSignal,
+          floorServerCpuMsPerSignal: floor.serverMsPerSignal,
+          floorBurstMaxMs: floor.burstMaxMs,
         };
         const row = (label: string, value: string) => say(`  ${label.padEnd(46)} ${value}`);
         say(`== tourniquet alert intake: ${invocation('bench:intake', 'bench/intake.ts', argv)} ==`);
         say(`  ${new Date().toISOString()}, node ${process.version}, load ${loadBefore} -> ${load1m()}`);
         say('  dev server (SQLite), a `tourniquet worker` process, a `tourniquet intake` process, the poster in this process; loopback only');
         say();
-        say(`repeats: ${o.deliveries} deliveries for ${o.keys} open incidents, ${o.concurrency} at a time, a new key every 100 ms among them`);
+        const pace = o.rate === undefined ? `${o.concurrency} at a time` : `offered at ${o.rate}/s (the last ${Math.round(lateMs)} ms late)`;
+        say(`repeats: ${o.deliveries} deliveries for ${o.keys} open incidents, ${pace}, a new key every 100 ms among them`);
         say(`  (the intake's repeat gap: ${repeatGap === undefined ? "the intake's default" : `${repeatGap} ms`})`);
         row('deliveries/second', `${summary.deliveriesPerSecond} (${floodDeliveries} in ${(floodMs / 1000).toFixed(1)} s)`);
         row('POST round trip p50 / p99 (all phases)', `${pct(p.rttMs, 0.5).toFixed(1)} / ${pct(p.rttMs, 0.99).toFixed(1)} ms`);
@@ -313,7 +356,7 @@ async function main(): Promise<void> {
           `${cpuMsPerDelivery.server} / ${cpuMsPerDelivery.worker} (of which its command helper ${perDelivery(helperMs)})`,
         );
         row('CPU ms per delivery: intake / poster', `${cpuMsPerDelivery.intake} / ${cpuMsPerDelivery.poster} (the poster is this process)`);
-        row("Temporal's floor: server CPU ms per signal", `${floorServerMsPerSignal} (the same ${flood.length} signals to ${o.keys} counting workflows)`);
+        row("Temporal's floor: server CPU ms per signal", `${floor.serverMsPerSignal} (the same ${flood.length} signals to ${o.keys} counting workflows)`);
         row(`new alerts (${newMs.length}): POST to contained p50 / p99`, `${pct(newMs, 0.5)} / ${pct(newMs, 0.99)} ms`);
         row('  of which POST to first workflow task p50 / p99', `${pct(firstTaskMs, 0.5)} / ${pct(firstTaskMs, 0.99)} ms`);
         row('  and first workflow task to contained p50 / p99', `${pct(toContainMs, 0.5)} / ${pct(toContainMs, 0.99)} ms`);
@@ -321,6 +364,15 @@ async function main(): Promise<void> {
         say(`burst: ${o.burst} new incidents posted at once`);
         row('first POST to the last one contained', `${burstContainMaxMs} ms`);
         row(`bash stopping ${o.burst} agents one by one`, `${bashBurstMs} ms`);
+        row(
+          'CPU ms per incident: server / worker / intake',
+          `${burstCpuMsPerIncident.server} / ${burstCpuMsPerIncident.worker} / ${burstCpuMsPerIncident.intake} (to the last one held)`,
+        );
+        row(`Temporal's floor: ${o.burst} one-local-activity workflows`, `${floor.burstMaxMs} ms (started in the same lanes, to the last activity run)`);
+        row(
+          "  the floor's CPU ms per workflow: server / worker",
+          `${floor.burstServerMsPerWorkflow} / ${floor.burstWorkerMsPerWorkflow} (to the last result; the worker's with the starting client, both in this process)`,
+        );
         say();
         row('signals per delivery (open incidents)', `${signalsPerDelivery} (${signals} signals for ${openDeliveries} deliveries)`);
         row('answers by outcome', [...p.outcomes].map(([k, v]) => `${k} ${v}`).join(', '));

@@ -27,6 +27,7 @@ import {
   progressQuery,
   MODE_MEMO,
   SEARCH_ATTRIBUTES,
+  STATE_MEMO,
   TITLE_MEMO,
   WORKFLOW_TYPE,
   type AlertNotice,
@@ -133,7 +134,8 @@ export async function startIncident(client: Client, input: IncidentInput, o: Sta
     staticSummary: incidentSummary(input),
     staticDetails: incidentDetails(input),
     // The input is an `IncidentInput`, parsed by the schema: the workflow need not check it again.
-    memo: { [INPUT_CHECKED_MEMO]: true, [TITLE_MEMO]: input.title, [MODE_MEMO]: input.mode },
+    // The state and the phase above are what the workflow would record first: it records only changes.
+    memo: { [INPUT_CHECKED_MEMO]: true, [TITLE_MEMO]: input.title, [MODE_MEMO]: input.mode, [STATE_MEMO]: 'running' },
     ...(attributes.length ? { typedSearchAttributes: new TypedSearchAttributes(attributes) } : {}),
   };
   if (o.dedupe) {

@@ -40,15 +40,7 @@ export function createWorker(o: CreateWorkerOptions): Promise<Worker> {
     ...workflowSource(o),
     // The steps' actions, the input and proof checks the workflow runs as local activities, and the renewal of a pause's lease.
     activities: { ...createActivities(deps), ...identityActivities(deps), ...inputActivities(), ...leaseActivities(deps) },
-    // Two workflow threads: a new incident's first workflow task no longer queues behind
-    // another's (measured: first task of a 200-incident burst p50 -25 to -45%).
-    workflowThreadPoolSize: 2,
-    // A new incident's first workflow task comes from the shared queue, the repeats of open ones
-    // from this worker's sticky queue. With the default 2 of 10 pollers on the shared queue, an
-    // alert flood starved new incidents (bench:intake 2000/100: new alerts' containment p50
-    // 7.6-10 s; half the pollers on each and 20 in all: p50 1.0 s, p99 2.7 s).
-    nonStickyToStickyPollRatio: 1,
-    maxConcurrentWorkflowTaskPolls: 20,
+    ...WORKFLOW_TASK_TUNING,
     // Without a bound the SDK sizes the cache from the heap (~2,300 incidents here), and memory
     // grows with it. Evicted incidents replay on their next signal or approval (bench:park: a
     // decision among 5,000 parked p50 95-116 ms), so the bound costs latency, never correctness.
@@ -57,6 +49,19 @@ export function createWorker(o: CreateWorkerOptions): Promise<Worker> {
     shutdownGraceTime: '10s',
   });
 }
+
+/** How the worker takes workflow tasks; the benchmarks' floor workers take them the same way. */
+export const WORKFLOW_TASK_TUNING = {
+  // Two workflow threads: a new incident's first workflow task no longer queues behind
+  // another's (measured: first task of a 200-incident burst p50 -25 to -45%).
+  workflowThreadPoolSize: 2,
+  // A new incident's first workflow task comes from the shared queue, the repeats of open ones
+  // from this worker's sticky queue. With the default 2 of 10 pollers on the shared queue, an
+  // alert flood starved new incidents (bench:intake 2000/100: new alerts' containment p50
+  // 7.6-10 s; half the pollers on each and 20 in all: p50 1.0 s, p99 2.7 s).
+  nonStickyToStickyPollRatio: 1,
+  maxConcurrentWorkflowTaskPolls: 20,
+} satisfies Partial<WorkerOptions>;
 
 /** The worker the config describes, on an open connection: what `tourniquet worker` and `tourniquet dev` run. */
 export function createConfiguredWorker(config: Config, connection: NativeConnection, logger: Logger): Promise<Worker> {

@@ -34,27 +34,41 @@ import { runOne } from './step-flow';
 import { startStatusUpdates } from './status';
 import { IncidentTracker } from './tracker';
 
+/**
+ * Every incident started since this patch carries its one marker in place of one per earlier
+ * patch below. Each `patched()` is a marker and an upsert of `TemporalChangeVersion` (a
+ * visibility write) in history: the seven asked at every new incident's start were 14 of its
+ * first 24 events. Incidents started before it ask the earlier patches as they did. A patch
+ * added from now on is asked on its own, after this one. Incidents under it also take the
+ * phase and state their start carries as already recorded.
+ */
+export const BASELINE_PATCH = 'baseline-2026-12';
+
 export async function incident(draft: IncidentInputDraft): Promise<IncidentProgress> {
   const input = await presumedInput(draft);
   const drill = input.mode === 'drill';
+  // Asked first, before any local activity can run (see LOCAL_STEPS_PATCH), as are the rest.
+  const baseline = patched(BASELINE_PATCH);
+  const since = (patchId: string) => baseline || patched(patchId);
   // Incidents started before approver identity existed keep believing typed names on replay.
-  const proofs = patched('approver-identity');
-  // Asked here, before any local activity can run (see LOCAL_STEPS_PATCH).
-  const localSteps = patched(LOCAL_STEPS_PATCH);
-  const runLocal = localSteps && patched(LOCAL_RUN_PATCH);
-  const lean = runLocal && patched(LEAN_STEPS_PATCH);
+  const proofs = since('approver-identity');
+  const localSteps = since(LOCAL_STEPS_PATCH);
+  const runLocal = localSteps && since(LOCAL_RUN_PATCH);
+  const lean = runLocal && since(LEAN_STEPS_PATCH);
   const tracker = new IncidentTracker(workflowInfo().workflowId, input, () => new Date().toISOString(), { proofs });
   // Search attributes are set by the client at start when the server has them registered;
   // upserting an unregistered one would fail every workflow task, so follow the client's lead.
   const searchable = workflowInfo().typedSearchAttributes.get(INCIDENT_CLASS_KEY) !== undefined;
   // Each upsert is a history event: write the phase only when it changes. Incidents started
   // before this change upserted on every publish and must keep doing so on replay.
-  const upsertOnChangeOnly = patched('upsert-phase-on-change');
-  let publishedPhase: string | undefined;
+  const upsertOnChangeOnly = since('upsert-phase-on-change');
+  // Since the baseline, the phase and state a start carries count as recorded (the client sets both).
+  let publishedPhase: string | undefined = baseline && searchable ? workflowInfo().typedSearchAttributes.get(INCIDENT_PHASE_KEY) : undefined;
   // `tourniquet list` reads the incident's own state from the memo (no query to a worker per
   // row). Each upsert is a history event: only on change, and only for incidents started since.
-  const stateMemo = patched('state-memo');
-  let publishedState: string | undefined;
+  const stateMemo = since('state-memo');
+  const startState = workflowInfo().memo?.[STATE_MEMO];
+  let publishedState: string | undefined = baseline && typeof startState === 'string' ? startState : undefined;
   const ctx: RunContext = {
     input,
     drill,
@@ -87,10 +101,10 @@ export async function incident(draft: IncidentInputDraft): Promise<IncidentProgr
   ctx.publish();
   // A timer for every open incident changes the command sequence of incidents started before
   // status updates existed: only incidents started since get them.
-  const stopStatusUpdates = !drill && patched('status-updates') ? startStatusUpdates(ctx) : () => {};
+  const stopStatusUpdates = !drill && since('status-updates') ? startStatusUpdates(ctx) : () => {};
 
   try {
-    const invalid = await inputProblems(draft);
+    const invalid = await inputProblems(draft, baseline);
     if (invalid) throw new IncidentEnd('failed', INVALID_INPUT, invalid);
     const all = batches(input.steps);
     const local = (batch: typeof input.steps | undefined) => !!batch && batch.some((s) => runsLocally(s, runLocal));

@@ -25,11 +25,14 @@ export const INVALID_INPUT = 'InvalidIncidentInput';
  */
 export const INPUT_CHECK_PATCH = 'input-checked-by-activity';
 
-/** What is wrong with the input (`path: message; ...`), or undefined when it is valid. */
-export async function inputProblems(draft: unknown): Promise<string | undefined> {
+/**
+ * What is wrong with the input (`path: message; ...`), or undefined when it is valid.
+ * `baseline`: the incident started under the baseline patch, which implies this one.
+ */
+export async function inputProblems(draft: unknown, baseline = false): Promise<string | undefined> {
   // Started by the client library, which parsed the input: nothing left to check, no activity.
   if (workflowInfo().memo?.[INPUT_CHECKED_MEMO] === true) return undefined;
-  if (!patched(INPUT_CHECK_PATCH)) return undefined;
+  if (!baseline && !patched(INPUT_CHECK_PATCH)) return undefined;
   const issues = await validateIncident(draft);
   // On replay a local activity resolves from its marker at once, but its first run may have
   // resolved in a later workflow task (a slow task is split): a `patched()` asked after it

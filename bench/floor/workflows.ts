@@ -3,10 +3,11 @@
  * server and worker settings. No tourniquet code runs here, so the gap between an incident and
  * this is what tourniquet itself costs.
  */
-import { condition, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, defineSignal, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { floorActivities } from './activities';
 
 const { noop } = proxyActivities<typeof floorActivities>({ startToCloseTimeout: '1m' });
+const { stamp } = proxyLocalActivities<typeof floorActivities>({ startToCloseTimeout: '1m' });
 
 /** `steps` no-op activities in sequence; returns each one's end on the workflow clock (ms). */
 export async function floor(steps: number): Promise<number[]> {
@@ -30,4 +31,9 @@ export async function listener(): Promise<number> {
   setHandler(stopSignal, () => void (stopped = true));
   await condition(() => stopped);
   return notices;
+}
+
+/** One local activity in the first workflow task, as an incident's freeze step: Temporal's floor for a burst of new incidents. Returns when that activity ran (worker clock, ms). */
+export async function firstStep(): Promise<number> {
+  return stamp();
 }
