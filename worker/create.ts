@@ -61,6 +61,11 @@ export const WORKFLOW_TASK_TUNING = {
   // 7.6-10 s; half the pollers on each and 20 in all: p50 1.0 s, p99 2.7 s).
   nonStickyToStickyPollRatio: 1,
   maxConcurrentWorkflowTaskPolls: 20,
+  // Left at the SDK's default on purpose: isolateExecutionTimeout (5 s) is the deadlock detector,
+  // passed as a vm timeout to every call into the sandbox, and Node starts a watchdog thread per
+  // such call. Measured by removing it in the SDK: 500 new incidents cost the workflow threads
+  // 16.9 s of CPU with it, 11.6 s without (about 10 ms per incident); no option turns it off,
+  // and without it a workflow bug that never yields would hang its thread for good.
 } satisfies Partial<WorkerOptions>;
 
 /** The worker the config describes, on an open connection: what `tourniquet worker` and `tourniquet dev` run. */
