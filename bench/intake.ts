@@ -144,6 +144,9 @@ async function main(): Promise<void> {
     optionsSchema,
     USAGE,
   );
+  // The repeats' pace: C lanes, each posting when its last was answered, or R a second with
+  // --rate. Resolves to how late the last start was (0 in lanes).
+  const offer = async (jobs: (() => Promise<void>)[]) => (o.rate === undefined ? (await inLanes(jobs, o.concurrency), 0) : atRate(jobs, o.rate, 1_024));
   const loadBefore = load1m();
   let failed = false;
   await withBenchServer(
@@ -197,9 +200,7 @@ async function main(): Promise<void> {
             await new Promise((r) => setTimeout(r, 100));
           }
         })();
-        const floodJobs = flood.map((k) => () => p.deliver(k, agents.get(k)!));
-        const lateMs = o.rate === undefined ? 0 : await atRate(floodJobs, o.rate, 1_024);
-        if (o.rate === undefined) await inLanes(floodJobs, o.concurrency);
+        const lateMs = await offer(flood.map((k) => () => p.deliver(k, agents.get(k)!)));
         flooding = false;
         await trickle;
         await Promise.all(newDeliveries);
@@ -270,9 +271,7 @@ async function main(): Promise<void> {
             );
             const notice = { source: 'generic', status: 'firing', fingerprint: 'bench', summary: 'bench alert', receivedAt: new Date().toISOString() };
             const s0 = cpuMs(server.pid);
-            const signals = flood.map((k) => () => listeners[openKeys.indexOf(k)]!.signal(noticeSignal, notice));
-            if (o.rate === undefined) await inLanes(signals, o.concurrency);
-            else await atRate(signals, o.rate, 1_024);
+            await offer(flood.map((k) => () => listeners[openKeys.indexOf(k)]!.signal(noticeSignal, notice)));
             await Promise.all(listeners.map((h) => h.signal(stopSignal)));
             const counted = (await Promise.all(listeners.map((h) => h.result()))).reduce((a, b) => a + b, 0);
             if (counted !== flood.length) throw new Error(`the floor's listeners counted ${counted} of ${flood.length} signals`);
