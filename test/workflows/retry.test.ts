@@ -91,6 +91,8 @@ describe('retry --from', () => {
     );
     assert.equal(asking.steps[1]!.decisions, undefined, "alice's approval before the failure does not carry over");
     assert.equal(asking.steps[0]!.status, 'succeeded');
+    // The step before the reset point keeps the times it ran at, not the moment of the retry.
+    assert.deepEqual([asking.steps[0]!.startedAt, asking.steps[0]!.endedAt], [failed.steps[0]!.startedAt, failed.steps[0]!.endedAt]);
 
     await approve(env.client, id, { step: 'fix', by: 'bob' });
     const done = await until(id, 'the end', (p) => p.state === 'resolved');
