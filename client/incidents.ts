@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
 import {
+  INITIAL_STATE,
   INPUT_CHECKED_MEMO,
   alertSignal,
   controlSignal,
@@ -135,7 +136,7 @@ export async function startIncident(client: Client, input: IncidentInput, o: Sta
     staticDetails: incidentDetails(input),
     // The input is an `IncidentInput`, parsed by the schema: the workflow need not check it again.
     // The state and the phase above are what the workflow would record first: it records only changes.
-    memo: { [INPUT_CHECKED_MEMO]: true, [TITLE_MEMO]: input.title, [MODE_MEMO]: input.mode, [STATE_MEMO]: 'running' },
+    memo: { [INPUT_CHECKED_MEMO]: true, [TITLE_MEMO]: input.title, [MODE_MEMO]: input.mode, [STATE_MEMO]: INITIAL_STATE },
     ...(attributes.length ? { typedSearchAttributes: new TypedSearchAttributes(attributes) } : {}),
   };
   if (o.dedupe) {

@@ -10,6 +10,12 @@ export type StepStatus = 'pending' | 'awaiting-approval' | 'running' | 'succeede
 export type IncidentState =
   'running' | 'awaiting-approval' | 'awaiting-operator' | 'awaiting-control' | 'paused' | 'resolved' | 'aborted' | 'failed' | 'cancelled';
 
+/**
+ * An incident's state before its first workflow task: the client records it in the memo at
+ * start, and the workflow, which writes the memo only on change, starts from it.
+ */
+export const INITIAL_STATE: IncidentState = 'running';
+
 /** A durable control recorded on the incident (rule 7: no close without one). */
 export interface ControlRecord {
   kind: ControlKind;

@@ -21,7 +21,7 @@ import type {
 } from '../contract';
 import { phaseOf } from '../contract/catalogue';
 import { checkAlert, checkControl, checkOperator, checkPause, checkResume } from '../contract/checks';
-import { FINAL_STATES } from '../contract/progress';
+import { FINAL_STATES, INITIAL_STATE } from '../contract/progress';
 import { renderDetails, renderStatus } from './details';
 import { ruleViolation } from '../contract/rules';
 
@@ -58,7 +58,7 @@ export class IncidentTracker {
       targets: input.targets,
       ...(input.requestedBy ? { requestedBy: input.requestedBy } : {}),
       phase: input.steps[0] ? phaseOf(input.steps[0]) : 'freeze',
-      state: 'running',
+      state: INITIAL_STATE,
       startedAt: now(),
       steps: input.steps.map((step) => ({
         id: step.id,
